@@ -1,0 +1,330 @@
+// Package cli is catalog-lint's command line: Main is the whole program, so tests run it in-process
+// with their own arguments, input and outputs.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+
+	"github.com/catalog-lint/catalog-lint/linter"
+	"github.com/catalog-lint/catalog-lint/linter/report"
+	"github.com/catalog-lint/catalog-lint/rules"
+)
+
+// Exit codes. They are part of the interface: scripts and the GitHub Action rely on them.
+const (
+	ExitOK         = 0 // nothing at or above --fail-on
+	ExitFindings   = 1 // findings at or above --fail-on
+	ExitUsage      = 2 // usage or configuration error
+	ExitUnverified = 3 // a remote check (Sentry) could not be completed
+)
+
+// Version is set at build time with -ldflags "-X github.com/catalog-lint/catalog-lint/cmd/catalog-lint/cli.Version=v1.2.3".
+var Version = ""
+
+func version() string {
+	if Version != "" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+const usage = `catalog-lint keeps Backstage catalog files honest.
+
+Usage:
+  catalog-lint check [flags] [PATH...]   lint catalog files (default path: .)
+  catalog-lint rules [--format text|json|markdown]
+                                         list the rules
+  catalog-lint version                   print the version
+
+Run "catalog-lint check --help" for the check flags.
+
+Exit codes:
+  0  no finding at or above --fail-on
+  1  findings at or above --fail-on
+  2  usage or configuration error
+  3  a remote check could not be completed (Sentry unreachable)
+`
+
+// Env reads environment variables; tests replace it.
+type Env func(string) string
+
+// Main runs catalog-lint with args (without the program name) and returns the exit code.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return MainEnv(args, stdin, stdout, stderr, os.Getenv)
+}
+
+// MainEnv is Main with an explicit environment.
+func MainEnv(args []string, stdin io.Reader, stdout, stderr io.Writer, env Env) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return ExitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	switch args[0] {
+	case "check":
+		return runCheck(ctx, args[1:], stdin, stdout, stderr, env)
+	case "rules":
+		return runRules(args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "catalog-lint", version())
+		return ExitOK
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return ExitOK
+	}
+	fmt.Fprintf(stderr, "catalog-lint: unknown command %q\n\n%s", args[0], usage)
+	return ExitUsage
+}
+
+// parseInterspersed parses flags that may come before, between or after the positional arguments.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		if rest[0] == "--" {
+			return append(positional, rest[1:]...), nil
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}
+
+type checkFlags struct {
+	format, failOn, config, color, stdinName string
+	offline                                  bool
+	jobs                                     int
+}
+
+func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env Env) int {
+	var f checkFlags
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.format, "format", "", "output format: text, json, sarif or github (default: github when GITHUB_ACTIONS=true, else text)")
+	fs.StringVar(&f.failOn, "fail-on", "error", "lowest severity that makes the exit code 1: error, warning, info or none")
+	fs.StringVar(&f.config, "config", "", "configuration file (default: "+linter.ConfigFileName+" in the current folder or above)")
+	fs.StringVar(&f.color, "color", "auto", "colour text output: auto, always or never (NO_COLOR always wins)")
+	fs.StringVar(&f.stdinName, "stdin-filename", "<stdin>", "file name to report for input read from - (standard input)")
+	fs.BoolVar(&f.offline, "offline", false, "skip every rule that needs the network")
+	fs.IntVar(&f.jobs, "jobs", 0, "files linted at once (default: one per CPU)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: catalog-lint check [flags] [PATH...]\n\nLints catalog-info.yaml/.yml files under each PATH (default .); - reads one file from standard input.\n\nFlags:\n")
+		fs.PrintDefaults()
+		fmt.Fprint(stderr, "\nExit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or configuration error, 3 could not verify (Sentry).\n")
+	}
+	paths, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return ExitOK
+	}
+	if err != nil {
+		return ExitUsage
+	}
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	failOn, err := parseFailOn(f.failOn)
+	if err != nil {
+		return usageError(stderr, err)
+	}
+	format := f.format
+	if format == "" {
+		format = "text"
+		if env("GITHUB_ACTIONS") == "true" {
+			format = "github"
+		}
+	}
+	color, err := wantColor(f.color, stdout, env)
+	if err != nil {
+		return usageError(stderr, err)
+	}
+	writer, err := report.New(format, report.Options{Color: color, Rules: rules.All(), Version: version()})
+	if err != nil {
+		return usageError(stderr, err)
+	}
+	cfg, err := loadConfig(f.config)
+	if err != nil {
+		return usageError(stderr, err)
+	}
+	l, err := linter.New(linter.Options{Rules: rules.All(), Config: cfg, Offline: f.offline, Jobs: f.jobs})
+	if err != nil {
+		return usageError(stderr, err)
+	}
+
+	var files []string
+	stdinCount := 0
+	for _, p := range paths {
+		if p == "-" {
+			stdinCount++
+		}
+	}
+	if stdinCount > 1 {
+		return usageError(stderr, errors.New("- (standard input) can be given only once"))
+	}
+	if fsPaths := without(paths, "-"); len(fsPaths) > 0 {
+		files, err = linter.Discover(fsPaths, cfg)
+		if err != nil {
+			return usageError(stderr, err)
+		}
+	}
+	res := l.Lint(ctx, files)
+	if stdinCount == 1 {
+		found, entities := l.LintReader(ctx, f.stdinName, stdin)
+		res.Files++
+		res.Entities += entities
+		res.Findings = linter.SortFindings(append(res.Findings, found...))
+	}
+	if err := writer.Write(stdout, res); err != nil {
+		fmt.Fprintf(stderr, "catalog-lint: write output: %v\n", err)
+		return ExitUsage
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(stderr, "catalog-lint: interrupted")
+		return ExitUsage
+	}
+	for _, fd := range res.Findings {
+		if failOn > 0 && fd.Severity >= failOn {
+			return ExitFindings
+		}
+	}
+	return ExitOK
+}
+
+func without(list []string, drop string) []string {
+	var out []string
+	for _, s := range list {
+		if s != drop {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func usageError(stderr io.Writer, err error) int {
+	fmt.Fprintf(stderr, "catalog-lint: %v\n", err)
+	return ExitUsage
+}
+
+// parseFailOn reads --fail-on; "none" returns 0 (never fail on findings).
+func parseFailOn(s string) (linter.Severity, error) {
+	if s == "none" {
+		return 0, nil
+	}
+	sev, err := linter.ParseSeverity(s)
+	if err != nil {
+		return 0, fmt.Errorf("--fail-on: %w (or none)", err)
+	}
+	return sev, nil
+}
+
+func wantColor(mode string, stdout io.Writer, env Env) (bool, error) {
+	if env("NO_COLOR") != "" {
+		return false, nil
+	}
+	switch mode {
+	case "always":
+		return true, nil
+	case "never":
+		return false, nil
+	case "auto":
+		f, ok := stdout.(*os.File)
+		if !ok || env("TERM") == "dumb" {
+			return false, nil
+		}
+		st, err := f.Stat()
+		return err == nil && st.Mode()&os.ModeCharDevice != 0, nil
+	}
+	return false, fmt.Errorf("--color: use auto, always or never, not %q", mode)
+}
+
+func loadConfig(path string) (*linter.Config, error) {
+	var cfg *linter.Config
+	if path == "" {
+		found, err := linter.FindConfig(".")
+		if err != nil {
+			return nil, err
+		}
+		path = found
+	}
+	if path == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return nil, err
+		}
+		cfg = linter.DefaultConfig(wd)
+	} else {
+		var err error
+		if cfg, err = linter.LoadConfig(path); err != nil {
+			return nil, err
+		}
+	}
+	if err := cfg.CheckRuleIDs(func(id string) bool { return rules.Lookup(id) != nil }); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func runRules(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("rules", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	format := fs.String("format", "text", "text, json or markdown (the source of docs/rules.md)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	switch *format {
+	case "text":
+		for _, r := range rules.All() {
+			net := ""
+			if r.Network {
+				net = " (network)"
+			}
+			fmt.Fprintf(stdout, "%-28s %-8s %s%s\n", r.ID, r.Severity, r.Summary, net)
+		}
+	case "json":
+		return writeRulesJSON(stdout, stderr)
+	case "markdown":
+		fmt.Fprint(stdout, rules.Markdown())
+	default:
+		return usageError(stderr, fmt.Errorf("rules --format: use text, json or markdown, not %q", *format))
+	}
+	return ExitOK
+}
+
+func writeRulesJSON(stdout, stderr io.Writer) int {
+	type ruleJSON struct {
+		ID       string `json:"id"`
+		Severity string `json:"severity"`
+		Network  bool   `json:"network"`
+		Summary  string `json:"summary"`
+	}
+	var out []ruleJSON
+	for _, r := range rules.All() {
+		out = append(out, ruleJSON{r.ID, r.Severity.String(), r.Network, r.Summary})
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		fmt.Fprintln(stderr, err)
+		return ExitUsage
+	}
+	return ExitOK
+}

@@ -1,0 +1,268 @@
+package linter
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ConfigFileName is the configuration file looked up from the current folder upward.
+const ConfigFileName = ".catalog-lint.yaml"
+
+// DefaultMaxFileSize is the size above which a file is reported and skipped.
+const DefaultMaxFileSize = 1 << 20
+
+// Config is .catalog-lint.yaml, loaded and validated in one place.
+type Config struct {
+	// Path is the file the configuration came from; "" for the defaults.
+	Path string
+	// Dir is the folder include and exclude globs are relative to: the configuration file's folder,
+	// or the current folder without one.
+	Dir string
+	// Include adds files to the walk besides catalog-info.yaml/.yml (globs such as catalog/**/*.yaml).
+	Include []string
+	// Exclude removes files and folders from the walk; it wins over Include.
+	Exclude []string
+	// MaxFileSize in bytes.
+	MaxFileSize int64
+	// Rules turns rules off or changes their severity, by rule ID.
+	Rules map[string]RuleSetting
+	// Sentry holds the settings of the Sentry existence check.
+	Sentry SentryConfig
+}
+
+// RuleSetting is one entry of the `rules` section.
+type RuleSetting struct {
+	// Off disables the rule; otherwise Severity replaces the rule's default.
+	Off      bool
+	Severity Severity
+	// Line is where the entry stands in the configuration file, for errors about it.
+	Line int
+}
+
+// SentryConfig is the `sentry` section.
+type SentryConfig struct {
+	Organization string
+	URL          string
+}
+
+// ConfigError is a mistake in a configuration file, with its place.
+type ConfigError struct {
+	Path string
+	Line int
+	Msg  string
+}
+
+func (e *ConfigError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.Path, e.Msg)
+}
+
+// DefaultConfig is the configuration without a file, relative to dir.
+func DefaultConfig(dir string) *Config {
+	return &Config{Dir: dir, MaxFileSize: DefaultMaxFileSize, Rules: map[string]RuleSetting{}}
+}
+
+// FindConfig looks for ConfigFileName in dir and its parents; "" when there is none.
+func FindConfig(dir string) (string, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for {
+		p := filepath.Join(dir, ConfigFileName)
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p, nil
+		} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return "", err
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", nil
+		}
+		dir = parent
+	}
+}
+
+// LoadConfig reads and validates a configuration file. Unknown keys are errors naming the line.
+func LoadConfig(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read configuration: %w", err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfig(path, filepath.Dir(abs), data)
+}
+
+// ParseConfig validates configuration text; path names it in errors and dir anchors its globs.
+func ParseConfig(path, dir string, data []byte) (*Config, error) {
+	cfg := DefaultConfig(dir)
+	cfg.Path = path
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		f := syntaxFinding(err)
+		return nil, &ConfigError{Path: path, Line: f.line, Msg: f.msg}
+	}
+	if len(doc.Content) == 0 || TypeOf(doc.Content[0]) == TypeNull {
+		return cfg, nil
+	}
+	root := doc.Content[0]
+	p := configParser{path: path}
+	if root.Kind != yaml.MappingNode {
+		return nil, p.err(root, "the configuration must be a mapping")
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		switch k.Value {
+		case "include":
+			cfg.Include = p.globs(k.Value, v)
+		case "exclude":
+			cfg.Exclude = p.globs(k.Value, v)
+		case "max_file_size":
+			cfg.MaxFileSize = p.size(v)
+		case "rules":
+			cfg.Rules = p.rules(v)
+		case "sentry":
+			cfg.Sentry = p.sentry(v)
+		default:
+			p.add(k, fmt.Sprintf("unknown key %q; known keys are exclude, include, max_file_size, rules and sentry", k.Value))
+		}
+	}
+	if len(p.errs) > 0 {
+		return nil, errors.Join(p.errs...)
+	}
+	return cfg, nil
+}
+
+// CheckRuleIDs reports every rule the configuration names that known does not know, with its line.
+func (c *Config) CheckRuleIDs(known func(id string) bool) error {
+	var errs []error
+	ids := make([]string, 0, len(c.Rules))
+	for id := range c.Rules {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return c.Rules[ids[i]].Line < c.Rules[ids[j]].Line })
+	for _, id := range ids {
+		if !known(id) {
+			errs = append(errs, &ConfigError{Path: c.Path, Line: c.Rules[id].Line,
+				Msg: fmt.Sprintf("unknown rule %q; `catalog-lint rules` lists them", id)})
+		}
+	}
+	return errors.Join(errs...)
+}
+
+type configParser struct {
+	path string
+	errs []error
+}
+
+func (p *configParser) err(n *yaml.Node, msg string) error {
+	return &ConfigError{Path: p.path, Line: n.Line, Msg: msg}
+}
+
+func (p *configParser) add(n *yaml.Node, msg string) { p.errs = append(p.errs, p.err(n, msg)) }
+
+func (p *configParser) str(key string, v *yaml.Node) string {
+	s, ok := String(v)
+	if !ok {
+		p.add(v, fmt.Sprintf("%s must be a string, not %s", key, Describe(v)))
+	}
+	return s
+}
+
+func (p *configParser) globs(key string, v *yaml.Node) []string {
+	if TypeOf(v) != TypeSequence {
+		p.add(v, fmt.Sprintf("%s must be a list of globs, not %s", key, Describe(v)))
+		return nil
+	}
+	var out []string
+	for _, item := range Items(v) {
+		s := p.str(key+" entry", item)
+		if s == "" {
+			continue
+		}
+		s = strings.TrimPrefix(filepath.ToSlash(s), "./")
+		if !validGlob(s) {
+			p.add(item, fmt.Sprintf("%s entry %q is not a valid relative glob", key, s))
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func (p *configParser) size(v *yaml.Node) int64 {
+	text := strings.TrimSpace(Resolve(v).Value)
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1000}, {"MB", 1000 * 1000}, {"B", 1}} {
+		if strings.HasSuffix(text, u.suffix) {
+			text, mult = strings.TrimSpace(strings.TrimSuffix(text, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(text, 10, 64)
+	if err != nil || n <= 0 || v.Kind != yaml.ScalarNode {
+		p.add(v, fmt.Sprintf("max_file_size must be a positive size such as 1048576 or 2MiB, not %q", Resolve(v).Value))
+		return DefaultMaxFileSize
+	}
+	return n * mult
+}
+
+func (p *configParser) rules(v *yaml.Node) map[string]RuleSetting {
+	out := map[string]RuleSetting{}
+	if TypeOf(v) != TypeMapping {
+		p.add(v, fmt.Sprintf("rules must be a mapping of rule IDs to off, error, warning or info, not %s", Describe(v)))
+		return out
+	}
+	Pairs(v, func(k, val *yaml.Node) {
+		setting := RuleSetting{Line: k.Line}
+		s := Resolve(val).Value
+		if TypeOf(val) == TypeBool && strings.EqualFold(s, "false") {
+			s = "off"
+		}
+		if s == "off" {
+			setting.Off = true
+		} else if sev, err := ParseSeverity(s); err == nil && val.Kind == yaml.ScalarNode {
+			setting.Severity = sev
+		} else {
+			p.add(val, fmt.Sprintf("rule %q: use off, error, warning or info, not %q", k.Value, s))
+			return
+		}
+		out[k.Value] = setting
+	})
+	return out
+}
+
+func (p *configParser) sentry(v *yaml.Node) SentryConfig {
+	var s SentryConfig
+	if TypeOf(v) != TypeMapping {
+		p.add(v, fmt.Sprintf("sentry must be a mapping, not %s", Describe(v)))
+		return s
+	}
+	Pairs(v, func(k, val *yaml.Node) {
+		switch k.Value {
+		case "organization":
+			s.Organization = p.str("sentry.organization", val)
+		case "url":
+			s.URL = p.str("sentry.url", val)
+		default:
+			p.add(k, fmt.Sprintf("unknown key %q in sentry; known keys are organization and url", k.Value))
+		}
+	})
+	return s
+}

@@ -1,0 +1,129 @@
+package linter
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// skippedFolders are never walked: version control data and vendored dependencies.
+var skippedFolders = map[string]bool{".git": true, "node_modules": true, "vendor": true}
+
+// IsCatalogFileName reports whether a file name is one a folder walk always picks up.
+func IsCatalogFileName(name string) bool {
+	return name == "catalog-info.yaml" || name == "catalog-info.yml"
+}
+
+// Discover expands paths into the catalog files to lint, in a stable order without duplicates.
+// A folder is walked for catalog-info.yaml/.yml and the configuration's include globs, minus its
+// exclude globs; a file named explicitly is always linted. A path that does not exist is an error.
+func Discover(paths []string, cfg *Config) ([]string, error) {
+	seen := map[string]bool{}
+	var files []string
+	add := func(p string) {
+		key := filepath.Clean(p)
+		if !seen[key] {
+			seen[key] = true
+			files = append(files, p)
+		}
+	}
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p, unwrapPathError(err))
+		}
+		if !st.IsDir() {
+			add(p)
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				if path == p {
+					return err
+				}
+				// An unreadable subfolder is reported as a finding on it rather than ending the run.
+				add(path)
+				return nil
+			}
+			rel := cfg.relative(path)
+			if d.IsDir() {
+				if path != p && (skippedFolders[d.Name()] || cfg.excludedFolder(rel)) {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if cfg.excluded(rel) {
+				return nil
+			}
+			if IsCatalogFileName(d.Name()) || cfg.included(rel) {
+				add(path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p, unwrapPathError(err))
+		}
+	}
+	return files, nil
+}
+
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// relative returns path relative to the configuration's folder, slash-separated; "" when the path is
+// outside it (globs then never match).
+func (c *Config) relative(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return ""
+	}
+	rel, err := filepath.Rel(c.Dir, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return ""
+	}
+	return filepath.ToSlash(rel)
+}
+
+func (c *Config) included(rel string) bool {
+	if rel == "" {
+		return false
+	}
+	for _, g := range c.Include {
+		if matchGlob(g, rel) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Config) excluded(rel string) bool {
+	if rel == "" {
+		return false
+	}
+	for _, g := range c.Exclude {
+		if matchGlob(g, rel) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Config) excludedFolder(rel string) bool {
+	if rel == "" || rel == "." {
+		return false
+	}
+	for _, g := range c.Exclude {
+		if excludesFolder(g, rel) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,64 @@
+package linter
+
+import (
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Entity is one YAML document of a catalog file whose root is a mapping.
+type Entity struct {
+	// Root is the document's root mapping.
+	Root *yaml.Node
+	// Index is the 1-based position of the document in its file, counting empty ones.
+	Index int
+	// APIVersion, Kind, Namespace and Name are the envelope's values when they are strings, else "".
+	// Namespace is "default" when metadata.namespace is absent, as Backstage defaults it.
+	APIVersion, Kind, Namespace, Name string
+}
+
+func newEntity(root *yaml.Node, index int) *Entity {
+	e := &Entity{Root: root, Index: index, Namespace: "default"}
+	_, v := Lookup(root, "apiVersion")
+	e.APIVersion, _ = String(v)
+	_, v = Lookup(root, "kind")
+	e.Kind, _ = String(v)
+	_, meta := Lookup(root, "metadata")
+	_, v = Lookup(meta, "name")
+	e.Name, _ = String(v)
+	if k, v := Lookup(meta, "namespace"); k != nil {
+		e.Namespace, _ = String(v)
+	}
+	return e
+}
+
+// Field returns the key and value nodes at a path of mapping keys from the root
+// (Field("metadata", "name")); nils when any step is missing or not a mapping.
+func (e *Entity) Field(path ...string) (k, v *yaml.Node) {
+	v = e.Root
+	for _, p := range path {
+		k, v = Lookup(v, p)
+		if k == nil {
+			return nil, nil
+		}
+	}
+	return k, v
+}
+
+// Ref returns the entity reference kind:namespace/name the way Backstage writes it (kind and
+// namespace lowercased), or "" when the document does not name a kind and a name.
+func (e *Entity) Ref() string {
+	if e.Kind == "" || e.Name == "" {
+		return ""
+	}
+	ns := e.Namespace
+	if ns == "" {
+		ns = "default"
+	}
+	return strings.ToLower(e.Kind) + ":" + strings.ToLower(ns) + "/" + e.Name
+}
+
+// Annotation returns the value node of annotation key, or nil.
+func (e *Entity) Annotation(key string) (k, v *yaml.Node) {
+	return e.Field("metadata", "annotations", key)
+}

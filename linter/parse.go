@@ -1,0 +1,241 @@
+package linter
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+const (
+	// maxAliasCount is the `yaml` npm package's default for toJS: an anchor may be used so often that
+	// uses × (nested alias weight) stays at or under 100.
+	maxAliasCount = 100
+	// maxDepth bounds nesting; yaml.v3 itself stops flow nesting at 10,000.
+	maxDepth = 1000
+)
+
+// rawFinding is a finding before the engine has attached the file, severity and source line.
+type rawFinding struct {
+	rule                       *Rule
+	line, col, endLine, endCol int
+	msg                        string
+}
+
+// document is one parsed YAML document with its 1-based index in the file.
+type document struct {
+	root  *yaml.Node
+	index int
+}
+
+// parseFile splits data into documents and reports what makes a file or a document unreadable.
+// It never panics: yaml.v3's own panics are recovered and reported as syntax findings.
+func parseFile(data []byte) (docs []document, findings []rawFinding) {
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		line, col := offsetPosition(data, i)
+		return nil, []rawFinding{{rule: RuleFileEncoding, line: line, col: col,
+			msg: "file contains a NUL byte; a catalog file must be UTF-8 text, not binary"}}
+	}
+	if !utf8.Valid(data) {
+		i := firstInvalidUTF8(data)
+		line, col := offsetPosition(data, i)
+		return nil, []rawFinding{{rule: RuleFileEncoding, line: line, col: col,
+			msg: fmt.Sprintf("file is not valid UTF-8 (byte 0x%02x); re-save it as UTF-8", data[i])}}
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for index := 1; ; index++ {
+		var root yaml.Node
+		err := decode(dec, &root)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			findings = append(findings, syntaxFinding(err))
+			break
+		}
+		docs = append(docs, document{root: &root, index: index})
+	}
+	return docs, findings
+}
+
+func decode(dec *yaml.Decoder, n *yaml.Node) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("yaml: parser failed: %v", r)
+		}
+	}()
+	return dec.Decode(n)
+}
+
+var yamlErrLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+func syntaxFinding(err error) rawFinding {
+	msg := err.Error()
+	line := 0
+	if m := yamlErrLine.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = msg[len(m[0]):]
+	} else {
+		msg = strings.TrimPrefix(msg, "yaml: ")
+	}
+	return rawFinding{rule: RuleYAMLSyntax, line: line, msg: "yaml syntax error: " + msg}
+}
+
+func offsetPosition(data []byte, off int) (line, col int) {
+	line = 1 + bytes.Count(data[:off], []byte{'\n'})
+	start := bytes.LastIndexByte(data[:off], '\n') + 1
+	return line, 1 + utf8.RuneCount(data[start:off])
+}
+
+func firstInvalidUTF8(data []byte) int {
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return 0
+}
+
+// checkDocument reports duplicate keys, excessive aliasing and nesting in one document. It reports
+// limit problems and tells the caller to skip the document when they make it unsafe to read.
+func checkDocument(root *yaml.Node) (findings []rawFinding, unsafe bool) {
+	w := docWalker{anchors: map[*yaml.Node]*anchorUse{}, onPath: map[*yaml.Node]bool{}}
+	w.walk(root, 0)
+	return w.findings, w.unsafe
+}
+
+type anchorUse struct {
+	count, weight int
+	weighed       bool
+}
+
+type docWalker struct {
+	anchors  map[*yaml.Node]*anchorUse
+	onPath   map[*yaml.Node]bool
+	findings []rawFinding
+	unsafe   bool
+}
+
+func (w *docWalker) limit(n *yaml.Node, msg string) {
+	w.findings = append(w.findings, rawFinding{rule: RuleYAMLLimits, line: n.Line, col: n.Column, msg: msg})
+	w.unsafe = true
+}
+
+// walk visits nodes in the order the `yaml` npm package converts them, counting alias uses the way
+// its Alias.toJSON does, without ever expanding an alias.
+func (w *docWalker) walk(n *yaml.Node, depth int) {
+	if w.unsafe || n == nil {
+		return
+	}
+	if depth > maxDepth {
+		w.limit(n, fmt.Sprintf("document nests deeper than %d levels; flatten it", maxDepth))
+		return
+	}
+	if n.Anchor != "" {
+		if _, ok := w.anchors[n]; !ok {
+			w.anchors[n] = &anchorUse{count: 1}
+		}
+	}
+	switch n.Kind {
+	case yaml.AliasNode:
+		target := n.Alias
+		if target == nil {
+			return
+		}
+		if w.onPath[target] {
+			w.limit(n, fmt.Sprintf("alias *%s refers to a node that contains it; write the value out instead", n.Value))
+			return
+		}
+		use := w.anchors[target]
+		if use == nil {
+			use = &anchorUse{count: 1}
+			w.anchors[target] = use
+		}
+		use.count++
+		if !use.weighed {
+			use.weight = w.aliasWeight(target, 0)
+			use.weighed = use.weight != 0
+		}
+		if use.count*use.weight > maxAliasCount {
+			w.limit(n, fmt.Sprintf("alias *%s is expanded too often (excessive aliasing, as in an alias bomb); write the values out instead", n.Value))
+		}
+	case yaml.DocumentNode, yaml.SequenceNode:
+		w.onPath[n] = true
+		for _, c := range n.Content {
+			w.walk(c, depth+1)
+		}
+		delete(w.onPath, n)
+	case yaml.MappingNode:
+		w.onPath[n] = true
+		w.duplicateKeys(n)
+		for _, c := range n.Content {
+			w.walk(c, depth+1)
+		}
+		delete(w.onPath, n)
+	}
+}
+
+// aliasWeight is the `yaml` package's getAliasCount: 1 for a scalar, the largest weight among a
+// collection's items, and uses × weight of the anchor an alias names.
+func (w *docWalker) aliasWeight(n *yaml.Node, depth int) int {
+	if depth > maxDepth {
+		return 1
+	}
+	switch n.Kind {
+	case yaml.AliasNode:
+		if use := w.anchors[n.Alias]; use != nil {
+			return use.count * use.weight
+		}
+		return 0
+	case yaml.SequenceNode, yaml.MappingNode, yaml.DocumentNode:
+		most := 0
+		for _, c := range n.Content {
+			if c := w.aliasWeight(c, depth+1); c > most {
+				most = c
+			}
+		}
+		return most
+	}
+	return 1
+}
+
+type keyID struct {
+	t Type
+	v string
+}
+
+func (w *docWalker) duplicateKeys(m *yaml.Node) {
+	if len(m.Content) < 4 {
+		return
+	}
+	seen := make(map[keyID]*yaml.Node, len(m.Content)/2)
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k := Resolve(m.Content[i])
+		if k == nil || k.Kind != yaml.ScalarNode {
+			continue
+		}
+		t := TypeOf(k)
+		id := keyID{t: t, v: k.Value}
+		switch t {
+		case TypeNull:
+			id.v = ""
+		case TypeBool:
+			id.v = strings.ToLower(k.Value)
+		}
+		if first, ok := seen[id]; ok {
+			kn := m.Content[i]
+			w.findings = append(w.findings, rawFinding{rule: RuleYAMLDuplicateKey, line: kn.Line, col: kn.Column,
+				msg: fmt.Sprintf("key %q is repeated (first at line %d); Backstage rejects a mapping with duplicate keys", k.Value, first.Line)})
+			continue
+		}
+		seen[id] = m.Content[i]
+	}
+}

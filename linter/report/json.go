@@ -1,0 +1,57 @@
+package report
+
+import (
+	"encoding/json"
+	"io"
+
+	"github.com/catalog-lint/catalog-lint/linter"
+)
+
+// JSONVersion is the version of the JSON output's shape; it changes only when a field changes meaning
+// or disappears.
+const JSONVersion = 1
+
+// jsonWriter writes one object:
+// {"version":1,"files":N,"entities":N,"findings":[...],"counts":{"error":N,"warning":N,"info":N}}.
+type jsonWriter struct{}
+
+// JSONOutput is the JSON document, exported so that tests and integrations can decode it.
+type JSONOutput struct {
+	Version  int            `json:"version"`
+	Files    int            `json:"files"`
+	Entities int            `json:"entities"`
+	Findings []JSONFinding  `json:"findings"`
+	Counts   map[string]int `json:"counts"`
+}
+
+// JSONFinding is one finding. Line and column are 1-based; 0 means the finding is about the whole
+// file. EndColumn is inclusive.
+type JSONFinding struct {
+	Rule      string `json:"rule"`
+	Severity  string `json:"severity"`
+	File      string `json:"file"`
+	Line      int    `json:"line"`
+	Column    int    `json:"column"`
+	EndLine   int    `json:"endLine"`
+	EndColumn int    `json:"endColumn"`
+	Message   string `json:"message"`
+	Entity    string `json:"entity,omitempty"`
+}
+
+func (jsonWriter) Write(w io.Writer, res *linter.Result) error {
+	out := JSONOutput{
+		Version: JSONVersion, Files: res.Files, Entities: res.Entities,
+		Findings: make([]JSONFinding, 0, len(res.Findings)),
+		Counts:   map[string]int{"error": 0, "warning": 0, "info": 0},
+	}
+	for _, f := range res.Findings {
+		out.Findings = append(out.Findings, JSONFinding{
+			Rule: f.Rule, Severity: f.Severity.String(), File: f.File, Line: f.Line, Column: f.Column,
+			EndLine: f.EndLine, EndColumn: f.EndColumn, Message: f.Message, Entity: f.Entity,
+		})
+		out.Counts[f.Severity.String()]++
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}

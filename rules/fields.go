@@ -1,0 +1,29 @@
+package rules
+
+import (
+	"gopkg.in/yaml.v3"
+
+	"github.com/catalog-lint/catalog-lint/linter"
+)
+
+// stringField returns a field's string value. A placeholder (filled in by Backstage at ingestion)
+// yields ok=false without a finding; any other non-string is reported as what it is.
+func stringField(p *linter.Pass, path string, v *yaml.Node) (s string, ok bool) {
+	if s, ok := linter.String(v); ok {
+		return s, true
+	}
+	if _, _, isPlaceholder := linter.Placeholder(v); isPlaceholder {
+		return "", false
+	}
+	if linter.TypeOf(v) == linter.TypeNumber || linter.TypeOf(v) == linter.TypeBool {
+		p.Report(v, "%s must be a string, not %s; quote it: \"%s\"", path, linter.Describe(v), linter.Resolve(v).Value)
+	} else {
+		p.Report(v, "%s must be a string, not %s", path, linter.Describe(v))
+	}
+	return "", false
+}
+
+// metadataField returns the key and value of metadata.<name> when metadata is a mapping.
+func metadataField(e *linter.Entity, name string) (k, v *yaml.Node) {
+	return e.Field("metadata", name)
+}

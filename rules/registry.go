@@ -1,0 +1,47 @@
+// Package rules holds catalog-lint's rules, one file each, and their sorted registry.
+package rules
+
+import (
+	"sort"
+	"sync"
+
+	"github.com/catalog-lint/catalog-lint/linter"
+)
+
+// checks are the rules of this package; the engine's own (linter.BuiltinRules) join them in All.
+var checks = []*linter.Rule{
+	AnnotationFormat, APISpec, APIVersionFormat, ComponentSpec, DomainSpec, EntityNameFormat,
+	FieldTypes, GroupSpec, IgnoreAnnotation, KindFormat, LabelFormat, LinkFormat, LocationSpec,
+	NamespaceFormat, PlaceholderValue, RequiredFields, ResourceSpec, SentryProjectSlugFormat,
+	SystemSpec, TagFormat, TemplateSpec, UnknownKind, UnknownRootField, UserSpec,
+}
+
+var (
+	registryOnce sync.Once
+	registry     []*linter.Rule
+	byID         map[string]*linter.Rule
+)
+
+func load() {
+	registry = append(append([]*linter.Rule{}, linter.BuiltinRules()...), checks...)
+	sort.Slice(registry, func(i, j int) bool { return registry[i].ID < registry[j].ID })
+	byID = make(map[string]*linter.Rule, len(registry))
+	for _, r := range registry {
+		if byID[r.ID] != nil {
+			panic("rules: duplicate rule ID " + r.ID)
+		}
+		byID[r.ID] = r
+	}
+}
+
+// All returns every rule, the engine's included, sorted by ID.
+func All() []*linter.Rule {
+	registryOnce.Do(load)
+	return registry
+}
+
+// Lookup returns the rule with the given ID, or nil.
+func Lookup(id string) *linter.Rule {
+	registryOnce.Do(load)
+	return byID[id]
+}
