@@ -186,7 +186,7 @@ func (l *Linter) LintBytes(ctx context.Context, name string, data []byte) ([]Fin
 	fl := fileLint{l: l, name: name, src: &source{data: data}}
 	docs, raw := parseFile(data)
 	for _, f := range raw {
-		fl.doc = len(docs) + 1 // a syntax error ends the document after the last one read
+		fl.doc = f.doc
 		fl.add(f, "")
 	}
 	entities := 0

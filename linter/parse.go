@@ -26,6 +26,7 @@ type rawFinding struct {
 	rule                       *Rule
 	line, col, endLine, endCol int
 	msg                        string
+	doc                        int // the document it belongs to, when the engine cannot tell
 }
 
 // document is one parsed YAML document with its 1-based index in the file.
@@ -48,20 +49,69 @@ func parseFile(data []byte) (docs []document, findings []rawFinding) {
 		return nil, []rawFinding{{rule: RuleFileEncoding, line: line, col: col,
 			msg: fmt.Sprintf("file is not valid UTF-8 (byte 0x%02x); re-save it as UTF-8", data[i])}}
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	for index := 1; ; index++ {
-		var root yaml.Node
-		err := decode(dec, &root)
-		if errors.Is(err, io.EOF) {
-			break
+	// A syntax error ends one document, not the file: like Backstage's parser, carry on with the
+	// next document (after the next --- line) so that its problems are reported too.
+	offset, rest, index := 0, data, 1
+	for {
+		dec := yaml.NewDecoder(bytes.NewReader(rest))
+		for ; ; index++ {
+			var root yaml.Node
+			err := decode(dec, &root)
+			if errors.Is(err, io.EOF) {
+				return docs, findings
+			}
+			if err != nil {
+				f := syntaxFinding(err)
+				f.doc = index
+				resumeAt := 0
+				if f.line > 0 {
+					resumeAt = nextDocumentStart(rest, max(f.line, 2))
+					f.line += offset
+				}
+				findings = append(findings, f)
+				if resumeAt < 0 || f.line == 0 {
+					return docs, findings
+				}
+				offset += bytes.Count(rest[:resumeAt], []byte{'\n'})
+				rest = rest[resumeAt:]
+				index++
+				break
+			}
+			shiftLines(&root, offset)
+			docs = append(docs, document{root: &root, index: index})
 		}
-		if err != nil {
-			findings = append(findings, syntaxFinding(err))
-			break
-		}
-		docs = append(docs, document{root: &root, index: index})
 	}
-	return docs, findings
+}
+
+// nextDocumentStart returns the byte offset of the first `---` document marker on line fromLine
+// (1-based) or later, or -1.
+func nextDocumentStart(data []byte, fromLine int) int {
+	line, start := 1, 0
+	for start <= len(data) {
+		end := bytes.IndexByte(data[start:], '\n')
+		if end < 0 {
+			end = len(data) - start
+		}
+		text := data[start : start+end]
+		if line >= fromLine && bytes.HasPrefix(text, []byte("---")) &&
+			(len(text) == 3 || text[3] == ' ' || text[3] == '\t' || text[3] == '\r') {
+			return start
+		}
+		start += end + 1
+		line++
+	}
+	return -1
+}
+
+// shiftLines moves a document parsed from the middle of a file to its lines in the file.
+func shiftLines(n *yaml.Node, offset int) {
+	if offset == 0 || n == nil {
+		return
+	}
+	n.Line += offset
+	for _, c := range n.Content {
+		shiftLines(c, offset)
+	}
 }
 
 func decode(dec *yaml.Decoder, n *yaml.Node) (err error) {
@@ -156,8 +206,12 @@ func (w *docWalker) walk(n *yaml.Node, depth int) {
 		}
 		use := w.anchors[target]
 		if use == nil {
-			use = &anchorUse{count: 1}
-			w.anchors[target] = use
+			// yaml.v3 lets an alias reach an anchor of an earlier document; YAML (and Backstage's parser)
+			// scope anchors to their own document.
+			w.findings = append(w.findings, rawFinding{rule: RuleYAMLSyntax, line: n.Line, col: n.Column,
+				msg: fmt.Sprintf("alias *%s refers to an anchor in another document; anchors apply only within their own document, so write the value out here", n.Value)})
+			w.unsafe = true
+			return
 		}
 		use.count++
 		if !use.weighed {

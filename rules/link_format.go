@@ -60,7 +60,11 @@ spec:
 			if uk == nil {
 				p.Report(item, "%s is missing required field \"url\"", path)
 			} else if s, ok := stringField(p, path+".url", uv); ok && !isValidURL(s) {
-				p.Report(uv, "%s.url %q is not a valid absolute URL; write it with a scheme, such as \"https://example.com/%s\"", path, s, strings.TrimLeft(s, "/"))
+				if strings.Contains(s, "://") {
+					p.Report(uv, "%s.url %q is not a valid URL; check its host and port", path, s)
+				} else {
+					p.Report(uv, "%s.url %q is not an absolute URL; write it with a scheme and host, such as \"https://example.com/%s\"", path, s, strings.TrimLeft(s, "/"))
+				}
 			}
 			for _, f := range []string{"title", "icon", "type"} {
 				fk, fv := linter.Lookup(item, f)

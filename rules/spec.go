@@ -27,8 +27,15 @@ func specCheck(kind string, s *shape) func(p *linter.Pass) {
 		k, v := e.Field("spec")
 		if k == nil {
 			_, kindNode := e.Field("kind")
-			p.Report(kindNode, "a %s entity must have a spec with %s", kind, quoteList(s.required))
+			if len(s.required) == 0 {
+				p.Report(kindNode, "a %s entity must have a spec mapping", kind)
+			} else {
+				p.Report(kindNode, "a %s entity must have a spec with %s", kind, quoteList(s.required))
+			}
 			return
+		}
+		if _, _, placeholder := linter.Placeholder(v); !placeholder && linter.TypeOf(v) != linter.TypeMapping {
+			return // field-types reports a spec that is not a mapping
 		}
 		checkShape(p, "spec", k, v, s)
 	}

@@ -1,0 +1,181 @@
+package rules
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/catalog-lint/catalog-lint/linter"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/err/*.out and docs/rules.md from the current output")
+
+func newLinter(t *testing.T) *linter.Linter {
+	t.Helper()
+	l, err := linter.New(linter.Options{Rules: All(), Jobs: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// formatFinding is the golden line format: the text output's first line, path relative to testdata.
+func formatFinding(f linter.Finding) string {
+	loc := filepath.ToSlash(f.File)
+	if f.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", loc, f.Line)
+		if f.Column > 0 {
+			loc = fmt.Sprintf("%s:%d", loc, f.Column)
+		}
+	}
+	sev := ""
+	if f.Severity != linter.SeverityError {
+		sev = f.Severity.String() + ": "
+	}
+	return fmt.Sprintf("%s: %s%s [%s]", loc, sev, f.Message, f.Rule)
+}
+
+func lintTestdata(t *testing.T, l *linter.Linter, rel string) []string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "testdata", rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	findings, _ := l.LintBytes(context.Background(), rel, data)
+	var lines []string
+	for _, f := range findings {
+		lines = append(lines, formatFinding(f))
+	}
+	return lines
+}
+
+// TestGoldenOK requires every testdata/ok file to be clean.
+func TestGoldenOK(t *testing.T) {
+	l := newLinter(t)
+	files, _ := filepath.Glob(filepath.Join("..", "testdata", "ok", "*.yaml"))
+	if len(files) == 0 {
+		t.Fatal("no testdata/ok files")
+	}
+	for _, f := range files {
+		rel := filepath.ToSlash(filepath.Join("ok", filepath.Base(f)))
+		if got := lintTestdata(t, l, rel); len(got) > 0 {
+			t.Errorf("%s: want no findings, got:\n%s", rel, strings.Join(got, "\n"))
+		}
+	}
+}
+
+// TestGoldenErr compares every testdata/err file's findings with its .out file, line by line.
+func TestGoldenErr(t *testing.T) {
+	l := newLinter(t)
+	files, _ := filepath.Glob(filepath.Join("..", "testdata", "err", "*.yaml"))
+	if len(files) == 0 {
+		t.Fatal("no testdata/err files")
+	}
+	for _, f := range files {
+		rel := filepath.ToSlash(filepath.Join("err", filepath.Base(f)))
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			got := lintTestdata(t, l, rel)
+			golden := strings.TrimSuffix(f, ".yaml") + ".out"
+			if *update {
+				if err := os.WriteFile(golden, []byte(strings.Join(got, "\n")+"\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			data, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./rules -update to create it)", err)
+			}
+			want := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+			if len(got) == 0 {
+				t.Fatalf("want findings, got none")
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s findings differ (-want +got):\n%s", rel, diff)
+			}
+		})
+	}
+}
+
+// TestEveryRuleHasGoldenCase requires each rule with a Check to fire in some testdata/err file.
+func TestEveryRuleHasGoldenCase(t *testing.T) {
+	outs, _ := filepath.Glob(filepath.Join("..", "testdata", "err", "*.out"))
+	var all strings.Builder
+	for _, o := range outs {
+		data, _ := os.ReadFile(o)
+		all.Write(data)
+	}
+	for _, r := range All() {
+		if r == linter.RuleFileTooLarge || r == linter.RuleFileUnreadable {
+			continue // exercised by the linter and CLI tests: they need files, not content
+		}
+		if !strings.Contains(all.String(), "["+r.ID+"]") {
+			t.Errorf("rule %s has no golden case in testdata/err", r.ID)
+		}
+	}
+}
+
+// TestRulesWellFormed checks every rule's metadata, so a rule cannot land half-described.
+func TestRulesWellFormed(t *testing.T) {
+	seen := map[string]bool{}
+	for i, r := range All() {
+		if err := r.Validate(); err != nil {
+			t.Error(err)
+		}
+		if seen[r.ID] {
+			t.Errorf("duplicate rule ID %s", r.ID)
+		}
+		seen[r.ID] = true
+		if i > 0 && All()[i-1].ID >= r.ID {
+			t.Errorf("registry not sorted at %s", r.ID)
+		}
+		if Lookup(r.ID) != r {
+			t.Errorf("Lookup(%q) does not return the rule", r.ID)
+		}
+	}
+	if Lookup("no-such-rule") != nil {
+		t.Error("Lookup of an unknown ID must return nil")
+	}
+}
+
+// TestRuleExamples lints each rule's documented examples: Bad must trigger the rule, Good must be
+// entirely clean.
+func TestRuleExamples(t *testing.T) {
+	l := newLinter(t)
+	for _, r := range All() {
+		t.Run(r.ID, func(t *testing.T) {
+			if r != linter.RuleFileUnreadable && len(ExampleFindings(r)) == 0 {
+				t.Errorf("the Bad example does not trigger %s", r.ID)
+			}
+			found, _ := l.LintBytes(context.Background(), "catalog-info.yaml", []byte(r.Good))
+			for _, f := range found {
+				t.Errorf("the Good example is not clean: %s", formatFinding(f))
+			}
+		})
+	}
+}
+
+// TestDocsUpToDate fails when docs/rules.md differs from what the registry generates.
+func TestDocsUpToDate(t *testing.T) {
+	path := filepath.Join("..", "docs", "rules.md")
+	want := Markdown()
+	if *update {
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		t.Errorf("docs/rules.md is out of date; run: go run ./cmd/catalog-lint rules --format markdown > docs/rules.md\n%s",
+			cmp.Diff(string(got), want))
+	}
+}
