@@ -72,10 +72,7 @@ func TypeOf(n *yaml.Node) Type {
 }
 
 func scalarType(n *yaml.Node) Type {
-	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
-		return TypeString
-	}
-	if n.Style&yaml.TaggedStyle != 0 {
+	if n.Style&yaml.TaggedStyle != 0 { // an explicit tag decides, even on a quoted scalar
 		switch n.Tag {
 		case "!!null":
 			return TypeNull
@@ -89,6 +86,9 @@ func scalarType(n *yaml.Node) Type {
 			return TypeSequence
 		}
 		// !!str and tags the core schema does not know (!!timestamp, !custom) stay strings.
+		return TypeString
+	}
+	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
 		return TypeString
 	}
 	return CoreSchemaType(n.Value)
