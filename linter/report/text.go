@@ -25,7 +25,7 @@ const (
 type textWriter struct{ opts Options }
 
 func (t *textWriter) paint(code, s string) string {
-	if !t.opts.Color {
+	if !t.opts.Color || s == "" {
 		return s
 	}
 	return code + s + ansiReset

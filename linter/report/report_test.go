@@ -1,0 +1,208 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/catalog-lint/catalog-lint/linter"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+
+var (
+	ruleA = &linter.Rule{ID: "tag-format", Summary: "tags must be lowercase", Doc: "Tags doc.", Severity: linter.SeverityError}
+	ruleB = &linter.Rule{ID: "unknown-kind", Summary: "kinds should be known", Doc: "Kinds doc.", Severity: linter.SeverityWarning}
+	ruleC = &linter.Rule{ID: "file-too-large", Summary: "files must be small", Doc: "Size doc.", Severity: linter.SeverityError}
+)
+
+// sample is a result with every shape of finding: a span, a message that needs escaping, a
+// whole-file finding, a tab before the value, and each severity.
+func sample() *linter.Result {
+	return &linter.Result{Files: 3, Entities: 4, Findings: []linter.Finding{
+		{Rule: "tag-format", Severity: linter.SeverityError, File: "services/pay/catalog-info.yaml", Line: 7, Column: 9,
+			EndLine: 7, EndColumn: 15, Message: `tag "Java 1" is not valid; use lowercase`, Entity: "component:default/pay",
+			Source: "  tags: [Java 1, go]"},
+		{Rule: "unknown-kind", Severity: linter.SeverityWarning, File: "services/pay/catalog-info.yaml", Line: 12, Column: 7,
+			EndLine: 12, EndColumn: 14, Message: "kind \"Service\" is unknown: 100% sure,\nsee docs", Entity: "service:default/x",
+			Source: "kind:\tService"},
+		{Rule: "file-too-large", Severity: linter.SeverityError, File: "big/catalog-info.yaml", Message: "file is 2 MiB, over the 1 MiB limit"},
+		{Rule: "tag-format", Severity: linter.SeverityInfo, File: "web,a:b/catalog-info.yaml", Line: 3, Column: 1, EndLine: 3, EndColumn: 1,
+			Message: "a notice", Source: "x"},
+	}}
+}
+
+func render(t *testing.T, format string, opts Options, res *linter.Result) string {
+	t.Helper()
+	w, err := New(format, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := w.Write(&buf, res); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+func TestFormatsGolden(t *testing.T) {
+	opts := Options{Rules: []*linter.Rule{ruleC, ruleA, ruleB}, Version: "v1.2.3"}
+	colored := opts
+	colored.Color = true
+	tests := []struct {
+		name, format string
+		opts         Options
+		res          *linter.Result
+	}{
+		{"text", "text", opts, sample()},
+		{"text-color", "text", colored, sample()},
+		{"text-clean", "text", opts, &linter.Result{Files: 2, Entities: 3}},
+		{"json", "json", opts, sample()},
+		{"json-clean", "json", opts, &linter.Result{Files: 1, Entities: 1}},
+		{"sarif", "sarif", opts, sample()},
+		{"github", "github", opts, sample()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := render(t, tt.format, tt.opts, tt.res)
+			path := filepath.Join("testdata", tt.name+".golden")
+			if *update {
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(string(want), got); diff != "" {
+				t.Errorf("%s output differs (-want +got):\n%s", tt.name, diff)
+			}
+		})
+	}
+}
+
+func TestUnknownFormat(t *testing.T) {
+	if _, err := New("xml", Options{}); err == nil || err.Error() != `unknown format "xml"; use text, json, sarif, github` {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// TestGitHubEscaping uses the escaping rules of @actions/core (toolkit packages/core/src/command.ts).
+func TestGitHubEscaping(t *testing.T) {
+	tests := []struct{ input, data, property string }{
+		{"plain", "plain", "plain"},
+		{"100%", "100%25", "100%25"},
+		{"a\r\nb", "a%0D%0Ab", "a%0D%0Ab"},
+		{"a:b,c", "a:b,c", "a%3Ab%2Cc"},
+		{"%0A", "%250A", "%250A"},
+	}
+	for _, tt := range tests {
+		if got := EscapeData(tt.input); got != tt.data {
+			t.Errorf("EscapeData(%q) = %q, want %q", tt.input, got, tt.data)
+		}
+		if got := EscapeProperty(tt.input); got != tt.property {
+			t.Errorf("EscapeProperty(%q) = %q, want %q", tt.input, got, tt.property)
+		}
+	}
+}
+
+// TestJSONShape decodes the JSON output with the documented field names.
+func TestJSONShape(t *testing.T) {
+	var out map[string]any
+	if err := json.Unmarshal([]byte(render(t, "json", Options{}, sample())), &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"version", "files", "entities", "findings", "counts"} {
+		if _, ok := out[k]; !ok {
+			t.Errorf("missing top-level %q", k)
+		}
+	}
+	f := out["findings"].([]any)[0].(map[string]any)
+	for _, k := range []string{"rule", "severity", "file", "line", "column", "endLine", "endColumn", "message", "entity"} {
+		if _, ok := f[k]; !ok {
+			t.Errorf("finding lacks %q", k)
+		}
+	}
+	if diff := cmp.Diff(map[string]any{"error": 2.0, "warning": 1.0, "info": 1.0}, out["counts"]); diff != "" {
+		t.Errorf("counts (-want +got):\n%s", diff)
+	}
+}
+
+// TestSARIFShape checks what GitHub code scanning requires of an upload.
+func TestSARIFShape(t *testing.T) {
+	var log struct {
+		Version string `json:"version"`
+		Runs    []struct {
+			Tool struct {
+				Driver struct {
+					Name  string `json:"name"`
+					Rules []struct {
+						ID string `json:"id"`
+					} `json:"rules"`
+				} `json:"driver"`
+			} `json:"tool"`
+			Results []struct {
+				RuleID    string `json:"ruleId"`
+				RuleIndex int    `json:"ruleIndex"`
+				Level     string `json:"level"`
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct {
+							URI string `json:"uri"`
+						} `json:"artifactLocation"`
+						Region *struct {
+							StartLine, StartColumn, EndColumn int
+						} `json:"region"`
+					} `json:"physicalLocation"`
+				} `json:"locations"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	opts := Options{Rules: []*linter.Rule{ruleC, ruleA, ruleB}}
+	if err := json.Unmarshal([]byte(render(t, "sarif", opts, sample())), &log); err != nil {
+		t.Fatal(err)
+	}
+	if log.Version != "2.1.0" || len(log.Runs) != 1 || log.Runs[0].Tool.Driver.Name != "catalog-lint" {
+		t.Fatalf("not a SARIF 2.1.0 log with one run: %+v", log)
+	}
+	run := log.Runs[0]
+	for _, r := range run.Results {
+		if run.Tool.Driver.Rules[r.RuleIndex].ID != r.RuleID {
+			t.Errorf("result %s points at rule index %d", r.RuleID, r.RuleIndex)
+		}
+		if strings.HasPrefix(r.Locations[0].PhysicalLocation.ArtifactLocation.URI, "/") {
+			t.Errorf("artifact URI must be relative: %s", r.Locations[0].PhysicalLocation.ArtifactLocation.URI)
+		}
+	}
+	if levels := []string{run.Results[0].Level, run.Results[1].Level, run.Results[3].Level}; !cmp.Equal(levels, []string{"error", "warning", "note"}) {
+		t.Errorf("levels = %v", levels)
+	}
+	if r := run.Results[0].Locations[0].PhysicalLocation.Region; r == nil || r.EndColumn != 16 {
+		t.Errorf("SARIF endColumn must be exclusive (16): %+v", r)
+	}
+	if run.Results[2].Locations[0].PhysicalLocation.Region != nil {
+		t.Error("a whole-file finding must have no region")
+	}
+}
+
+func TestSummary(t *testing.T) {
+	tests := []struct {
+		res  *linter.Result
+		want string
+	}{
+		{&linter.Result{Files: 1, Entities: 1}, "no problems in 1 file (1 entity)"},
+		{sample(), "2 errors, 1 warning and 1 notice in 3 of 3 files (4 entities)"},
+	}
+	for _, tt := range tests {
+		if got := Summary(tt.res); got != tt.want {
+			t.Errorf("Summary = %q, want %q", got, tt.want)
+		}
+	}
+}
