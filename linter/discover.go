@@ -21,19 +21,40 @@ func IsCatalogFileName(name string) bool {
 // A folder is walked for catalog-info.yaml/.yml and the configuration's include globs, minus its
 // exclude globs; a file named explicitly is always linted. A path that does not exist is an error.
 func Discover(paths []string, cfg *Config) ([]string, error) {
-	seen := map[string]bool{}
 	var files []string
+	err := Walk(paths, cfg, func(p string) { files = append(files, p) })
+	return files, err
+}
+
+// CheckPaths reports the first path that does not exist, so that a run can fail before it starts.
+func CheckPaths(paths []string) error {
+	for _, p := range paths {
+		if _, err := os.Stat(p); err != nil {
+			return fmt.Errorf("%s: %w", p, unwrapPathError(err))
+		}
+	}
+	return nil
+}
+
+// Walk is Discover calling fn for each file as soon as it is found, so that linting can start while
+// the walk goes on.
+func Walk(paths []string, cfg *Config, fn func(path string)) error {
+	if err := CheckPaths(paths); err != nil {
+		return err
+	}
+	globs := len(cfg.Include) > 0 || len(cfg.Exclude) > 0
+	seen := map[string]bool{}
 	add := func(p string) {
 		key := filepath.Clean(p)
 		if !seen[key] {
 			seen[key] = true
-			files = append(files, p)
+			fn(p)
 		}
 	}
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, unwrapPathError(err))
+			return fmt.Errorf("%s: %w", p, unwrapPathError(err))
 		}
 		if !st.IsDir() {
 			add(p)
@@ -48,7 +69,10 @@ func Discover(paths []string, cfg *Config) ([]string, error) {
 				add(path)
 				return nil
 			}
-			rel := cfg.relative(path)
+			rel := ""
+			if globs {
+				rel = cfg.relative(path)
+			}
 			if d.IsDir() {
 				if path != p && (skippedFolders[d.Name()] || cfg.excludedFolder(rel)) {
 					return filepath.SkipDir
@@ -64,10 +88,10 @@ func Discover(paths []string, cfg *Config) ([]string, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, unwrapPathError(err))
+			return fmt.Errorf("%s: %w", p, unwrapPathError(err))
 		}
 	}
-	return files, nil
+	return nil
 }
 
 func unwrapPathError(err error) error {

@@ -84,37 +84,71 @@ func New(opts Options) (*Linter, error) {
 
 // Lint lints files (as returned by Discover) in parallel.
 func (l *Linter) Lint(ctx context.Context, files []string) *Result {
-	type fileResult struct {
-		findings []Finding
-		entities int
-	}
-	results := make([]fileResult, len(files))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < l.jobs && w < len(files); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				f, n := l.LintFile(ctx, files[i])
-				results[i] = fileResult{f, n}
+	ch := make(chan string)
+	go func() {
+		defer close(ch)
+		for _, f := range files {
+			select {
+			case ch <- f:
+			case <-ctx.Done():
+				return
 			}
-		}()
-	}
-feed:
-	for i := range files {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
 		}
+	}()
+	return l.LintStream(ctx, ch)
+}
+
+// LintPaths walks paths (see Walk) and lints the files as they are found: the walk and the workers
+// overlap, and no list of all files is kept.
+func (l *Linter) LintPaths(ctx context.Context, paths []string, cfg *Config) (*Result, error) {
+	if err := CheckPaths(paths); err != nil {
+		return nil, err
 	}
-	close(next)
+	ch := make(chan string, 64)
+	var walkErr error
+	go func() {
+		defer close(ch)
+		walkErr = Walk(paths, cfg, func(p string) {
+			select {
+			case ch <- p:
+			case <-ctx.Done():
+			}
+		})
+	}()
+	res := l.LintStream(ctx, ch) // returns after ch is closed, so walkErr is set
+	return res, walkErr
+}
+
+// LintStream lints the files received from files until it is closed, with Jobs workers. Only
+// findings are kept, never file contents, so memory stays flat however many files there are.
+func (l *Linter) LintStream(ctx context.Context, files <-chan string) *Result {
+	type partial struct {
+		files, entities int
+		findings        []Finding
+	}
+	parts := make([]partial, l.jobs)
+	var wg sync.WaitGroup
+	for w := 0; w < l.jobs; w++ {
+		wg.Add(1)
+		go func(part *partial) {
+			defer wg.Done()
+			for path := range files {
+				if ctx.Err() != nil {
+					continue // drain, so that the sender is never blocked
+				}
+				found, n := l.LintFile(ctx, path)
+				part.files++
+				part.entities += n
+				part.findings = append(part.findings, found...)
+			}
+		}(&parts[w])
+	}
 	wg.Wait()
-	res := &Result{Files: len(files), Skipped: l.skipped}
-	for _, r := range results {
-		res.Entities += r.entities
-		res.Findings = append(res.Findings, r.findings...)
+	res := &Result{Skipped: l.skipped}
+	for _, p := range parts {
+		res.Files += p.files
+		res.Entities += p.entities
+		res.Findings = append(res.Findings, p.findings...)
 	}
 	res.Findings = SortFindings(res.Findings)
 	return res
@@ -127,17 +161,33 @@ func (l *Linter) LintFile(ctx context.Context, path string) ([]Finding, int) {
 		return l.fileFinding(path, RuleFileUnreadable, fmt.Sprintf("cannot read file: %v", unwrapPathError(err))), 0
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return l.fileFinding(path, RuleFileUnreadable, "cannot read file: it is a folder"), 0
-	} else if err == nil && st.Size() > l.maxSize {
-		return l.tooLarge(path, st.Size()), 0
-	}
-	data, err := io.ReadAll(io.LimitReader(f, l.maxSize+1))
+	st, err := f.Stat()
 	if err != nil {
 		return l.fileFinding(path, RuleFileUnreadable, fmt.Sprintf("cannot read file: %v", unwrapPathError(err))), 0
 	}
-	if int64(len(data)) > l.maxSize {
-		return l.tooLarge(path, int64(len(data))), 0
+	if st.IsDir() {
+		return l.fileFinding(path, RuleFileUnreadable, "cannot read file: it is a folder"), 0
+	}
+	if st.Size() > l.maxSize {
+		return l.tooLarge(path, st.Size()), 0
+	}
+	// Read what Stat announced in one go, plus one byte to notice a file that grew past the limit.
+	data := make([]byte, 0, st.Size()+1)
+	for {
+		n, err := f.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF || (err == nil && n == 0) {
+			break
+		}
+		if err != nil {
+			return l.fileFinding(path, RuleFileUnreadable, fmt.Sprintf("cannot read file: %v", unwrapPathError(err))), 0
+		}
+		if int64(len(data)) > l.maxSize {
+			return l.tooLarge(path, int64(len(data))), 0
+		}
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
 	}
 	return l.LintBytes(ctx, path, data)
 }

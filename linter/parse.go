@@ -157,7 +157,7 @@ func firstInvalidUTF8(data []byte) int {
 // checkDocument reports duplicate keys, excessive aliasing and nesting in one document. It reports
 // limit problems and tells the caller to skip the document when they make it unsafe to read.
 func checkDocument(root *yaml.Node) (findings []rawFinding, unsafe bool) {
-	w := docWalker{anchors: map[*yaml.Node]*anchorUse{}, onPath: map[*yaml.Node]bool{}}
+	w := docWalker{}
 	w.walk(root, 0)
 	return w.findings, w.unsafe
 }
@@ -168,10 +168,19 @@ type anchorUse struct {
 }
 
 type docWalker struct {
-	anchors  map[*yaml.Node]*anchorUse
-	onPath   map[*yaml.Node]bool
+	anchors  map[*yaml.Node]*anchorUse // allocated at the first anchor: most documents have none
+	path     []*yaml.Node              // the collections enclosing the current node
 	findings []rawFinding
 	unsafe   bool
+}
+
+func (w *docWalker) onPath(n *yaml.Node) bool {
+	for _, p := range w.path {
+		if p == n {
+			return true
+		}
+	}
+	return false
 }
 
 func (w *docWalker) limit(n *yaml.Node, msg string) {
@@ -190,6 +199,9 @@ func (w *docWalker) walk(n *yaml.Node, depth int) {
 		return
 	}
 	if n.Anchor != "" {
+		if w.anchors == nil {
+			w.anchors = map[*yaml.Node]*anchorUse{}
+		}
 		if _, ok := w.anchors[n]; !ok {
 			w.anchors[n] = &anchorUse{count: 1}
 		}
@@ -200,7 +212,7 @@ func (w *docWalker) walk(n *yaml.Node, depth int) {
 		if target == nil {
 			return
 		}
-		if w.onPath[target] {
+		if w.onPath(target) {
 			w.limit(n, fmt.Sprintf("alias *%s refers to a node that contains it; write the value out instead", n.Value))
 			return
 		}
@@ -221,19 +233,15 @@ func (w *docWalker) walk(n *yaml.Node, depth int) {
 		if use.count*use.weight > maxAliasCount {
 			w.limit(n, fmt.Sprintf("alias *%s is expanded too often (excessive aliasing, as in an alias bomb); write the values out instead", n.Value))
 		}
-	case yaml.DocumentNode, yaml.SequenceNode:
-		w.onPath[n] = true
+	case yaml.DocumentNode, yaml.SequenceNode, yaml.MappingNode:
+		if n.Kind == yaml.MappingNode {
+			w.duplicateKeys(n)
+		}
+		w.path = append(w.path, n)
 		for _, c := range n.Content {
 			w.walk(c, depth+1)
 		}
-		delete(w.onPath, n)
-	case yaml.MappingNode:
-		w.onPath[n] = true
-		w.duplicateKeys(n)
-		for _, c := range n.Content {
-			w.walk(c, depth+1)
-		}
-		delete(w.onPath, n)
+		w.path = w.path[:len(w.path)-1]
 	}
 }
 
@@ -262,34 +270,60 @@ func (w *docWalker) aliasWeight(n *yaml.Node, depth int) int {
 }
 
 type keyID struct {
-	t Type
+	t Type // 0 for keys that are not scalars, which are never compared
 	v string
 }
 
 func (w *docWalker) duplicateKeys(m *yaml.Node) {
-	if len(m.Content) < 4 {
+	pairs := len(m.Content) / 2
+	if pairs < 2 {
 		return
 	}
-	seen := make(map[keyID]*yaml.Node, len(m.Content)/2)
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		k := Resolve(m.Content[i])
-		if k == nil || k.Kind != yaml.ScalarNode {
-			continue
-		}
-		t := TypeOf(k)
-		id := keyID{t: t, v: k.Value}
-		switch t {
-		case TypeNull:
-			id.v = ""
-		case TypeBool:
-			id.v = strings.ToLower(k.Value)
-		}
-		if first, ok := seen[id]; ok {
-			kn := m.Content[i]
-			w.findings = append(w.findings, rawFinding{rule: RuleYAMLDuplicateKey, line: kn.Line, col: kn.Column,
-				msg: fmt.Sprintf("key %q is repeated (first at line %d); Backstage rejects a mapping with duplicate keys", k.Value, first.Line)})
-			continue
-		}
-		seen[id] = m.Content[i]
+	ids := make([]keyID, pairs)
+	var seen map[keyID]int // only for large mappings; small ones are compared pairwise
+	if pairs > 16 {
+		seen = make(map[keyID]int, pairs)
 	}
+	for i := 0; i < pairs; i++ {
+		k := Resolve(m.Content[2*i])
+		if k == nil || k.Kind != yaml.ScalarNode {
+			ids[i] = keyID{}
+			continue
+		}
+		id := keyOf(k)
+		ids[i] = id
+		first := -1
+		if seen != nil {
+			if j, ok := seen[id]; ok {
+				first = j
+			} else {
+				seen[id] = i
+			}
+		} else {
+			for j := 0; j < i; j++ {
+				if ids[j] == id {
+					first = j
+					break
+				}
+			}
+		}
+		if first >= 0 {
+			kn := m.Content[2*i]
+			w.findings = append(w.findings, rawFinding{rule: RuleYAMLDuplicateKey, line: kn.Line, col: kn.Column,
+				msg: fmt.Sprintf("key %q is repeated (first at line %d); Backstage rejects a mapping with duplicate keys", k.Value, m.Content[2*first].Line)})
+		}
+	}
+}
+
+// keyOf identifies a scalar key the way the yaml package compares keys: by type and value.
+func keyOf(k *yaml.Node) keyID {
+	t := TypeOf(k)
+	id := keyID{t: t, v: k.Value}
+	switch t {
+	case TypeNull:
+		id.v = ""
+	case TypeBool:
+		id.v = strings.ToLower(k.Value)
+	}
+	return id
 }

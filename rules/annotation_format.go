@@ -50,7 +50,7 @@ spec:
 		}
 		linter.Pairs(v, func(ak, av *yaml.Node) {
 			checkKey(p, "annotation", ak)
-			stringField(p, "annotation "+quote(linter.Resolve(ak).Value), av)
+			stringFieldAt(p, func() string { return "annotation " + quote(linter.Resolve(ak).Value) }, av)
 		})
 	},
 }

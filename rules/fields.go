@@ -9,9 +9,16 @@ import (
 // stringField returns a field's string value. A placeholder (filled in by Backstage at ingestion)
 // yields ok=false without a finding; any other non-string is reported as what it is.
 func stringField(p *linter.Pass, path string, v *yaml.Node) (s string, ok bool) {
+	return stringFieldAt(p, func() string { return path }, v)
+}
+
+// stringFieldAt is stringField with the path built only when there is something to report: it runs
+// for every label, annotation and tag of every entity.
+func stringFieldAt(p *linter.Pass, pathFn func() string, v *yaml.Node) (s string, ok bool) {
 	if s, ok := linter.String(v); ok {
 		return s, true
 	}
+	path := pathFn()
 	if _, _, isPlaceholder := linter.Placeholder(v); isPlaceholder {
 		return "", false
 	}

@@ -50,7 +50,7 @@ spec:
 		linter.Pairs(v, func(lk, lv *yaml.Node) {
 			key := linter.Resolve(lk).Value
 			checkKey(p, "label", lk)
-			s, ok := stringField(p, "label "+quote(key), lv)
+			s, ok := stringFieldAt(p, func() string { return "label " + quote(key) }, lv)
 			if ok && !isValidLabelValue(s) {
 				p.Report(lv, "label %q has value %q, which is not valid; use letters and digits separated by -, _ or . (at most 63), or move free text to an annotation%s",
 					key, s, hint(s, suggest(s, false, nameChar)))

@@ -1,7 +1,7 @@
 package rules
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/catalog-lint/catalog-lint/linter"
@@ -51,7 +51,7 @@ spec:
 			return
 		}
 		for i, item := range linter.Items(v) {
-			path := fmt.Sprintf("metadata.links[%d]", i)
+			path := "metadata.links[" + strconv.Itoa(i) + "]"
 			if linter.TypeOf(item) != linter.TypeMapping {
 				p.Report(item, "%s must be a mapping with a url, not %s", path, linter.Describe(item))
 				continue

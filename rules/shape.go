@@ -1,7 +1,7 @@
 package rules
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -88,7 +88,7 @@ func checkShape(p *linter.Pass, path string, k, v *yaml.Node, s *shape) {
 		}
 		if s.items != nil {
 			for i, item := range items {
-				checkShape(p, fmt.Sprintf("%s[%d]", path, i), nil, item, s.items)
+				checkShape(p, path+"["+strconv.Itoa(i)+"]", nil, item, s.items)
 			}
 		}
 	case linter.TypeMapping:

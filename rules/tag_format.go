@@ -44,7 +44,7 @@ spec:
 			return
 		}
 		for i, item := range linter.Items(v) {
-			s, ok := stringField(p, fmt.Sprintf("metadata.tags[%d]", i), item)
+			s, ok := stringFieldAt(p, func() string { return fmt.Sprintf("metadata.tags[%d]", i) }, item)
 			if ok && !isValidTag(s) {
 				p.Report(item, "tag %q is not valid; use lowercase letters, digits, :, + or # in words joined by single hyphens (at most 63)%s",
 					s, hint(s, suggest(s, true, tagChar)))

@@ -5,6 +5,8 @@ import (
 	"strings"
 )
 
+var tabNewline = strings.NewReplacer("\t", "", "\n", "", "\r", "")
+
 // specialSchemes are the WHATWG URL Standard's special schemes (other than file), which need a host.
 var specialSchemes = map[string]bool{"http": true, "https": true, "ws": true, "wss": true, "ftp": true}
 
@@ -15,7 +17,9 @@ var specialSchemes = map[string]bool{"http": true, "https": true, "ws": true, "w
 func isValidURL(s string) bool {
 	// The parser strips leading and trailing C0 controls and spaces, and removes tabs and newlines.
 	s = strings.TrimFunc(s, func(r rune) bool { return r <= ' ' })
-	s = strings.NewReplacer("\t", "", "\n", "", "\r", "").Replace(s)
+	if strings.ContainsAny(s, "\t\n\r") {
+		s = tabNewline.Replace(s)
+	}
 	colon := strings.IndexByte(s, ':')
 	if colon < 1 {
 		return false

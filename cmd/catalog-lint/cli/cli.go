@@ -167,7 +167,6 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return usageError(stderr, err)
 	}
 
-	var files []string
 	stdinCount := 0
 	for _, p := range paths {
 		if p == "-" {
@@ -177,13 +176,12 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if stdinCount > 1 {
 		return usageError(stderr, errors.New("- (standard input) can be given only once"))
 	}
+	res := &linter.Result{}
 	if fsPaths := without(paths, "-"); len(fsPaths) > 0 {
-		files, err = linter.Discover(fsPaths, cfg)
-		if err != nil {
+		if res, err = l.LintPaths(ctx, fsPaths, cfg); err != nil {
 			return usageError(stderr, err)
 		}
 	}
-	res := l.Lint(ctx, files)
 	if stdinCount == 1 {
 		found, entities := l.LintReader(ctx, f.stdinName, stdin)
 		res.Files++

@@ -1,0 +1,150 @@
+package linter_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/catalog-lint/catalog-lint/linter"
+	"github.com/catalog-lint/catalog-lint/linter/synthetic"
+	"github.com/catalog-lint/catalog-lint/rules"
+)
+
+// benchFiles is the monorepo size; BENCH_FILES overrides the default 10,000.
+func benchFiles() int {
+	if n, err := strconv.Atoi(os.Getenv("BENCH_FILES")); err == nil && n > 0 {
+		return n
+	}
+	return 10000
+}
+
+var (
+	monorepos   = map[int]string{}
+	monoreposMu sync.Mutex
+)
+
+// monorepo returns a synthetic monorepo of n files, generated once per test binary run.
+func monorepo(b *testing.B, n int) string {
+	b.Helper()
+	monoreposMu.Lock()
+	defer monoreposMu.Unlock()
+	if dir, ok := monorepos[n]; ok {
+		return dir
+	}
+	dir, err := os.MkdirTemp("", "catalog-lint-bench-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := synthetic.Write(dir, n, 1); err != nil {
+		b.Fatal(err)
+	}
+	monorepos[n] = dir
+	return dir
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, dir := range monorepos {
+		os.RemoveAll(dir)
+	}
+	os.Exit(code)
+}
+
+// BenchmarkBareParse is the baseline of the speed target: read every file and decode all its
+// documents into yaml.v3 nodes, nothing else, one file after another.
+func BenchmarkBareParse(b *testing.B) {
+	dir := monorepo(b, benchFiles())
+	files, err := linter.Discover([]string{dir}, linter.DefaultConfig(dir))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		docs := 0
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			dec := yaml.NewDecoder(bytes.NewReader(data))
+			for {
+				var n yaml.Node
+				if err := dec.Decode(&n); errors.Is(err, io.EOF) {
+					break
+				} else if err != nil {
+					b.Fatal(err)
+				}
+				docs++
+			}
+		}
+		if docs == 0 {
+			b.Fatal("no documents")
+		}
+	}
+	b.ReportMetric(float64(len(files)), "files")
+}
+
+// BenchmarkLint is the whole offline run on the same files as the CLI does it, the folder walk
+// included: every rule, with the default parallelism (one worker per CPU) and with one worker.
+func BenchmarkLint(b *testing.B) {
+	for _, jobs := range []int{0, 1} {
+		name := "jobs=auto"
+		if jobs == 1 {
+			name = "jobs=1"
+		}
+		b.Run(name, func(b *testing.B) {
+			dir := monorepo(b, benchFiles())
+			l, err := linter.New(linter.Options{Rules: rules.All(), Offline: true, Jobs: jobs})
+			if err != nil {
+				b.Fatal(err)
+			}
+			cfg := linter.DefaultConfig(dir)
+			b.ReportAllocs()
+			b.ResetTimer()
+			var res *linter.Result
+			for i := 0; i < b.N; i++ {
+				if res, err = l.LintPaths(context.Background(), []string{dir}, cfg); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(res.Files), "files")
+			b.ReportMetric(float64(len(res.Findings)), "findings")
+		})
+	}
+}
+
+// BenchmarkLintMemory reports the heap a finished run still holds (its result) for growing
+// monorepos: it must grow with the findings, not with the files.
+func BenchmarkLintMemory(b *testing.B) {
+	for _, n := range []int{1000, benchFiles()} {
+		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
+			dir := monorepo(b, n)
+			l, _ := linter.New(linter.Options{Rules: rules.All(), Offline: true})
+			files, _ := linter.Discover([]string{dir}, linter.DefaultConfig(dir))
+			var before, after runtime.MemStats
+			var res *linter.Result
+			for i := 0; i < b.N; i++ {
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				res = l.Lint(context.Background(), files)
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+			}
+			b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/1024, "retained-KiB")
+			b.ReportMetric(float64(len(res.Findings)), "findings")
+			runtime.KeepAlive(res)
+		})
+	}
+	_ = filepath.Join
+}

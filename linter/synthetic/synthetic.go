@@ -1,0 +1,90 @@
+// Package synthetic writes a synthetic monorepo of catalog files for benchmarks and load tests: one
+// catalog-info.yaml per service, about 1.3 documents per file, a realistic mix of annotations, and a
+// few deliberate mistakes so that rules have something to report.
+package synthetic
+
+import (
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Stats describes what Write produced.
+type Stats struct {
+	Files, Documents int
+}
+
+// Write creates n services under dir (services/svc-NNNNN/catalog-info.yaml), deterministically for
+// a given seed. About 30% of files also hold an API entity; about 2% have a mistake.
+func Write(dir string, n int, seed int64) (Stats, error) {
+	rng := rand.New(rand.NewSource(seed))
+	var st Stats
+	owners := []string{"team-payments", "team-web", "team-data", "team-platform", "group:default/team-ml"}
+	lifecycles := []string{"production", "experimental", "deprecated"}
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		b.Reset()
+		name := fmt.Sprintf("svc-%05d", i)
+		owner := owners[rng.Intn(len(owners))]
+		tags := []string{"java", "go", "python", "grpc", "rest", "kafka"}
+		rng.Shuffle(len(tags), func(a, c int) { tags[a], tags[c] = tags[c], tags[a] })
+		tagList := strings.Join(tags[:1+rng.Intn(3)], ", ")
+		slug := name
+		if rng.Intn(50) == 0 {
+			slug = strings.ToUpper(name) // a mistake for sentry-project-slug-format
+		}
+		fmt.Fprintf(&b, `apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: %s
+  title: Service %d
+  description: Synthetic service number %d, generated for benchmarks.
+  labels:
+    example.com/tier: "%d"
+  annotations:
+    github.com/project-slug: acme/%s
+    sentry.io/project-slug: %s
+    backstage.io/techdocs-ref: dir:.
+    pagerduty.com/service-id: P%06d
+  tags: [%s]
+  links:
+    - url: https://grafana.example.com/d/%s
+      title: Dashboard
+spec:
+  type: service
+  lifecycle: %s
+  owner: %s
+  system: system-%d
+  dependsOn:
+    - resource:%s-db
+`, name, i, i, 1+rng.Intn(3), name, slug, i, tagList, name, lifecycles[rng.Intn(len(lifecycles))], owner, i%40, name)
+		st.Documents++
+		if rng.Intn(10) < 3 {
+			fmt.Fprintf(&b, `---
+apiVersion: backstage.io/v1alpha1
+kind: API
+metadata:
+  name: %s-api
+  description: The API of %s.
+spec:
+  type: openapi
+  lifecycle: production
+  owner: %s
+  definition:
+    $text: ./openapi.yaml
+`, name, name, owner)
+			st.Documents++
+		}
+		p := filepath.Join(dir, "services", name, "catalog-info.yaml")
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return st, err
+		}
+		if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+			return st, err
+		}
+		st.Files++
+	}
+	return st, nil
+}
