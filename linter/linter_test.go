@@ -5,10 +5,8 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/tools/txtar"
@@ -275,55 +273,6 @@ func TestFileProblems(t *testing.T) {
 		t.Errorf("folder: %+v", got)
 	}
 }
-
-// TestHostileInput feeds inputs built to exhaust time or memory; each must end in a finding quickly
-// and without a panic. The time limit is a guard against hangs, far above normal run time.
-func TestHostileInput(t *testing.T) {
-	var bomb strings.Builder
-	bomb.WriteString("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
-	for i := 1; i < 30; i++ {
-		bomb.WriteString("a" + itoa(i) + ": &a" + itoa(i) + " [" + strings.TrimSuffix(strings.Repeat("*a"+itoa(i-1)+", ", 10), ", ") + "]\n")
-	}
-	tests := []struct {
-		name, input, rule string
-	}{
-		{"alias bomb", bomb.String(), "yaml-limits"},
-		{"deep flow nesting", strings.Repeat("[", 5000) + strings.Repeat("]", 5000), "yaml-limits"},
-		{"deeper than yaml.v3 allows", strings.Repeat("[", 20000), "yaml-syntax"},
-		{"deep block nesting", deepBlock(1200), "yaml-limits"},
-		{"NUL bytes", "a: b\x00c\n", "file-encoding"},
-		{"invalid UTF-8", "a: \xff\xfe\n", "file-encoding"},
-		{"tab indentation", "a:\n\tb: c\n", "yaml-syntax"},
-		{"unknown anchor", "a: *nope\n", "yaml-syntax"},
-	}
-	l := newTestLinter(t, nil, true)
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			start := time.Now()
-			got, _ := l.LintBytes(context.Background(), "f.yaml", []byte(tt.input))
-			if time.Since(start) > 10*time.Second {
-				t.Errorf("took %v", time.Since(start))
-			}
-			found := false
-			for _, f := range got {
-				found = found || f.Rule == tt.rule
-			}
-			if !found {
-				t.Errorf("want a %s finding, got %+v", tt.rule, got)
-			}
-		})
-	}
-}
-
-func deepBlock(depth int) string {
-	var b strings.Builder
-	for i := 0; i < depth; i++ {
-		b.WriteString(strings.Repeat(" ", i) + "a:\n")
-	}
-	return b.String()
-}
-
-func itoa(i int) string { return strconv.Itoa(i) }
 
 func TestCoreSchemaType(t *testing.T) {
 	tests := []struct {

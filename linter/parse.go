@@ -72,7 +72,7 @@ func parseFile(data []byte) (docs []document, findings []rawFinding) {
 				if resumeAt < 0 || f.line == 0 {
 					return docs, findings
 				}
-				offset += bytes.Count(rest[:resumeAt], []byte{'\n'})
+				offset += len(lineStarts(rest[:resumeAt])) - 1
 				rest = rest[resumeAt:]
 				index++
 				break
@@ -84,20 +84,23 @@ func parseFile(data []byte) (docs []document, findings []rawFinding) {
 }
 
 // nextDocumentStart returns the byte offset of the first `---` document marker on line fromLine
-// (1-based) or later, or -1.
+// (1-based, counted as yaml.v3 counts) or later, or -1.
 func nextDocumentStart(data []byte, fromLine int) int {
 	line, start := 1, 0
-	for start <= len(data) {
-		end := bytes.IndexByte(data[start:], '\n')
-		if end < 0 {
-			end = len(data) - start
+	for start < len(data) {
+		end := start
+		for end < len(data) && breakLen(data, end) == 0 {
+			end++
 		}
-		text := data[start : start+end]
+		text := data[start:end]
 		if line >= fromLine && bytes.HasPrefix(text, []byte("---")) &&
-			(len(text) == 3 || text[3] == ' ' || text[3] == '\t' || text[3] == '\r') {
+			(len(text) == 3 || text[3] == ' ' || text[3] == '\t') {
 			return start
 		}
-		start += end + 1
+		if end == len(data) {
+			break
+		}
+		start = end + breakLen(data, end)
 		line++
 	}
 	return -1
@@ -138,9 +141,9 @@ func syntaxFinding(err error) rawFinding {
 }
 
 func offsetPosition(data []byte, off int) (line, col int) {
-	line = 1 + bytes.Count(data[:off], []byte{'\n'})
-	start := bytes.LastIndexByte(data[:off], '\n') + 1
-	return line, 1 + utf8.RuneCount(data[start:off])
+	starts := lineStarts(data[:off])
+	line = len(starts)
+	return line, 1 + utf8.RuneCount(data[starts[line-1]:off])
 }
 
 func firstInvalidUTF8(data []byte) int {

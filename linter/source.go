@@ -1,43 +1,112 @@
 package linter
 
 import (
-	"bytes"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
 
-// source gives line text and node extents for one file. The line index is built on first use, so
-// a file without findings costs nothing here.
+// maxSnippet is the longest line shown under a finding; a longer line (minified or generated YAML)
+// is not repeated in the output.
+const maxSnippet = 1000
+
+// source gives line text and node extents for one file. The line index is built on first use, so a
+// file without findings costs nothing here, and each line is decoded once however many findings it
+// has: a hostile file can put thousands of findings on one long line.
 type source struct {
 	data   []byte
 	starts []int
+	lines  map[int]*lineText
 }
 
-func (s *source) line(n int) string {
+type lineText struct {
+	text  string
+	runes []rune
+}
+
+func (s *source) get(n int) *lineText {
 	if n < 1 {
-		return ""
+		return &lineText{}
+	}
+	if lt, ok := s.lines[n]; ok {
+		return lt
 	}
 	if s.starts == nil {
-		s.starts = append(make([]int, 0, 64), 0)
-		for i, c := range s.data {
-			if c == '\n' {
-				s.starts = append(s.starts, i+1)
-			}
+		s.starts = lineStarts(s.data)
+		s.lines = map[int]*lineText{}
+	}
+	lt := &lineText{}
+	if n <= len(s.starts) {
+		start := s.starts[n-1]
+		end := len(s.data)
+		if n < len(s.starts) {
+			end = s.starts[n]
 		}
+		// Drop the line break itself, whichever it is.
+		text := s.data[start:end]
+		lt.text = string(text[:len(text)-lastBreakLen(text)])
+		lt.runes = []rune(lt.text)
 	}
-	if n > len(s.starts) {
-		return ""
+	s.lines[n] = lt
+	return lt
+}
+
+// line returns the text of line n (1-based), or "" when it is too long to show.
+func (s *source) line(n int) string {
+	if lt := s.get(n); len(lt.text) <= maxSnippet {
+		return lt.text
 	}
-	start := s.starts[n-1]
-	end := len(s.data)
-	if n < len(s.starts) {
-		end = s.starts[n] - 1
+	return ""
+}
+
+// breakLen returns the length of the line break starting at data[i], or 0. Line breaks are what
+// yaml.v3 (libyaml) counts when it numbers lines: CR LF, CR, LF, NEL, LS and PS. Every line number
+// catalog-lint computes itself must agree with the ones yaml.v3 puts in nodes and errors.
+func breakLen(data []byte, i int) int {
+	switch c := data[i]; {
+	case c == '\r':
+		if i+1 < len(data) && data[i+1] == '\n' {
+			return 2
+		}
+		return 1
+	case c == '\n':
+		return 1
+	case c == 0xC2 && i+1 < len(data) && data[i+1] == 0x85:
+		return 2
+	case c == 0xE2 && i+2 < len(data) && data[i+1] == 0x80 && (data[i+2] == 0xA8 || data[i+2] == 0xA9):
+		return 3
 	}
-	if end < start {
-		end = start
+	return 0
+}
+
+// lastBreakLen returns the length of a line break ending text, or 0.
+func lastBreakLen(text []byte) int {
+	n := len(text)
+	switch {
+	case n >= 2 && text[n-2] == '\r' && text[n-1] == '\n':
+		return 2
+	case n >= 1 && (text[n-1] == '\r' || text[n-1] == '\n'):
+		return 1
+	case n >= 2 && text[n-2] == 0xC2 && text[n-1] == 0x85:
+		return 2
+	case n >= 3 && text[n-3] == 0xE2 && text[n-2] == 0x80 && (text[n-1] == 0xA8 || text[n-1] == 0xA9):
+		return 3
 	}
-	return string(bytes.TrimSuffix(s.data[start:end], []byte{'\r'}))
+	return 0
+}
+
+// lineStarts returns the byte offset at which each line of data starts; lineStarts(data)[0] is 0.
+func lineStarts(data []byte) []int {
+	starts := append(make([]int, 0, 64), 0)
+	for i := 0; i < len(data); {
+		if l := breakLen(data, i); l > 0 {
+			i += l
+			starts = append(starts, i)
+			continue
+		}
+		i++
+	}
+	return starts
 }
 
 // span returns the last line and column (inclusive, 1-based, in characters) that node n occupies
@@ -47,7 +116,7 @@ func (s *source) span(n *yaml.Node) (endLine, endCol int) {
 	if n == nil || n.Line < 1 {
 		return 0, 0
 	}
-	text := []rune(s.line(n.Line))
+	text := s.get(n.Line).runes
 	start := n.Column - 1
 	if start < 0 || start >= len(text) {
 		return n.Line, n.Column

@@ -105,20 +105,36 @@ func checkShape(p *linter.Pass, path string, k, v *yaml.Node, s *shape) {
 			}
 			p.Report(at, "%s is missing required %s %s", path, plural(len(missing), "field", "fields"), quoteList(missing))
 		}
-		linter.Pairs(v, func(ck, cv *yaml.Node) {
-			for _, pr := range s.props {
-				if pr.name == ck.Value {
-					// the last duplicate wins, as in Backstage; yaml-duplicate-key reports the others
-					if lk, _ := linter.Lookup(v, ck.Value); lk == ck {
-						checkShape(p, path+"."+ck.Value, ck, cv, pr.shape)
-					}
-					return
+		// For a repeated key the last one wins, as in Backstage (yaml-duplicate-key reports the
+		// others): find each property's last occurrence in one pass from the end.
+		content := linter.Resolve(v).Content
+		last := make([]int, len(s.props))
+		for i := range last {
+			last[i] = -1
+		}
+		for i := len(content) - 2; i >= 0; i -= 2 {
+			for j, pr := range s.props {
+				if last[j] < 0 && content[i].Value == pr.name {
+					last[j] = i
 				}
 			}
-			if s.extra != nil {
+		}
+		for i := 0; i+1 < len(content); i += 2 {
+			ck, cv := content[i], content[i+1]
+			matched := false
+			for j, pr := range s.props {
+				if pr.name == ck.Value {
+					matched = true
+					if last[j] == i {
+						checkShape(p, path+"."+ck.Value, ck, cv, pr.shape)
+					}
+					break
+				}
+			}
+			if !matched && s.extra != nil {
 				checkShape(p, path+"."+ck.Value, ck, cv, s.extra)
 			}
-		})
+		}
 	}
 }
 
