@@ -42,13 +42,7 @@ type oracleVerdict struct {
 // It needs Node.js and an installed oracle: CATALOG_LINT_ORACLE names the oracle's folder (with
 // node_modules); .ci/run sets it up. Without it the test is skipped.
 func TestVerdictsAgreeWithBackstage(t *testing.T) {
-	oracle := os.Getenv("CATALOG_LINT_ORACLE")
-	if oracle == "" {
-		t.Skip("CATALOG_LINT_ORACLE is not set (see .ci/run)")
-	}
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node is not installed")
-	}
+	oracle := oracleOrSkip(t)
 	var files []string
 	if shared := sharedDir(); shared != "" {
 		files = append(files, yamlFiles(t, filepath.Join(shared, "corpus", "backstage-examples"))...)
@@ -60,6 +54,26 @@ func TestVerdictsAgreeWithBackstage(t *testing.T) {
 		t.Fatal("no files to compare")
 	}
 
+	verdicts := runOracle(t, oracle, files)
+	compared, rejected := compareVerdicts(t, files, verdicts)
+	t.Logf("compared %d documents in %d files; Backstage rejects %d", compared, len(files), rejected)
+}
+
+// oracleOrSkip returns the oracle's folder, or skips the test.
+func oracleOrSkip(t *testing.T) string {
+	t.Helper()
+	oracle := os.Getenv("CATALOG_LINT_ORACLE")
+	if oracle == "" {
+		t.Skip("CATALOG_LINT_ORACLE is not set (see .ci/run)")
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node is not installed")
+	}
+	return oracle
+}
+
+func runOracle(t *testing.T, oracle string, files []string) map[string]oracleVerdict {
+	t.Helper()
 	cmd := exec.Command("node", append([]string{filepath.Join(oracle, "refvalidate.js")}, files...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -79,12 +93,17 @@ func TestVerdictsAgreeWithBackstage(t *testing.T) {
 			verdicts[docKey(v.File, v.Doc)] = v
 		}
 	}
+	return verdicts
+}
 
+// compareVerdicts lints files and reports every document on which catalog-lint's Backstage rules and
+// the oracle disagree.
+func compareVerdicts(t *testing.T, files []string, verdicts map[string]oracleVerdict) (compared, rejected int) {
+	t.Helper()
 	l, err := linter.New(linter.Options{Rules: All(), Jobs: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	compared, rejected := 0, 0
 	for _, file := range files {
 		data, err := os.ReadFile(file)
 		if err != nil {
@@ -115,7 +134,7 @@ func TestVerdictsAgreeWithBackstage(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("compared %d documents in %d files; Backstage rejects %d", compared, len(files), rejected)
+	return compared, rejected
 }
 
 func docKey(file string, doc int) string { return fmt.Sprintf("%s#%d", file, doc) }
