@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 
 	"github.com/catalog-lint/catalog-lint/linter"
 	"github.com/catalog-lint/catalog-lint/linter/report"
@@ -187,6 +188,10 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		res.Files++
 		res.Entities += entities
 		res.Findings = linter.SortFindings(append(res.Findings, found...))
+	}
+	if res.Files == 0 {
+		fmt.Fprintf(stderr, "catalog-lint: no catalog files found under %s (looked for catalog-info.yaml, catalog-info.yml and the include globs of %s)\n",
+			strings.Join(paths, ", "), linter.ConfigFileName)
 	}
 	if err := writer.Write(stdout, res); err != nil {
 		fmt.Fprintf(stderr, "catalog-lint: write output: %v\n", err)

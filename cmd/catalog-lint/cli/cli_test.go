@@ -86,6 +86,14 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
+func TestNoFilesFound(t *testing.T) {
+	dir := writeTree(t, map[string]string{"docs/readme.md": "x"})
+	r := cli(t, dir, nil, "", "check", "docs")
+	if r.code != ExitOK || !strings.Contains(r.stderr, "no catalog files found under docs") || r.stdout != "no problems in 0 files (0 entities)\n" {
+		t.Errorf("exit %d\nstdout %q\nstderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
 func TestTextOutput(t *testing.T) {
 	dir := writeTree(t, map[string]string{"svc/catalog-info.yaml": bad})
 	r := cli(t, dir, nil, "", "check", "svc")
