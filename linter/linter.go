@@ -26,17 +26,21 @@ type Options struct {
 	Config *Config
 	// Offline skips every rule that needs the network.
 	Offline bool
+	// Resolvers answer the deferred questions of network rules. A network rule without a resolver
+	// is skipped (and listed in Result.Skipped), as with Offline.
+	Resolvers map[*Rule]Resolver
 	// Jobs is how many files are linted at once; 0 means one per CPU.
 	Jobs int
 }
 
 // Linter lints catalog files. It is safe for concurrent use.
 type Linter struct {
-	checks   []*Rule
-	severity map[*Rule]Severity
-	maxSize  int64
-	jobs     int
-	skipped  []*Rule
+	checks    []*Rule
+	severity  map[*Rule]Severity
+	maxSize   int64
+	jobs      int
+	skipped   []*Rule
+	resolvers map[*Rule]Resolver
 }
 
 // Result is the outcome of linting a set of files.
@@ -45,8 +49,13 @@ type Result struct {
 	Entities int
 	// Findings are sorted by file, line, column and rule, without duplicates.
 	Findings []Finding
-	// Skipped lists the network rules --offline left out.
+	// Skipped lists the network rules left out (--offline, or no credentials to ask with).
 	Skipped []*Rule
+	// Inconclusive counts answers of Inconclusive rules (checks that could not be completed), even
+	// when configuration hides those findings.
+	Inconclusive int
+	// Notices are what resolvers had to say about the run as a whole, once each.
+	Notices []string
 }
 
 // New prepares a Linter: it applies the configuration's rule settings to the rules' defaults.
@@ -55,7 +64,7 @@ func New(opts Options) (*Linter, error) {
 	if cfg == nil {
 		cfg = DefaultConfig(".")
 	}
-	l := &Linter{severity: map[*Rule]Severity{}, maxSize: cfg.MaxFileSize, jobs: opts.Jobs}
+	l := &Linter{severity: map[*Rule]Severity{}, maxSize: cfg.MaxFileSize, jobs: opts.Jobs, resolvers: opts.Resolvers}
 	if l.maxSize <= 0 {
 		l.maxSize = DefaultMaxFileSize
 	}
@@ -70,8 +79,10 @@ func New(opts Options) (*Linter, error) {
 			}
 			sev = s.Severity
 		}
-		if r.Network && opts.Offline {
-			l.skipped = append(l.skipped, r)
+		if r.Network && (opts.Offline || (r.Check != nil && opts.Resolvers[r] == nil)) {
+			if r.Check != nil {
+				l.skipped = append(l.skipped, r)
+			}
 			continue
 		}
 		l.severity[r] = sev
@@ -82,14 +93,21 @@ func New(opts Options) (*Linter, error) {
 	return l, nil
 }
 
+// Input is one file to lint: a Path to read, or a Reader (such as standard input) named Name.
+type Input struct {
+	Path   string
+	Name   string
+	Reader io.Reader
+}
+
 // Lint lints files (as returned by Discover) in parallel.
 func (l *Linter) Lint(ctx context.Context, files []string) *Result {
-	ch := make(chan string)
+	ch := make(chan Input)
 	go func() {
 		defer close(ch)
 		for _, f := range files {
 			select {
-			case ch <- f:
+			case ch <- Input{Path: f}:
 			case <-ctx.Done():
 				return
 			}
@@ -98,78 +116,177 @@ func (l *Linter) Lint(ctx context.Context, files []string) *Result {
 	return l.LintStream(ctx, ch)
 }
 
-// LintPaths walks paths (see Walk) and lints the files as they are found: the walk and the workers
-// overlap, and no list of all files is kept.
-func (l *Linter) LintPaths(ctx context.Context, paths []string, cfg *Config) (*Result, error) {
+// LintPaths walks paths (see Walk) and lints the files as they are found, then the extra inputs: the
+// walk and the workers overlap, and no list of all files is kept.
+func (l *Linter) LintPaths(ctx context.Context, paths []string, cfg *Config, extra ...Input) (*Result, error) {
 	if err := CheckPaths(paths); err != nil {
 		return nil, err
 	}
-	ch := make(chan string, 64)
+	ch := make(chan Input, 64)
 	var walkErr error
 	go func() {
 		defer close(ch)
-		walkErr = Walk(paths, cfg, func(p string) {
+		send := func(in Input) {
 			select {
-			case ch <- p:
+			case ch <- in:
 			case <-ctx.Done():
 			}
-		})
+		}
+		if len(paths) > 0 {
+			walkErr = Walk(paths, cfg, func(p string) { send(Input{Path: p}) })
+		}
+		for _, in := range extra {
+			send(in)
+		}
 	}()
 	res := l.LintStream(ctx, ch) // returns after ch is closed, so walkErr is set
 	return res, walkErr
 }
 
-// LintStream lints the files received from files until it is closed, with Jobs workers. Only
-// findings are kept, never file contents, so memory stays flat however many files there are.
-func (l *Linter) LintStream(ctx context.Context, files <-chan string) *Result {
-	type partial struct {
-		files, entities int
-		findings        []Finding
-	}
-	parts := make([]partial, l.jobs)
+// LintStream lints the inputs received until the channel is closed, with Jobs workers, then asks the
+// resolvers of network rules the questions the files raised, in one batch per rule. Only findings and
+// questions are kept, never file contents, so memory stays flat however many files there are.
+func (l *Linter) LintStream(ctx context.Context, inputs <-chan Input) *Result {
+	parts := make([]fileResult, l.jobs)
+	files := make([]int, l.jobs)
 	var wg sync.WaitGroup
 	for w := 0; w < l.jobs; w++ {
 		wg.Add(1)
-		go func(part *partial) {
+		go func(w int) {
 			defer wg.Done()
-			for path := range files {
+			for in := range inputs {
 				if ctx.Err() != nil {
 					continue // drain, so that the sender is never blocked
 				}
-				found, n := l.LintFile(ctx, path)
-				part.files++
-				part.entities += n
-				part.findings = append(part.findings, found...)
+				fr := l.lintInput(ctx, in)
+				files[w]++
+				parts[w].entities += fr.entities
+				parts[w].findings = append(parts[w].findings, fr.findings...)
+				parts[w].questions = append(parts[w].questions, fr.questions...)
 			}
-		}(&parts[w])
+		}(w)
 	}
 	wg.Wait()
+	var all fileResult
 	res := &Result{Skipped: l.skipped}
-	for _, p := range parts {
-		res.Files += p.files
+	for w, p := range parts {
+		res.Files += files[w]
 		res.Entities += p.entities
-		res.Findings = append(res.Findings, p.findings...)
+		all.findings = append(all.findings, p.findings...)
+		all.questions = append(all.questions, p.questions...)
 	}
-	res.Findings = SortFindings(res.Findings)
+	res.Findings, res.Inconclusive, res.Notices = l.resolve(ctx, all)
 	return res
 }
 
-// LintFile reads and lints one file; problems reading it are findings, never errors.
+func (l *Linter) lintInput(ctx context.Context, in Input) fileResult {
+	if in.Reader != nil {
+		return l.lintReader(ctx, in.Name, in.Reader)
+	}
+	return l.lintFile(ctx, in.Path)
+}
+
+// LintFile reads and lints one file; problems reading it are findings, never errors. Network rules'
+// questions are resolved at once.
 func (l *Linter) LintFile(ctx context.Context, path string) ([]Finding, int) {
+	return l.finish(ctx, l.lintFile(ctx, path))
+}
+
+// LintReader lints one file read from r (standard input), applying the size limit while reading.
+func (l *Linter) LintReader(ctx context.Context, name string, r io.Reader) ([]Finding, int) {
+	return l.finish(ctx, l.lintReader(ctx, name, r))
+}
+
+// LintBytes lints the content of one file named name. It returns the findings, sorted, and the
+// number of entities (mapping documents) the file holds.
+func (l *Linter) LintBytes(ctx context.Context, name string, data []byte) ([]Finding, int) {
+	return l.finish(ctx, l.lintBytes(ctx, name, data))
+}
+
+func (l *Linter) finish(ctx context.Context, fr fileResult) ([]Finding, int) {
+	findings, _, _ := l.resolve(ctx, fr)
+	return findings, fr.entities
+}
+
+// fileResult is what linting one or more files produced before network rules are resolved.
+type fileResult struct {
+	findings  []Finding
+	entities  int
+	questions []question
+}
+
+// question is a deferred check: the rule that asked, its key, and the finding it would become.
+type question struct {
+	rule    *Rule
+	key     any
+	at      Finding // the place, with Rule and Message left empty
+	ignored map[string]bool
+}
+
+// resolve asks each network rule's resolver its questions and merges the answers into the findings,
+// sorted.
+func (l *Linter) resolve(ctx context.Context, fr fileResult) (findings []Finding, inconclusive int, notices []string) {
+	findings = fr.findings
+	if len(fr.questions) > 0 {
+		byRule := map[*Rule][]question{}
+		for _, q := range fr.questions {
+			byRule[q.rule] = append(byRule[q.rule], q)
+		}
+		seenNotice := map[string]bool{}
+		for _, r := range l.checks { // a stable order
+			qs := byRule[r]
+			res := l.resolvers[r]
+			if len(qs) == 0 || res == nil {
+				continue
+			}
+			keys := make([]any, len(qs))
+			for i, q := range qs {
+				keys[i] = q.key
+			}
+			answers, ns := res.Resolve(ctx, keys)
+			for _, n := range ns {
+				if !seenNotice[n] {
+					seenNotice[n] = true
+					notices = append(notices, n)
+				}
+			}
+			for _, a := range answers {
+				if a.Question < 0 || a.Question >= len(qs) || a.Rule == nil {
+					continue
+				}
+				q := qs[a.Question]
+				if a.Rule.Inconclusive {
+					inconclusive++
+				}
+				sev, on := l.severity[a.Rule]
+				if !on || q.ignored[a.Rule.ID] {
+					continue
+				}
+				f := q.at
+				f.Rule, f.Severity, f.Message = a.Rule.ID, sev, a.Message
+				findings = append(findings, f)
+			}
+		}
+	}
+	return SortFindings(findings), inconclusive, notices
+}
+
+// lintFile reads and lints one file; problems reading it are findings, never errors.
+func (l *Linter) lintFile(ctx context.Context, path string) fileResult {
 	f, err := os.Open(path)
 	if err != nil {
-		return l.fileFinding(path, RuleFileUnreadable, fmt.Sprintf("cannot read file: %v", unwrapPathError(err))), 0
+		return l.fileFinding(path, RuleFileUnreadable, fmt.Sprintf("cannot read file: %v", unwrapPathError(err)))
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return l.fileFinding(path, RuleFileUnreadable, fmt.Sprintf("cannot read file: %v", unwrapPathError(err))), 0
+		return l.fileFinding(path, RuleFileUnreadable, fmt.Sprintf("cannot read file: %v", unwrapPathError(err)))
 	}
 	if st.IsDir() {
-		return l.fileFinding(path, RuleFileUnreadable, "cannot read file: it is a folder"), 0
+		return l.fileFinding(path, RuleFileUnreadable, "cannot read file: it is a folder")
 	}
 	if st.Size() > l.maxSize {
-		return l.tooLarge(path, st.Size()), 0
+		return l.tooLarge(path, st.Size())
 	}
 	// Read what Stat announced in one go, plus one byte to notice a file that grew past the limit.
 	data := make([]byte, 0, st.Size()+1)
@@ -180,31 +297,30 @@ func (l *Linter) LintFile(ctx context.Context, path string) ([]Finding, int) {
 			break
 		}
 		if err != nil {
-			return l.fileFinding(path, RuleFileUnreadable, fmt.Sprintf("cannot read file: %v", unwrapPathError(err))), 0
+			return l.fileFinding(path, RuleFileUnreadable, fmt.Sprintf("cannot read file: %v", unwrapPathError(err)))
 		}
 		if int64(len(data)) > l.maxSize {
-			return l.tooLarge(path, int64(len(data))), 0
+			return l.tooLarge(path, int64(len(data)))
 		}
 		if len(data) == cap(data) {
 			data = append(data, 0)[:len(data)]
 		}
 	}
-	return l.LintBytes(ctx, path, data)
+	return l.lintBytes(ctx, path, data)
 }
 
-// LintReader lints one file read from r (standard input), applying the size limit while reading.
-func (l *Linter) LintReader(ctx context.Context, name string, r io.Reader) ([]Finding, int) {
+func (l *Linter) lintReader(ctx context.Context, name string, r io.Reader) fileResult {
 	data, err := io.ReadAll(io.LimitReader(r, l.maxSize+1))
 	if err != nil {
-		return l.fileFinding(name, RuleFileUnreadable, fmt.Sprintf("cannot read input: %v", err)), 0
+		return l.fileFinding(name, RuleFileUnreadable, fmt.Sprintf("cannot read input: %v", err))
 	}
 	if int64(len(data)) > l.maxSize {
-		return l.tooLarge(name, int64(len(data))), 0
+		return l.tooLarge(name, int64(len(data)))
 	}
-	return l.LintBytes(ctx, name, data)
+	return l.lintBytes(ctx, name, data)
 }
 
-func (l *Linter) tooLarge(path string, size int64) []Finding {
+func (l *Linter) tooLarge(path string, size int64) fileResult {
 	return l.fileFinding(path, RuleFileTooLarge, fmt.Sprintf(
 		"file is %s, over the %s limit; it was skipped (raise max_file_size in %s to lint it)",
 		humanSize(size), humanSize(l.maxSize), ConfigFileName))
@@ -222,17 +338,15 @@ func humanSize(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-func (l *Linter) fileFinding(path string, r *Rule, msg string) []Finding {
+func (l *Linter) fileFinding(path string, r *Rule, msg string) fileResult {
 	sev, on := l.severity[r]
 	if !on {
-		return nil
+		return fileResult{}
 	}
-	return []Finding{{Rule: r.ID, Severity: sev, File: path, Message: msg}}
+	return fileResult{findings: []Finding{{Rule: r.ID, Severity: sev, File: path, Message: msg}}}
 }
 
-// LintBytes lints the content of one file named name. It returns the findings, sorted, and the
-// number of entities (mapping documents) the file holds.
-func (l *Linter) LintBytes(ctx context.Context, name string, data []byte) ([]Finding, int) {
+func (l *Linter) lintBytes(ctx context.Context, name string, data []byte) fileResult {
 	fl := fileLint{l: l, name: name, src: &source{data: data}}
 	docs, raw := parseFile(data)
 	for _, f := range raw {
@@ -266,15 +380,16 @@ func (l *Linter) LintBytes(ctx context.Context, name string, data []byte) ([]Fin
 		entities++
 		fl.entity(ctx, newEntity(Resolve(top), d.index))
 	}
-	return SortFindings(fl.findings), entities
+	return fileResult{findings: fl.findings, entities: entities, questions: fl.questions}
 }
 
 type fileLint struct {
-	l        *Linter
-	name     string
-	src      *source
-	doc      int
-	findings []Finding
+	l         *Linter
+	name      string
+	src       *source
+	doc       int
+	findings  []Finding
+	questions []question
 }
 
 func (fl *fileLint) add(f rawFinding, entity string) {
@@ -306,6 +421,14 @@ func (fl *fileLint) entity(ctx context.Context, e *Entity) {
 			n = e.Root
 		}
 		fl.addNode(r, n, ref, msg)
+	}, defer_: func(r *Rule, n *yaml.Node, key any) {
+		if n == nil {
+			n = e.Root
+		}
+		endLine, endCol := fl.src.span(n)
+		fl.questions = append(fl.questions, question{rule: r, key: key, ignored: ignored, at: Finding{
+			File: fl.name, Line: n.Line, Column: n.Column, EndLine: endLine, EndColumn: endCol,
+			Entity: ref, Document: fl.doc, Source: fl.src.line(n.Line)}})
 	}}
 	for _, r := range fl.l.checks {
 		if ignored[r.ID] {

@@ -3,6 +3,7 @@ package linter
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -170,11 +171,38 @@ var testRule = &Rule{ID: "test-name", Summary: "s", Doc: "d", Bad: "b", Good: "g
 	}}
 
 var netRule = &Rule{ID: "test-net", Summary: "s", Doc: "d", Bad: "b", Good: "g", Severity: SeverityError, Network: true,
-	Check: func(p *Pass) { p.Report(nil, "asked the network") }}
+	Check: func(p *Pass) {
+		_, v := p.Entity.Field("kind")
+		p.Defer(v, p.Entity.Name)
+	}}
 
-func newTestLinter(t *testing.T, cfg *Config, offline bool) *Linter {
+// unsureRule only carries the answers a resolver could not give.
+var unsureRule = &Rule{ID: "test-unsure", Summary: "s", Doc: "d", Bad: "b", Good: "g", Severity: SeverityWarning,
+	Network: true, Inconclusive: true}
+
+// fakeResolver answers every question in one batch and records the batches it was given.
+type fakeResolver struct{ batches [][]any }
+
+func (f *fakeResolver) Resolve(_ context.Context, qs []any) ([]Answer, []string) {
+	f.batches = append(f.batches, qs)
+	var out []Answer
+	for i, q := range qs {
+		if q == "b" {
+			out = append(out, Answer{Question: i, Rule: unsureRule, Message: "could not ask about b"})
+			continue
+		}
+		out = append(out, Answer{Question: i, Rule: netRule, Message: fmt.Sprintf("asked the network about %v", q)})
+	}
+	return out, []string{"the service said hello", "the service said hello"}
+}
+
+func newTestLinter(t *testing.T, cfg *Config, offline bool, res Resolver) *Linter {
 	t.Helper()
-	l, err := New(Options{Rules: append(BuiltinRules(), testRule, netRule), Config: cfg, Offline: offline})
+	opts := Options{Rules: append(BuiltinRules(), testRule, netRule, unsureRule), Config: cfg, Offline: offline}
+	if res != nil {
+		opts.Resolvers = map[*Rule]Resolver{netRule: res}
+	}
+	l, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,36 +213,58 @@ func TestEngine(t *testing.T) {
 	src := "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: café-ü\n" +
 		"---\n---\n" +
 		"kind: Component\nmetadata:\n  name: b\n  namespace: Team\n  annotations:\n    catalog-lint.io/ignore: test-name\n"
-	l := newTestLinter(t, nil, false)
+	res := &fakeResolver{}
+	l := newTestLinter(t, nil, false, res)
 	findings, entities := l.LintBytes(context.Background(), "f.yaml", []byte(src))
 	if entities != 2 {
 		t.Errorf("entities = %d, want 2 (the empty document is skipped)", entities)
 	}
 	want := []Finding{
-		{Rule: "test-net", Severity: SeverityError, File: "f.yaml", Line: 1, Column: 1, EndLine: 1, EndColumn: 1,
-			Message: "asked the network", Entity: "component:default/café-ü", Document: 1, Source: "apiVersion: backstage.io/v1alpha1"},
+		{Rule: "test-net", Severity: SeverityError, File: "f.yaml", Line: 2, Column: 7, EndLine: 2, EndColumn: 15,
+			Message: "asked the network about café-ü", Entity: "component:default/café-ü", Document: 1, Source: "kind: Component"},
 		{Rule: "test-name", Severity: SeverityWarning, File: "f.yaml", Line: 4, Column: 9, EndLine: 4, EndColumn: 14,
 			Message: `name is "café-ü"`, Entity: "component:default/café-ü", Document: 1, Source: "  name: café-ü"},
-		{Rule: "test-net", Severity: SeverityError, File: "f.yaml", Line: 7, Column: 1, EndLine: 7, EndColumn: 1,
-			Message: "asked the network", Entity: "component:team/b", Document: 3, Source: "kind: Component"},
+		{Rule: "test-unsure", Severity: SeverityWarning, File: "f.yaml", Line: 7, Column: 7, EndLine: 7, EndColumn: 15,
+			Message: "could not ask about b", Entity: "component:team/b", Document: 3, Source: "kind: Component"},
 	}
 	if diff := cmp.Diff(want, findings); diff != "" {
 		t.Errorf("findings differ (-want +got):\n%s", diff)
 	}
+	if len(res.batches) != 1 || len(res.batches[0]) != 2 {
+		t.Errorf("want one batch of two questions, got %v", res.batches)
+	}
 
-	// Offline drops network rules and says which; configuration changes severities or turns rules off.
+	// Over many files the questions still arrive in one batch, with notices once and the
+	// inconclusive answers counted.
+	dir := t.TempDir()
+	var files []string
+	for i := 0; i < 20; i++ {
+		p := filepath.Join(dir, fmt.Sprintf("f%02d.yaml", i))
+		_ = os.WriteFile(p, []byte(src), 0o644)
+		files = append(files, p)
+	}
+	res = &fakeResolver{}
+	l = newTestLinter(t, nil, false, res)
+	r := l.Lint(context.Background(), files)
+	if len(res.batches) != 1 || len(res.batches[0]) != 40 || r.Inconclusive != 20 || len(r.Notices) != 1 {
+		t.Errorf("batches %v, inconclusive %d, notices %v", len(res.batches), r.Inconclusive, r.Notices)
+	}
+
+	// Offline, or without a resolver, network rules are skipped and listed; configuration changes
+	// severities or turns rules off.
 	cfg := DefaultConfig(".")
 	cfg.Rules["test-name"] = RuleSetting{Severity: SeverityError}
-	l = newTestLinter(t, cfg, true)
-	findings, _ = l.LintBytes(context.Background(), "f.yaml", []byte(src))
-	if len(findings) != 1 || findings[0].Rule != "test-name" || findings[0].Severity != SeverityError {
-		t.Errorf("offline with severity override: %+v", findings)
-	}
-	if res := l.Lint(context.Background(), nil); len(res.Skipped) != 1 || res.Skipped[0] != netRule {
-		t.Errorf("Skipped = %v, want the network rule", res.Skipped)
+	for _, l := range []*Linter{newTestLinter(t, cfg, true, &fakeResolver{}), newTestLinter(t, cfg, false, nil)} {
+		findings, _ = l.LintBytes(context.Background(), "f.yaml", []byte(src))
+		if len(findings) != 1 || findings[0].Rule != "test-name" || findings[0].Severity != SeverityError {
+			t.Errorf("without the network: %+v", findings)
+		}
+		if res := l.Lint(context.Background(), nil); len(res.Skipped) != 1 || res.Skipped[0] != netRule {
+			t.Errorf("Skipped = %v, want the network rule", res.Skipped)
+		}
 	}
 	cfg.Rules["test-name"] = RuleSetting{Off: true}
-	l = newTestLinter(t, cfg, true)
+	l = newTestLinter(t, cfg, true, nil)
 	if findings, _ = l.LintBytes(context.Background(), "f.yaml", []byte(src)); len(findings) != 0 {
 		t.Errorf("rule turned off still reports: %+v", findings)
 	}
@@ -229,7 +279,7 @@ func TestLintFilesInParallelIsDeterministic(t *testing.T) {
 		_ = os.WriteFile(p, []byte("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: n\n"), 0o644)
 		files = append(files, p)
 	}
-	l := newTestLinter(t, nil, true)
+	l := newTestLinter(t, nil, true, nil)
 	first := l.Lint(context.Background(), files)
 	if first.Files != 50 || first.Entities != 50 || len(first.Findings) != 50 {
 		t.Fatalf("result = %d files, %d entities, %d findings", first.Files, first.Entities, len(first.Findings))
@@ -254,7 +304,7 @@ func TestFileProblems(t *testing.T) {
 	}
 	cfg := DefaultConfig(dir)
 	cfg.MaxFileSize = 1024
-	l := newTestLinter(t, cfg, true)
+	l := newTestLinter(t, cfg, true, nil)
 	got, _ := l.LintFile(context.Background(), big)
 	if len(got) != 1 || got[0].Rule != "file-too-large" || got[0].Line != 0 ||
 		got[0].Message != "file is 2.9 KiB, over the 1.0 KiB limit; it was skipped (raise max_file_size in .catalog-lint.yaml to lint it)" {

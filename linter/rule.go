@@ -59,8 +59,12 @@ type Rule struct {
 	Bad, Good string
 	// Severity is the default; .catalog-lint.yaml can change it.
 	Severity Severity
-	// Network rules ask a remote service; --offline skips them.
+	// Network rules ask a remote service. They run only when the Linter has a Resolver for them
+	// (Options.Resolvers); --offline or missing credentials leave them out (Result.Skipped).
 	Network bool
+	// Inconclusive marks a rule whose findings say that a check could not be completed (a service
+	// could not be asked); they make Result.Inconclusive non-zero.
+	Inconclusive bool
 	// Check inspects one entity. Nil for the findings the engine itself raises while reading files.
 	Check func(p *Pass)
 }
@@ -117,6 +121,27 @@ type Pass struct {
 	Entity *Entity
 	rule   *Rule
 	emit   func(r *Rule, n *yaml.Node, msg string)
+	defer_ func(r *Rule, n *yaml.Node, key any)
+}
+
+// Defer records a question about node n that the rule's Resolver answers once every file has been
+// read, so that a remote service is asked once per run, not once per file. key is the question
+// (for example an organization and a project slug); equal keys may be answered together.
+func (p *Pass) Defer(n *yaml.Node, key any) { p.defer_(p.rule, n, key) }
+
+// Resolver answers the questions a network rule deferred, in one batch.
+type Resolver interface {
+	// Resolve returns findings for some of the questions, and notices about the run (such as
+	// "Sentry rejected the token") that the caller shows once.
+	Resolve(ctx context.Context, questions []any) (answers []Answer, notices []string)
+}
+
+// Answer is a finding for the deferred question at index Question, reported by Rule (which may be
+// another rule than the one that asked, such as an "unverified" rule).
+type Answer struct {
+	Question int
+	Rule     *Rule
+	Message  string
 }
 
 // Report records a finding at node n (a key or a value of the entity). Messages are lowercase,
