@@ -22,7 +22,7 @@ import (
 // comparison. unknown-kind is a warning and never an error.
 var ours = map[string]bool{
 	"sentry-project-slug-format": true, "placeholder-value": true, "ignore-annotation": true,
-	"template-spec": true, "unknown-kind": true,
+	"template-spec": true, "unknown-kind": true, "sentry-project-exists": true, "sentry-project-unverified": true,
 }
 
 type oracleVerdict struct {

@@ -12,7 +12,8 @@ import (
 var checks = []*linter.Rule{
 	AnnotationFormat, APISpec, APIVersionFormat, ComponentSpec, DomainSpec, EntityNameFormat,
 	FieldTypes, GroupSpec, IgnoreAnnotation, KindFormat, LabelFormat, LinkFormat, LocationSpec,
-	NamespaceFormat, PlaceholderValue, RequiredFields, ResourceSpec, SentryProjectSlugFormat,
+	NamespaceFormat, PlaceholderValue, RequiredFields, ResourceSpec, SentryProjectExists,
+	SentryProjectSlugFormat, SentryProjectUnverified,
 	SystemSpec, TagFormat, TemplateSpec, UnknownKind, UnknownRootField, UserSpec,
 }
 

@@ -4,21 +4,59 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/catalog-lint/catalog-lint/linter"
+	"github.com/catalog-lint/catalog-lint/sentry"
+	"github.com/catalog-lint/catalog-lint/sentry/sentrytest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/err/*.out and docs/rules.md from the current output")
 
+// sentryFixture is the Sentry the rule tests ask: a fake serving the Web API over HTTP, read through
+// the real client and index. Organization acme (the default) and Acme-Corp exist; flaky-org always
+// answers 503; anything else is unknown.
+func sentryFixture(t *testing.T) map[*linter.Rule]linter.Resolver {
+	t.Helper()
+	srv := sentrytest.New()
+	t.Cleanup(srv.Close)
+	srv.AddToken("sntryu_rules_test", sentrytest.Token{Scopes: []string{"org:read", "project:read"}})
+	srv.AddProjects("acme",
+		sentrytest.Project{ID: "4505278496", Slug: "payments", Name: "Payments"},
+		sentrytest.Project{ID: "4505278497", Slug: "payments-api", Name: "Payments API"},
+		sentrytest.Project{ID: "4505278498", Slug: "payments-service", Name: "Payments service"},
+		sentrytest.Project{ID: "4505278499", Slug: "payments_v2-api", Name: "Payments v2"},
+		sentrytest.Project{ID: "4505278500", Slug: "checkout-web", Name: "Checkout"},
+		sentrytest.Project{ID: "4505278501", Slug: "sample-service", Name: "Sample"})
+	srv.AddProjects("Acme-Corp", sentrytest.Project{ID: "77", Slug: "payments", Name: "Payments"})
+	srv.AddProjects("flaky-org", sentrytest.Project{ID: "78", Slug: "payments", Name: "Payments"})
+	srv.Rename("acme", "old-payments", "payments")
+	srv.Fail = func(r *http.Request, _ int) int {
+		if strings.Contains(r.URL.Path, "/flaky-org/") {
+			return http.StatusServiceUnavailable
+		}
+		return 0
+	}
+	c, err := sentry.NewClient(sentry.Config{BaseURL: srv.URL, Token: "sntryu_rules_test",
+		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[*linter.Rule]linter.Resolver{
+		SentryProjectExists: &SentryResolver{Lookup: sentry.NewIndex(c), DefaultOrg: "acme"},
+	}
+}
+
 func newLinter(t *testing.T) *linter.Linter {
 	t.Helper()
-	l, err := linter.New(linter.Options{Rules: All(), Jobs: 1})
+	l, err := linter.New(linter.Options{Rules: All(), Jobs: 1, Resolvers: sentryFixture(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,10 +185,14 @@ func TestRulesWellFormed(t *testing.T) {
 // TestRuleExamples lints each rule's documented examples: Bad must trigger the rule, Good must be
 // entirely clean.
 func TestRuleExamples(t *testing.T) {
-	l := newLinter(t)
+	resolvers := sentryFixture(t)
+	l, err := linter.New(linter.Options{Rules: All(), Jobs: 1, Resolvers: resolvers})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, r := range All() {
 		t.Run(r.ID, func(t *testing.T) {
-			if r != linter.RuleFileUnreadable && len(ExampleFindings(r)) == 0 {
+			if r != linter.RuleFileUnreadable && len(ExampleFindings(r, resolvers)) == 0 {
 				t.Errorf("the Bad example does not trigger %s", r.ID)
 			}
 			found, _ := l.LintBytes(context.Background(), "catalog-info.yaml", []byte(r.Good))
@@ -164,7 +206,7 @@ func TestRuleExamples(t *testing.T) {
 // TestDocsUpToDate fails when docs/rules.md differs from what the registry generates.
 func TestDocsUpToDate(t *testing.T) {
 	path := filepath.Join("..", "docs", "rules.md")
-	want := Markdown()
+	want := Markdown(sentryFixture(t))
 	if *update {
 		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
 			t.Fatal(err)
@@ -175,7 +217,7 @@ func TestDocsUpToDate(t *testing.T) {
 		t.Fatal(err)
 	}
 	if string(got) != want {
-		t.Errorf("docs/rules.md is out of date; run: go run ./cmd/catalog-lint rules --format markdown > docs/rules.md\n%s",
+		t.Errorf("docs/rules.md is out of date; run: go test ./rules -run TestDocsUpToDate -update\n%s",
 			cmp.Diff(string(got), want))
 	}
 }

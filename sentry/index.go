@@ -148,19 +148,24 @@ func (ix *Index) Lookup(ctx context.Context, org string, refs []string) map[stri
 		out[r] = a
 	}
 	// A missing project deserves a "did you mean": read the list for it if not done yet.
+	var listErr error
 	if len(missing) > 0 && !st.listed && !st.forbidden {
-		_ = ix.list(ctx, org, st) // best effort: a failure here only costs the suggestion
+		listErr = ix.list(ctx, org, st) // best effort: a failure here only costs the suggestion...
 	}
 	for _, r := range retrieve {
 		a := out[r]
+		if a.Status == NotFound && StatusOf(listErr) == http.StatusNotFound {
+			// ...unless the organization itself is not found: then the project was never checked.
+			a = unverified(org, listErr)
+		}
 		if a.Status == NotFound {
 			if st.listed {
 				a.Suggestion = closest(r, st.slugs)
 			} else {
 				a.OrgUnchecked = true
 			}
-			out[r] = a
 		}
+		out[r] = a
 		if a.Status != Unverified {
 			st.answers[r] = a
 		}

@@ -428,6 +428,21 @@ func TestLookupFailuresAreNeverNotFound(t *testing.T) {
 	}
 }
 
+// TestUnknownOrganization: a 404 on the organization means nothing was checked, whichever way the
+// lookup went (one reference retrieved, or the list first).
+func TestUnknownOrganization(t *testing.T) {
+	for _, refs := range [][]string{{"payments"}, {"a", "b", "c"}} {
+		srv := fixture(t)
+		c, _ := client(t, srv, token)
+		got := sentry.NewIndex(c).Lookup(context.Background(), "ghost-org", refs)
+		for _, r := range refs {
+			if a := got[r]; a.Status != sentry.Unverified || !strings.Contains(a.Err.Error(), `organization "ghost-org" not found`) {
+				t.Errorf("%v: %s: %+v", refs, r, a)
+			}
+		}
+	}
+}
+
 // TestConcurrentCallersShareOneFetch: callers asking about the same organization at once wait for
 // the same list instead of each fetching it.
 func TestConcurrentCallersShareOneFetch(t *testing.T) {

@@ -44,7 +44,7 @@ const usage = `catalog-lint keeps Backstage catalog files honest.
 
 Usage:
   catalog-lint check [flags] [PATH...]   lint catalog files (default path: .)
-  catalog-lint rules [--format text|json|markdown]
+  catalog-lint rules [--format text|json]
                                          list the rules
   catalog-lint version                   print the version
 
@@ -286,7 +286,7 @@ func loadConfig(path string) (*linter.Config, error) {
 func runRules(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("rules", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	format := fs.String("format", "text", "text, json or markdown (the source of docs/rules.md)")
+	format := fs.String("format", "text", "text or json (docs/rules.md describes every rule)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return ExitOK
@@ -304,10 +304,8 @@ func runRules(args []string, stdout, stderr io.Writer) int {
 		}
 	case "json":
 		return writeRulesJSON(stdout, stderr)
-	case "markdown":
-		fmt.Fprint(stdout, rules.Markdown())
 	default:
-		return usageError(stderr, fmt.Errorf("rules --format: use text, json or markdown, not %q", *format))
+		return usageError(stderr, fmt.Errorf("rules --format: use text or json, not %q", *format))
 	}
 	return ExitOK
 }
