@@ -73,8 +73,10 @@ func Markdown(resolvers map[*linter.Rule]linter.Resolver) string {
 	return b.String()
 }
 
+// capitalize starts a sentence, except with an identifier such as sentry.io/project-slug.
 func capitalize(s string) string {
-	if s == "" {
+	first, _, _ := strings.Cut(s, " ")
+	if s == "" || strings.ContainsAny(first, "./$") {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]

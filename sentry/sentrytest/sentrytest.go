@@ -281,7 +281,7 @@ func projectJSON(org string, p Project) map[string]any {
 		"isBookmarked": false, "isMember": true, "hasAccess": true, "features": []string{"releases"},
 		"firstEvent": nil, "firstTransactionEvent": false, "access": []string{"project:read"},
 		"environments": []string{"production"}, "latestRelease": nil,
-		"team": map[string]any{"id": "2", "name": "Powerful Abolitionist", "slug": "powerful-abolitionist"},
+		"team":  map[string]any{"id": "2", "name": "Powerful Abolitionist", "slug": "powerful-abolitionist"},
 		"teams": []map[string]any{{"id": "2", "name": "Powerful Abolitionist", "slug": "powerful-abolitionist"}},
 	}
 }
