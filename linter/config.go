@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"net/url"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -45,6 +46,18 @@ type RuleSetting struct {
 	Severity Severity
 	// Line is where the entry stands in the configuration file, for errors about it.
 	Line int
+}
+
+// IsSentrySaaS reports whether raw is an https URL of sentry.io or one of its subdomains, with no
+// credentials, port or path beyond the root: the only Sentry addresses a repository's configuration
+// file may choose, because the token goes wherever the URL points.
+func IsSentrySaaS(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "https" || u.User != nil || u.Port() != "" || strings.Trim(u.Path, "/") != "" || u.RawQuery != "" {
+		return false
+	}
+	host := strings.ToLower(u.Hostname())
+	return host == "sentry.io" || strings.HasSuffix(host, ".sentry.io")
 }
 
 // SentryConfig is the `sentry` section.
@@ -260,6 +273,12 @@ func (p *configParser) sentry(v *yaml.Node) SentryConfig {
 			s.Organization = p.str("sentry.organization", val)
 		case "url":
 			s.URL = p.str("sentry.url", val)
+			if s.URL != "" && !IsSentrySaaS(s.URL) {
+				p.add(val, fmt.Sprintf("sentry.url %q: a repository file may only name sentry.io or one of its regions "+
+					"(https://sentry.io, https://us.sentry.io, https://de.sentry.io); for a self-hosted Sentry set SENTRY_URL or "+
+					"--sentry-url, so that a change to the repository cannot decide where the Sentry token is sent", s.URL))
+				s.URL = ""
+			}
 		default:
 			p.add(k, fmt.Sprintf("unknown key %q in sentry; known keys are organization and url", k.Value))
 		}

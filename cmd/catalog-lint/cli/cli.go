@@ -17,6 +17,7 @@ import (
 	"github.com/catalog-lint/catalog-lint/linter"
 	"github.com/catalog-lint/catalog-lint/linter/report"
 	"github.com/catalog-lint/catalog-lint/rules"
+	"github.com/catalog-lint/catalog-lint/sentry"
 )
 
 // Exit codes. They are part of the interface: scripts and the GitHub Action rely on them.
@@ -110,6 +111,7 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 
 type checkFlags struct {
 	format, failOn, config, color, stdinName string
+	sentryOrg, sentryURL, sentryTokenFile    string
 	offline                                  bool
 	jobs                                     int
 }
@@ -125,6 +127,9 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.StringVar(&f.stdinName, "stdin-filename", "<stdin>", "file name to report for input read from - (standard input)")
 	fs.BoolVar(&f.offline, "offline", false, "skip every rule that needs the network")
 	fs.IntVar(&f.jobs, "jobs", 0, "files linted at once (default: one per CPU)")
+	fs.StringVar(&f.sentryOrg, "sentry-org", "", "Sentry organization for values without org/ (default: $SENTRY_ORG, then sentry.organization)")
+	fs.StringVar(&f.sentryURL, "sentry-url", "", "Sentry address (default: $SENTRY_URL, then sentry.url, then "+sentry.DefaultURL+")")
+	fs.StringVar(&f.sentryTokenFile, "sentry-token-file", "", "read the Sentry token from this file (default: $SENTRY_AUTH_TOKEN or $SENTRY_TOKEN)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: catalog-lint check [flags] [PATH...]\n\nLints catalog-info.yaml/.yml files under each PATH (default .); - reads one file from standard input.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -163,7 +168,20 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return usageError(stderr, err)
 	}
-	l, err := linter.New(linter.Options{Rules: rules.All(), Config: cfg, Offline: f.offline, Jobs: f.jobs})
+	var resolvers map[*linter.Rule]linter.Resolver
+	if !f.offline {
+		resolver, notice, err := sentryResolver(f, cfg, env)
+		if err != nil {
+			return usageError(stderr, err)
+		}
+		if notice != "" {
+			fmt.Fprintln(stderr, "catalog-lint: "+notice)
+		}
+		if resolver != nil {
+			resolvers = map[*linter.Rule]linter.Resolver{rules.SentryProjectExists: resolver}
+		}
+	}
+	l, err := linter.New(linter.Options{Rules: rules.All(), Config: cfg, Offline: f.offline, Jobs: f.jobs, Resolvers: resolvers})
 	if err != nil {
 		return usageError(stderr, err)
 	}
@@ -177,17 +195,13 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if stdinCount > 1 {
 		return usageError(stderr, errors.New("- (standard input) can be given only once"))
 	}
-	res := &linter.Result{}
-	if fsPaths := without(paths, "-"); len(fsPaths) > 0 {
-		if res, err = l.LintPaths(ctx, fsPaths, cfg); err != nil {
-			return usageError(stderr, err)
-		}
-	}
+	var extra []linter.Input
 	if stdinCount == 1 {
-		found, entities := l.LintReader(ctx, f.stdinName, stdin)
-		res.Files++
-		res.Entities += entities
-		res.Findings = linter.SortFindings(append(res.Findings, found...))
+		extra = append(extra, linter.Input{Name: f.stdinName, Reader: stdin})
+	}
+	res, err := l.LintPaths(ctx, without(paths, "-"), cfg, extra...)
+	if err != nil {
+		return usageError(stderr, err)
 	}
 	if res.Files == 0 {
 		fmt.Fprintf(stderr, "catalog-lint: no catalog files found under %s (looked for catalog-info.yaml, catalog-info.yml and the include globs of %s)\n",
@@ -201,12 +215,81 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fmt.Fprintln(stderr, "catalog-lint: interrupted")
 		return ExitUsage
 	}
+	for _, n := range res.Notices {
+		fmt.Fprintln(stderr, "catalog-lint: "+n)
+	}
 	for _, fd := range res.Findings {
 		if failOn > 0 && fd.Severity >= failOn {
 			return ExitFindings
 		}
 	}
+	if res.Inconclusive > 0 {
+		fmt.Fprintf(stderr, "catalog-lint: %d Sentry %s could not be verified; exit code %d\n",
+			res.Inconclusive, plural(res.Inconclusive, "reference", "references"), ExitUnverified)
+		return ExitUnverified
+	}
 	return ExitOK
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// sentryResolver builds the Sentry existence check from flags, environment and configuration, in
+// that order of precedence. Without a token it returns a notice instead: the format rules still run.
+func sentryResolver(f checkFlags, cfg *linter.Config, env Env) (linter.Resolver, string, error) {
+	token := ""
+	switch {
+	case f.sentryTokenFile != "":
+		data, err := os.ReadFile(f.sentryTokenFile)
+		if err != nil {
+			return nil, "", fmt.Errorf("--sentry-token-file: %w", unwrapPath(err))
+		}
+		if token = strings.TrimSpace(string(data)); token == "" {
+			return nil, "", fmt.Errorf("--sentry-token-file %s is empty", f.sentryTokenFile)
+		}
+	case env("SENTRY_AUTH_TOKEN") != "":
+		token = strings.TrimSpace(env("SENTRY_AUTH_TOKEN"))
+	case env("SENTRY_TOKEN") != "":
+		token = strings.TrimSpace(env("SENTRY_TOKEN"))
+	}
+	if token == "" {
+		return nil, "Sentry projects were not checked: no token (set SENTRY_AUTH_TOKEN or SENTRY_TOKEN, or pass --sentry-token-file); the format rules ran", nil
+	}
+	baseURL := firstNonEmpty(f.sentryURL, env("SENTRY_URL"), cfg.Sentry.URL, sentry.DefaultURL)
+	org := firstNonEmpty(f.sentryOrg, env("SENTRY_ORG"), cfg.Sentry.Organization)
+	sc := sentry.Config{BaseURL: baseURL, Token: token, UserAgent: "catalog-lint/" + version()}
+	if adjustSentryConfig != nil {
+		adjustSentryConfig(&sc)
+	}
+	client, err := sentry.NewClient(sc)
+	if err != nil {
+		return nil, "", err
+	}
+	return &rules.SentryResolver{Lookup: sentry.NewIndex(client), DefaultOrg: org}, "", nil
+}
+
+// adjustSentryConfig lets tests shorten the client's waits between retries.
+var adjustSentryConfig func(*sentry.Config)
+
+func firstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
+	}
+	return err
 }
 
 func without(list []string, drop string) []string {
