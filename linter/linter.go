@@ -425,6 +425,9 @@ func (fl *fileLint) entity(ctx context.Context, e *Entity) {
 		if n == nil {
 			n = e.Root
 		}
+		if o, ok := fl.l.resolvers[r].(Observer); ok {
+			o.Observe(ctx, key)
+		}
 		endLine, endCol := fl.src.span(n)
 		fl.questions = append(fl.questions, question{rule: r, key: key, ignored: ignored, at: Finding{
 			File: fl.name, Line: n.Line, Column: n.Column, EndLine: endLine, EndColumn: endCol,

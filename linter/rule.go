@@ -136,6 +136,13 @@ type Resolver interface {
 	Resolve(ctx context.Context, questions []any) (answers []Answer, notices []string)
 }
 
+// Observer is a Resolver that wants to see each question as soon as a rule defers it, while files
+// are still being read, to start slow work early (such as fetching a project list). Observe is
+// called from several goroutines at once.
+type Observer interface {
+	Observe(ctx context.Context, question any)
+}
+
 // Answer is a finding for the deferred question at index Question, reported by Rule (which may be
 // another rule than the one that asked, such as an "unverified" rule).
 type Answer struct {

@@ -106,6 +106,11 @@ type SentryLookup interface {
 	Lookup(ctx context.Context, org string, refs []string) map[string]sentry.Answer
 }
 
+// sentryPrefetcher is implemented by lookups that can start reading an organization early.
+type sentryPrefetcher interface {
+	Prefetch(ctx context.Context, org string)
+}
+
 // SentryResolver answers SentryProjectExists's questions with lookup; defaultOrg applies to values
 // without an organization part.
 type SentryResolver struct {
@@ -113,6 +118,48 @@ type SentryResolver struct {
 	DefaultOrg string
 	// Concurrency bounds the organizations asked at once (default 4).
 	Concurrency int
+	// PerProjectMax must match the index's: above it, a list will be read (default 2).
+	PerProjectMax int
+
+	mu       sync.Mutex
+	seen     map[string]map[string]bool // org -> distinct references observed so far
+	prefetch map[string]bool
+}
+
+// Observe counts the distinct references of each organization while files are read; once an
+// organization has more than PerProjectMax, its project list will be needed, so it starts loading
+// while the lint goes on.
+func (r *SentryResolver) Observe(ctx context.Context, question any) {
+	ref, ok := question.(SentryRef)
+	p, canPrefetch := r.Lookup.(sentryPrefetcher)
+	if !ok || !canPrefetch {
+		return
+	}
+	org := ref.Org
+	if org == "" {
+		org = r.DefaultOrg
+	}
+	limit := r.PerProjectMax
+	if limit <= 0 {
+		limit = 2
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if org == "" || r.prefetch[org] {
+		return
+	}
+	if r.seen == nil {
+		r.seen, r.prefetch = map[string]map[string]bool{}, map[string]bool{}
+	}
+	if r.seen[org] == nil {
+		r.seen[org] = map[string]bool{}
+	}
+	r.seen[org][ref.Project] = true
+	if len(r.seen[org]) > limit {
+		r.prefetch[org] = true
+		delete(r.seen, org)
+		p.Prefetch(ctx, org)
+	}
 }
 
 // Resolve groups the questions by organization and asks about each organization once.

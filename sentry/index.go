@@ -66,6 +66,7 @@ type orgState struct {
 	byID      map[string]Project
 	slugs     []string
 	forbidden bool // the list answered 403: the token lacks org:read
+	tried     bool // a prefetch already asked (and may have failed): Lookup decides what to do next
 	answers   map[string]Answer
 }
 
@@ -83,6 +84,25 @@ func (ix *Index) org(org string) *orgState {
 		ix.orgs[org] = st
 	}
 	return st
+}
+
+// Prefetch reads org's project list in the background, unless it is already known or being read, so
+// that a later Lookup finds it ready. Callers use it once they know a list will be needed: more than
+// PerProjectMax distinct references. Failures are left for Lookup to meet and report.
+func (ix *Index) Prefetch(ctx context.Context, org string) {
+	st := ix.org(org)
+	go func() {
+		select {
+		case st.lock <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		defer func() { <-st.lock }()
+		if !st.listed && !st.forbidden && !st.tried {
+			st.tried = true
+			_ = ix.list(ctx, org, st)
+		}
+	}()
 }
 
 // Lookup answers for each reference of org.

@@ -16,9 +16,23 @@ type Stats struct {
 	Files, Documents int
 }
 
+// Options tune Write.
+type Options struct {
+	// SentryProjects, when set, makes the services' sentry.io/project-slug annotations name only
+	// ProjectSlug(0) .. ProjectSlug(SentryProjects-1), and never with a mistake, so that every
+	// annotation names a project of a test Sentry holding those.
+	SentryProjects int
+}
+
+// ProjectSlug is the Sentry project slug of project i in WriteWith's annotations.
+func ProjectSlug(i int) string { return fmt.Sprintf("svc-%05d", i) }
+
 // Write creates n services under dir (services/svc-NNNNN/catalog-info.yaml), deterministically for
 // a given seed. About 30% of files also hold an API entity; about 2% have a mistake.
-func Write(dir string, n int, seed int64) (Stats, error) {
+func Write(dir string, n int, seed int64) (Stats, error) { return WriteWith(dir, n, seed, Options{}) }
+
+// WriteWith is Write with options.
+func WriteWith(dir string, n int, seed int64, opts Options) (Stats, error) {
 	rng := rand.New(rand.NewSource(seed))
 	var st Stats
 	owners := []string{"team-payments", "team-web", "team-data", "team-platform", "group:default/team-ml"}
@@ -32,7 +46,9 @@ func Write(dir string, n int, seed int64) (Stats, error) {
 		rng.Shuffle(len(tags), func(a, c int) { tags[a], tags[c] = tags[c], tags[a] })
 		tagList := strings.Join(tags[:1+rng.Intn(3)], ", ")
 		slug := name
-		if rng.Intn(50) == 0 {
+		if opts.SentryProjects > 0 {
+			slug = ProjectSlug(i % opts.SentryProjects)
+		} else if rng.Intn(50) == 0 {
 			slug = strings.ToUpper(name) // a mistake for sentry-project-slug-format
 		}
 		fmt.Fprintf(&b, `apiVersion: backstage.io/v1alpha1
