@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand"
 	"net/http"
 	"strings"
 	"sync"
@@ -438,6 +439,46 @@ func TestUnknownOrganization(t *testing.T) {
 		for _, r := range refs {
 			if a := got[r]; a.Status != sentry.Unverified || !strings.Contains(a.Err.Error(), `organization "ghost-org" not found`) {
 				t.Errorf("%v: %s: %+v", refs, r, a)
+			}
+		}
+	}
+}
+
+// TestRandomFailures: whatever mix of 5xx and 429 Sentry answers with, an existing project is
+// reported Found or Unverified, never NotFound, and a missing one never Found.
+func TestRandomFailures(t *testing.T) {
+	for seed := int64(1); seed <= 20; seed++ {
+		srv := fixture(t)
+		ps := srv.AddOrg("acme", 150, "svc")
+		rng := rand.New(rand.NewSource(seed))
+		var mu sync.Mutex
+		srv.Fail = func(*http.Request, int) int {
+			mu.Lock()
+			defer mu.Unlock()
+			switch rng.Intn(4) {
+			case 0:
+				return http.StatusInternalServerError
+			case 1:
+				return []int{http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout, http.StatusTooManyRequests}[rng.Intn(4)]
+			}
+			return 0
+		}
+		c, _ := client(t, srv, token)
+		refs := []string{ps[0].Slug, ps[1].ID, ps[149].Slug, "missing-project"}
+		if seed%2 == 0 {
+			refs = refs[:2] // the per-project path
+		}
+		got := sentry.NewIndex(c).Lookup(context.Background(), "acme", refs)
+		for _, r := range refs {
+			a := got[r]
+			if r == "missing-project" {
+				if a.Status == sentry.Found || a.Status == sentry.Renamed {
+					t.Errorf("seed %d: %s: %+v", seed, r, a)
+				}
+				continue
+			}
+			if a.Status != sentry.Found && a.Status != sentry.Unverified {
+				t.Errorf("seed %d: %s exists but got %+v", seed, r, a)
 			}
 		}
 	}
