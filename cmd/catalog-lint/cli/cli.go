@@ -48,6 +48,7 @@ Usage:
   catalog-lint rules [--format text|json]
                                          list the rules
   catalog-lint version                   print the version
+  catalog-lint action                    run as the GitHub Action (reads INPUT_* variables)
 
 Run "catalog-lint check --help" for the check flags.
 
@@ -79,6 +80,8 @@ func MainEnv(args []string, stdin io.Reader, stdout, stderr io.Writer, env Env) 
 		return runCheck(ctx, args[1:], stdin, stdout, stderr, env)
 	case "rules":
 		return runRules(args[1:], stdout, stderr)
+	case "action":
+		return runAction(ctx, stdin, stdout, stderr, env)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "catalog-lint", version())
 		return ExitOK
@@ -112,8 +115,22 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 type checkFlags struct {
 	format, failOn, config, color, stdinName string
 	sentryOrg, sentryURL, sentryTokenFile    string
+	sarifFile                                string
 	offline                                  bool
 	jobs                                     int
+	// sentryToken, when set, is the token itself (the GitHub Action's input); not a flag, so that a
+	// token never appears on a command line.
+	sentryToken string
+	// keep, when set, limits the run to the discovered files it accepts (the Action's only-changed).
+	keep func(path string) bool
+}
+
+// outcome is what a check run produced, for the callers that report more than the exit code.
+type outcome struct {
+	res *linter.Result
+	// sentry says whether Sentry was asked: "checked", "no token" or "offline".
+	sentry string
+	code   int
 }
 
 func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env Env) int {
@@ -125,6 +142,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.StringVar(&f.config, "config", "", "configuration file (default: "+linter.ConfigFileName+" in the current folder or above)")
 	fs.StringVar(&f.color, "color", "auto", "colour text output: auto, always or never (NO_COLOR always wins)")
 	fs.StringVar(&f.stdinName, "stdin-filename", "<stdin>", "file name to report for input read from - (standard input)")
+	fs.StringVar(&f.sarifFile, "sarif-file", "", "also write the findings as SARIF to this file (for code scanning)")
 	fs.BoolVar(&f.offline, "offline", false, "skip every rule that needs the network")
 	fs.IntVar(&f.jobs, "jobs", 0, "files linted at once (default: one per CPU)")
 	fs.StringVar(&f.sentryOrg, "sentry-org", "", "Sentry organization for values without org/ (default: $SENTRY_ORG, then sentry.organization)")
@@ -142,12 +160,18 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return ExitUsage
 	}
+	return check(ctx, f, paths, stdin, stdout, stderr, env).code
+}
+
+// check runs a lint as the flags say, writes the output, and returns what happened.
+func check(ctx context.Context, f checkFlags, paths []string, stdin io.Reader, stdout, stderr io.Writer, env Env) outcome {
+	fail := func(err error) outcome { return outcome{code: usageError(stderr, err)} }
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
 	failOn, err := parseFailOn(f.failOn)
 	if err != nil {
-		return usageError(stderr, err)
+		return fail(err)
 	}
 	format := f.format
 	if format == "" {
@@ -158,23 +182,27 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	color, err := wantColor(f.color, stdout, env)
 	if err != nil {
-		return usageError(stderr, err)
+		return fail(err)
 	}
-	writer, err := report.New(format, report.Options{Color: color, Rules: rules.All(), Version: version()})
+	reportOpts := report.Options{Color: color, Rules: rules.All(), Version: version()}
+	writer, err := report.New(format, reportOpts)
 	if err != nil {
-		return usageError(stderr, err)
+		return fail(err)
 	}
 	cfg, err := loadConfig(f.config)
 	if err != nil {
-		return usageError(stderr, err)
+		return fail(err)
 	}
+	out := outcome{sentry: "offline"}
 	var resolvers map[*linter.Rule]linter.Resolver
 	if !f.offline {
 		resolver, notice, err := sentryResolver(f, cfg, env)
 		if err != nil {
-			return usageError(stderr, err)
+			return fail(err)
 		}
+		out.sentry = "checked"
 		if notice != "" {
+			out.sentry = "no token"
 			fmt.Fprintln(stderr, "catalog-lint: "+notice)
 		}
 		if resolver != nil {
@@ -183,7 +211,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	l, err := linter.New(linter.Options{Rules: rules.All(), Config: cfg, Offline: f.offline, Jobs: f.jobs, Resolvers: resolvers})
 	if err != nil {
-		return usageError(stderr, err)
+		return fail(err)
 	}
 
 	stdinCount := 0
@@ -193,42 +221,78 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 	}
 	if stdinCount > 1 {
-		return usageError(stderr, errors.New("- (standard input) can be given only once"))
+		return fail(errors.New("- (standard input) can be given only once"))
 	}
 	var extra []linter.Input
 	if stdinCount == 1 {
 		extra = append(extra, linter.Input{Name: f.stdinName, Reader: stdin})
 	}
-	res, err := l.LintPaths(ctx, without(paths, "-"), cfg, extra...)
-	if err != nil {
-		return usageError(stderr, err)
+	var res *linter.Result
+	if f.keep != nil {
+		files, err := linter.Discover(without(paths, "-"), cfg)
+		if err != nil {
+			return fail(err)
+		}
+		var kept []string
+		for _, file := range files {
+			if f.keep(file) {
+				kept = append(kept, file)
+			}
+		}
+		res = l.Lint(ctx, kept)
+	} else if res, err = l.LintPaths(ctx, without(paths, "-"), cfg, extra...); err != nil {
+		return fail(err)
 	}
-	if res.Files == 0 {
+	out.res = res
+	if res.Files == 0 && f.keep == nil {
 		fmt.Fprintf(stderr, "catalog-lint: no catalog files found under %s (looked for catalog-info.yaml, catalog-info.yml and the include globs of %s)\n",
 			strings.Join(paths, ", "), linter.ConfigFileName)
 	}
 	if err := writer.Write(stdout, res); err != nil {
-		fmt.Fprintf(stderr, "catalog-lint: write output: %v\n", err)
-		return ExitUsage
+		return fail(fmt.Errorf("write output: %w", err))
+	}
+	if f.sarifFile != "" {
+		if err := writeFile(f.sarifFile, "sarif", reportOpts, res); err != nil {
+			return fail(err)
+		}
 	}
 	if ctx.Err() != nil {
 		fmt.Fprintln(stderr, "catalog-lint: interrupted")
-		return ExitUsage
+		out.code = ExitUsage
+		return out
 	}
 	for _, n := range res.Notices {
 		fmt.Fprintln(stderr, "catalog-lint: "+n)
 	}
 	for _, fd := range res.Findings {
 		if failOn > 0 && fd.Severity >= failOn {
-			return ExitFindings
+			out.code = ExitFindings
+			return out
 		}
 	}
 	if res.Inconclusive > 0 {
 		fmt.Fprintf(stderr, "catalog-lint: %d Sentry %s could not be verified; exit code %d\n",
 			res.Inconclusive, plural(res.Inconclusive, "reference", "references"), ExitUnverified)
-		return ExitUnverified
+		out.code = ExitUnverified
 	}
-	return ExitOK
+	return out
+}
+
+// writeFile writes res in format to path.
+func writeFile(path, format string, opts report.Options, res *linter.Result) error {
+	w, err := report.New(format, opts)
+	if err != nil {
+		return err
+	}
+	file, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("%s file: %w", format, unwrapPath(err))
+	}
+	if err := w.Write(file, res); err != nil {
+		file.Close()
+		return fmt.Errorf("%s file: %w", format, err)
+	}
+	return file.Close()
 }
 
 func plural(n int, one, many string) string {
@@ -241,8 +305,9 @@ func plural(n int, one, many string) string {
 // sentryResolver builds the Sentry existence check from flags, environment and configuration, in
 // that order of precedence. Without a token it returns a notice instead: the format rules still run.
 func sentryResolver(f checkFlags, cfg *linter.Config, env Env) (linter.Resolver, string, error) {
-	token := ""
+	token := strings.TrimSpace(f.sentryToken)
 	switch {
+	case token != "":
 	case f.sentryTokenFile != "":
 		data, err := os.ReadFile(f.sentryTokenFile)
 		if err != nil {

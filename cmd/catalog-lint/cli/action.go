@@ -1,0 +1,249 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/catalog-lint/catalog-lint/linter"
+	"github.com/catalog-lint/catalog-lint/linter/report"
+)
+
+// maxSummary keeps the job summary under GitHub's 1 MiB limit per step.
+const maxSummary = 1000 * 1000
+
+// actionInputs reads the GitHub Action's inputs, which the runner passes to a container action as
+// INPUT_<NAME> variables (name upper-cased, hyphens kept). Every input action.yml declares is read
+// through get, and a test checks that the two lists match.
+type actionInputs struct{ env Env }
+
+func (in actionInputs) get(name string) string {
+	return strings.TrimSpace(in.env("INPUT_" + strings.ToUpper(name)))
+}
+
+// runAction is the container action's entry point: it lints as `check --format github` does, then
+// writes the job summary, the step outputs and, if asked, a SARIF file.
+func runAction(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, env Env) int {
+	in := actionInputs{env}
+	if ws := env("GITHUB_WORKSPACE"); ws != "" {
+		if err := os.Chdir(ws); err != nil {
+			return usageError(stderr, fmt.Errorf("GITHUB_WORKSPACE: %w", err))
+		}
+	}
+	f := checkFlags{
+		format: "github", color: "never", failOn: in.get("fail-on"), config: in.get("config"),
+		sentryOrg: in.get("sentry-org"), sentryURL: in.get("sentry-url"), sentryToken: in.get("sentry-token"),
+		sarifFile: in.get("sarif-file"), stdinName: "<stdin>",
+	}
+	if f.failOn == "" {
+		f.failOn = "error"
+	}
+	paths := strings.FieldsFunc(in.get("paths"), func(r rune) bool { return r == '\n' || r == ',' || r == ' ' })
+	switch in.get("only-changed") {
+	case "", "false":
+	case "true":
+		keep, note, err := changedFilter(ctx, env)
+		if err != nil {
+			return usageError(stderr, err)
+		}
+		if note != "" {
+			fmt.Fprintln(stdout, "::notice title=catalog-lint::"+report.EscapeData(note))
+		}
+		f.keep = keep
+	default:
+		return usageError(stderr, fmt.Errorf("input only-changed must be true or false, not %q", in.get("only-changed")))
+	}
+	out := check(ctx, f, paths, stdin, stdout, stderr, env)
+	if out.res == nil {
+		return out.code
+	}
+	counts := report.Counts(out.res.Findings)
+	outputs := fmt.Sprintf("errors=%d\nwarnings=%d\nunverified=%d\nfiles=%d\n",
+		counts[linter.SeverityError], counts[linter.SeverityWarning], out.res.Inconclusive, out.res.Files)
+	if err := appendFile(env("GITHUB_OUTPUT"), outputs); err != nil {
+		fmt.Fprintf(stderr, "catalog-lint: GITHUB_OUTPUT: %v\n", err)
+	}
+	if err := appendFile(env("GITHUB_STEP_SUMMARY"), jobSummary(out)); err != nil {
+		fmt.Fprintf(stderr, "catalog-lint: GITHUB_STEP_SUMMARY: %v\n", err)
+	}
+	return out.code
+}
+
+func appendFile(path, text string) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(text); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// jobSummary renders the run as Markdown: totals, whether Sentry was asked, and a table per file with
+// every finding (the annotations GitHub shows stop at 10 errors and 10 warnings per step).
+func jobSummary(out outcome) string {
+	res := out.res
+	var b strings.Builder
+	b.WriteString("## catalog-lint\n\n")
+	b.WriteString(report.Summary(res) + ".\n\n")
+	switch {
+	case out.sentry == "offline":
+		b.WriteString("Sentry: not checked (offline).\n\n")
+	case out.sentry == "no token":
+		b.WriteString("Sentry: not checked: no token (pull requests from forks get no secrets); the format rules ran.\n\n")
+	case res.Inconclusive > 0:
+		fmt.Fprintf(&b, "Sentry: checked, but %d %s could not be verified: %s\n\n", res.Inconclusive,
+			plural(res.Inconclusive, "reference", "references"), strings.Join(res.Notices, "; "))
+	default:
+		b.WriteString("Sentry: every referenced project was checked.\n\n")
+	}
+	byFile := map[string][]linter.Finding{}
+	var files []string
+	for _, f := range res.Findings {
+		if byFile[f.File] == nil {
+			files = append(files, f.File)
+		}
+		byFile[f.File] = append(byFile[f.File], f)
+	}
+	sort.Strings(files)
+	cell := strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ")
+	shown := 0
+	for _, file := range files {
+		var sec strings.Builder
+		fmt.Fprintf(&sec, "### `%s`\n\n| Line | Severity | Rule | Message |\n| --- | --- | --- | --- |\n", cell.Replace(file))
+		for _, f := range byFile[file] {
+			loc := "–"
+			if f.Line > 0 {
+				loc = fmt.Sprintf("%d:%d", f.Line, f.Column)
+			}
+			fmt.Fprintf(&sec, "| %s | %s | `%s` | %s |\n", loc, f.Severity, f.Rule, cell.Replace(f.Message))
+		}
+		sec.WriteString("\n")
+		if b.Len()+sec.Len() > maxSummary {
+			fmt.Fprintf(&b, "_%d more findings are not shown: the summary is limited to 1 MiB. The SARIF file or `--format json` has them all._\n",
+				len(res.Findings)-shown)
+			break
+		}
+		b.WriteString(sec.String())
+		shown += len(byFile[file])
+	}
+	return b.String()
+}
+
+// changedFilter returns which files a pull request or push changed, from the event payload and git.
+// When .catalog-lint.yaml changed, or the changes cannot be told, every file is kept and note says so.
+func changedFilter(ctx context.Context, env Env) (keep func(string) bool, note string, err error) {
+	all := func(string) bool { return true }
+	data, err := os.ReadFile(env("GITHUB_EVENT_PATH"))
+	if err != nil {
+		return all, "only-changed: no event payload (GITHUB_EVENT_PATH); linting every file", nil
+	}
+	var event struct {
+		Before      string `json:"before"`
+		After       string `json:"after"`
+		PullRequest *struct {
+			Base struct {
+				SHA string `json:"sha"`
+			} `json:"base"`
+			Head struct {
+				SHA string `json:"sha"`
+			} `json:"head"`
+		} `json:"pull_request"`
+	}
+	if err := json.Unmarshal(data, &event); err != nil {
+		return nil, "", fmt.Errorf("GITHUB_EVENT_PATH: %w", err)
+	}
+	var base, head string
+	switch {
+	case event.PullRequest != nil:
+		base, head = event.PullRequest.Base.SHA, event.PullRequest.Head.SHA
+	case event.Before != "" && strings.Trim(event.Before, "0") != "":
+		base, head = event.Before, event.After
+	default:
+		return all, "only-changed: not a pull request or a push to an existing branch; linting every file", nil
+	}
+	changed, err := gitChanged(ctx, base, head)
+	if err != nil {
+		return all, fmt.Sprintf("only-changed: could not list the changed files (%v); linting every file", err), nil
+	}
+	if changed[linter.ConfigFileName] {
+		return all, "only-changed: " + linter.ConfigFileName + " changed; linting every file", nil
+	}
+	root, err := gitRoot(ctx)
+	if err != nil {
+		return all, fmt.Sprintf("only-changed: %v; linting every file", err), nil
+	}
+	return func(path string) bool {
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return true
+		}
+		if resolved, err := filepath.EvalSymlinks(abs); err == nil {
+			abs = resolved
+		}
+		rel, err := filepath.Rel(root, abs)
+		return err != nil || changed[filepath.ToSlash(rel)]
+	}, "", nil
+}
+
+// git runs git in the current folder. safe.directory: the workspace of a container action belongs to
+// another user than the container's root, which git otherwise refuses.
+func git(ctx context.Context, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "git", append([]string{"-c", "safe.directory=*"}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			msg = err.Error()
+		}
+		return nil, errors.New("git " + args[0] + ": " + msg)
+	}
+	return out, nil
+}
+
+func gitRoot(ctx context.Context) (string, error) {
+	out, err := git(ctx, "rev-parse", "--show-toplevel")
+	if err != nil {
+		return "", err
+	}
+	return filepath.EvalSymlinks(strings.TrimSpace(string(out)))
+}
+
+// gitChanged lists the files added, copied, modified or renamed between base and head. A shallow
+// checkout may lack base: it is fetched once.
+func gitChanged(ctx context.Context, base, head string) (map[string]bool, error) {
+	diff := func() ([]byte, error) {
+		return git(ctx, "diff", "--name-only", "-z", "--diff-filter=ACMR", base, head)
+	}
+	out, err := diff()
+	if err != nil {
+		if _, ferr := git(ctx, "fetch", "--no-tags", "--depth=1", "origin", base); ferr != nil {
+			return nil, err
+		}
+		if out, err = diff(); err != nil {
+			return nil, err
+		}
+	}
+	changed := map[string]bool{}
+	for _, p := range strings.Split(string(out), "\x00") {
+		if p != "" {
+			changed[p] = true
+		}
+	}
+	return changed, nil
+}

@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestPreCommitHook runs the real pre-commit (Debian's package; .ci/run installs it) with
+// `pre-commit try-repo` against this repository: it builds the hook with `go install ./...` as
+// pre-commit's golang language does, then runs it on a good and on a bad catalog file.
+func TestPreCommitHook(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the hook with pre-commit")
+	}
+	if _, err := exec.LookPath("pre-commit"); err != nil {
+		t.Skip("pre-commit is not installed (apt-get install pre-commit)")
+	}
+	repoRoot, err := filepath.Abs(filepath.Join("..", "..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	work := t.TempDir()
+	modCache, _ := exec.Command("go", "env", "GOMODCACHE").Output()
+	env := append(os.Environ(),
+		"PRE_COMMIT_HOME="+filepath.Join(t.TempDir(), "pre-commit-cache"),
+		"GOMODCACHE="+strings.TrimSpace(string(modCache)), // reuse downloaded modules
+		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
+		"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com",
+		"SENTRY_AUTH_TOKEN=", "SENTRY_TOKEN=")
+	run := func(name string, args ...string) (string, error) {
+		cmd := exec.Command(name, args...)
+		cmd.Dir = work
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := run("git", "init", "-q"); err != nil {
+		t.Fatalf("git init: %v\n%s", err, out)
+	}
+	tryRepo := func(file, content string) (string, error) {
+		if err := os.MkdirAll(filepath.Join(work, filepath.Dir(file)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(work, file), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := run("git", "add", file); err != nil {
+			t.Fatalf("git add: %v\n%s", err, out)
+		}
+		return run("pre-commit", "try-repo", repoRoot, "catalog-lint", "--files", file, "--verbose")
+	}
+
+	out, err := tryRepo("svc/catalog-info.yaml", good)
+	if err != nil {
+		t.Fatalf("a good file must pass: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "Passed") || !strings.Contains(out, "Sentry projects were not checked: no token") {
+		t.Errorf("output:\n%s", out)
+	}
+
+	out, err = tryRepo("web/catalog-info.yaml", bad)
+	if err == nil {
+		t.Fatalf("a bad file must fail:\n%s", out)
+	}
+	for _, want := range []string{"Failed", `web/catalog-info.yaml:4:9: metadata.name "payments service" is not valid`, "[sentry-project-slug-format]"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
