@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 )
@@ -146,6 +147,23 @@ func (c *Config) excludedFolder(rel string) bool {
 	}
 	for _, g := range c.Exclude {
 		if excludesFolder(g, rel) {
+			return true
+		}
+	}
+	return false
+}
+
+// Matches reports whether rel, a slash-separated path relative to the configuration's folder (such as
+// a path in a repository), matches an include glob.
+func (c *Config) Matches(rel string) bool { return c.included(rel) }
+
+// Excludes reports whether rel, or a folder holding it, is excluded, as a walk would skip it.
+func (c *Config) Excludes(rel string) bool {
+	if c.excluded(rel) {
+		return true
+	}
+	for dir := path.Dir(rel); dir != "." && dir != "/" && dir != ""; dir = path.Dir(dir) {
+		if skippedFolders[path.Base(dir)] || c.excludedFolder(dir) {
 			return true
 		}
 	}

@@ -49,6 +49,7 @@ Usage:
                                          list the rules
   catalog-lint version                   print the version
   catalog-lint action                    run as the GitHub Action (reads INPUT_* variables)
+  catalog-lint serve [flags]             run the GitHub App webhook server (docs/github-app.md)
 
 Run "catalog-lint check --help" for the check flags.
 
@@ -82,6 +83,8 @@ func MainEnv(args []string, stdin io.Reader, stdout, stderr io.Writer, env Env) 
 		return runRules(args[1:], stdout, stderr)
 	case "action":
 		return runAction(ctx, stdin, stdout, stderr, env)
+	case "serve":
+		return runServe(args[1:], stdout, stderr, env)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "catalog-lint", version())
 		return ExitOK

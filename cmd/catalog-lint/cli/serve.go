@@ -1,0 +1,148 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/catalog-lint/catalog-lint/linter"
+	"github.com/catalog-lint/catalog-lint/rules"
+	"github.com/catalog-lint/catalog-lint/sentry"
+	"github.com/catalog-lint/catalog-lint/webhook"
+)
+
+// runServe is `catalog-lint serve`: the GitHub App's webhook server.
+func runServe(args []string, stdout, stderr io.Writer, env Env) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", ":8080", "address to listen on")
+	dataDir := fs.String("data-dir", "./data", "folder where accepted jobs are kept until done")
+	workers := fs.Int("workers", 4, "jobs processed at once")
+	queueSize := fs.Int("queue-size", 1000, "jobs that may wait; beyond, deliveries get 503 and can be redelivered")
+	debug := fs.Bool("debug", false, "log at debug level")
+	var f checkFlags
+	fs.StringVar(&f.sentryOrg, "sentry-org", "", "default Sentry organization (default: $SENTRY_ORG)")
+	fs.StringVar(&f.sentryURL, "sentry-url", "", "Sentry address (default: $SENTRY_URL, then "+sentry.DefaultURL+")")
+	fs.StringVar(&f.sentryTokenFile, "sentry-token-file", "", "read the Sentry token from this file (default: $SENTRY_AUTH_TOKEN or $SENTRY_TOKEN)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	level := zerolog.InfoLevel
+	if *debug {
+		level = zerolog.DebugLevel
+	}
+	log := zerolog.New(stdout).Level(level).With().Timestamp().Logger()
+
+	appID, err := strconv.ParseInt(env("GITHUB_APP_ID"), 10, 64)
+	if err != nil || appID <= 0 {
+		return usageError(stderr, errors.New("GITHUB_APP_ID must be the App's numeric ID"))
+	}
+	key := []byte(env("GITHUB_APP_PRIVATE_KEY"))
+	if len(key) == 0 && env("GITHUB_APP_PRIVATE_KEY_PATH") != "" {
+		if key, err = os.ReadFile(env("GITHUB_APP_PRIVATE_KEY_PATH")); err != nil {
+			return usageError(stderr, fmt.Errorf("GITHUB_APP_PRIVATE_KEY_PATH: %w", unwrapPath(err)))
+		}
+	}
+	if len(key) == 0 {
+		return usageError(stderr, errors.New("set GITHUB_APP_PRIVATE_KEY or GITHUB_APP_PRIVATE_KEY_PATH to the App's private key"))
+	}
+	secret := env("GITHUB_WEBHOOK_SECRET")
+	if secret == "" {
+		return usageError(stderr, errors.New("GITHUB_WEBHOOK_SECRET is required: without it any request could queue work"))
+	}
+	app, err := webhook.NewApp(appID, key, env("GITHUB_API_URL"), nil)
+	if err != nil {
+		return usageError(stderr, err)
+	}
+	queue, err := webhook.OpenQueue(*dataDir, *queueSize)
+	if err != nil {
+		return usageError(stderr, err)
+	}
+	if queue.Depth() > 0 {
+		log.Info().Int("jobs", queue.Depth()).Msg("resuming unfinished jobs")
+	}
+	server, err := webhook.NewServer(webhook.Config{Secret: []byte(secret), AppID: appID, Queue: queue, Logger: log})
+	if err != nil {
+		return usageError(stderr, err)
+	}
+	// The server's own Sentry settings; a repository's configuration only chooses the organization.
+	sentryFactory, err := serverSentry(f, env)
+	if err != nil {
+		return usageError(stderr, err)
+	}
+	if sentryFactory == nil {
+		log.Warn().Msg("no Sentry token: the existence check is skipped")
+	}
+	proc := &webhook.Processor{App: app, Sentry: sentryFactory, Log: log}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	workDone := make(chan struct{})
+	workCtx, stopWork := context.WithCancel(context.Background())
+	go func() {
+		webhook.Work(workCtx, queue, proc.Process, *workers, log)
+		close(workDone)
+	}()
+	srv := &http.Server{Addr: *listen, Handler: server.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.ListenAndServe() }()
+	log.Info().Str("listen", *listen).Str("data_dir", *dataDir).Int("workers", *workers).Msg("serving")
+	select {
+	case err := <-serveErr:
+		stopWork()
+		return usageError(stderr, err)
+	case <-ctx.Done():
+	}
+	log.Info().Msg("stopping: no new deliveries; finishing the jobs in progress")
+	server.StopAccepting()
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdown)
+	stopWork()
+	select {
+	case <-workDone:
+	case <-time.After(60 * time.Second):
+		log.Warn().Msg("jobs still running after 60 s; they stay spooled and resume at the next start")
+	}
+	return ExitOK
+}
+
+// serverSentry builds the per-job Sentry check from the server's flags and environment, or nil
+// without a token. Each job gets a fresh index (a long-running server must not keep stale answers)
+// over one shared client (connections are reused).
+func serverSentry(f checkFlags, env Env) (func(org string) linter.Resolver, error) {
+	token := strings.TrimSpace(firstNonEmpty(env("SENTRY_AUTH_TOKEN"), env("SENTRY_TOKEN")))
+	if f.sentryTokenFile != "" {
+		data, err := os.ReadFile(f.sentryTokenFile)
+		if err != nil {
+			return nil, fmt.Errorf("--sentry-token-file: %w", unwrapPath(err))
+		}
+		token = strings.TrimSpace(string(data))
+	}
+	if token == "" {
+		return nil, nil
+	}
+	client, err := sentry.NewClient(sentry.Config{BaseURL: firstNonEmpty(f.sentryURL, env("SENTRY_URL"), sentry.DefaultURL),
+		Token: token, UserAgent: "catalog-lint/" + version()})
+	if err != nil {
+		return nil, err
+	}
+	serverOrg := firstNonEmpty(f.sentryOrg, env("SENTRY_ORG"))
+	return func(repoOrg string) linter.Resolver {
+		return &rules.SentryResolver{Lookup: sentry.NewIndex(client), DefaultOrg: firstNonEmpty(repoOrg, serverOrg)}
+	}, nil
+}

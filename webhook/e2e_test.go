@@ -1,0 +1,335 @@
+package webhook
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v4"
+	"github.com/google/go-github/v60/github"
+	"github.com/rs/zerolog"
+
+	"github.com/catalog-lint/catalog-lint/linter"
+	"github.com/catalog-lint/catalog-lint/rules"
+	"github.com/catalog-lint/catalog-lint/sentry"
+	"github.com/catalog-lint/catalog-lint/sentry/sentrytest"
+)
+
+const installToken = "ghs_installation_token_for_tests"
+
+// fakeGitHub serves the REST endpoints the processor uses, for one repository o/r, and records the
+// check run calls.
+type fakeGitHub struct {
+	*httptest.Server
+	key   *rsa.PrivateKey
+	files map[string]string // path -> content at every commit (blob SHA = "blob-" + path)
+
+	mu       sync.Mutex
+	runs     map[int64]string // check run id -> head SHA
+	updates  map[int64][]github.UpdateCheckRunOptions
+	requests map[string]int
+	latency  time.Duration
+	tokens   int
+}
+
+func newFakeGitHub(t *testing.T, files map[string]string) *fakeGitHub {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &fakeGitHub{key: key, files: files, runs: map[int64]string{}, updates: map[int64][]github.UpdateCheckRunOptions{}, requests: map[string]int{}}
+	g.Server = httptest.NewServer(http.HandlerFunc(g.serve))
+	t.Cleanup(g.Close)
+	return g
+}
+
+func (g *fakeGitHub) pem() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(g.key)})
+}
+
+func (g *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
+	if g.latency > 0 {
+		time.Sleep(g.latency)
+	}
+	p := r.URL.Path
+	g.mu.Lock()
+	g.requests[r.Method+" "+strings.SplitN(strings.TrimPrefix(p, "/repos/o/r/"), "/", 2)[0]]++
+	g.mu.Unlock()
+	writeJSON := func(status int, v any) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(v)
+	}
+	if r.Method == http.MethodPost && p == "/app/installations/234/access_tokens" {
+		// The App authenticates with a JWT signed with its private key (RS256), iss = App ID.
+		raw := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		tok, err := jwt.Parse(raw, func(t *jwt.Token) (any, error) {
+			if t.Method != jwt.SigningMethodRS256 {
+				return nil, fmt.Errorf("alg %v", t.Header["alg"])
+			}
+			return &g.key.PublicKey, nil
+		})
+		if err != nil || tok.Claims.(jwt.MapClaims)["iss"] != "1" {
+			writeJSON(401, map[string]string{"message": "A JSON web token could not be decoded"})
+			return
+		}
+		g.mu.Lock()
+		g.tokens++
+		g.mu.Unlock()
+		writeJSON(201, map[string]any{"token": installToken, "expires_at": time.Now().Add(time.Hour).Format(time.RFC3339)})
+		return
+	}
+	if r.Header.Get("Authorization") != "token "+installToken {
+		writeJSON(401, map[string]string{"message": "Bad credentials"})
+		return
+	}
+	switch {
+	case r.Method == http.MethodGet && p == "/repos/o/r/contents/.catalog-lint.yaml":
+		writeJSON(404, map[string]string{"message": "Not Found"})
+	case r.Method == http.MethodGet && strings.HasPrefix(p, "/repos/o/r/compare/"):
+		var files []map[string]string
+		for path := range g.files {
+			files = append(files, map[string]string{"filename": path, "status": "modified", "sha": "blob-" + path})
+		}
+		files = append(files, map[string]string{"filename": "gone/catalog-info.yaml", "status": "removed", "sha": "x"})
+		writeJSON(200, map[string]any{"status": "ahead", "files": files})
+	case r.Method == http.MethodGet && strings.HasPrefix(p, "/repos/o/r/git/blobs/"):
+		content, ok := g.files[strings.TrimPrefix(p, "/repos/o/r/git/blobs/blob-")]
+		if !ok || r.Header.Get("Accept") != "application/vnd.github.v3.raw" {
+			writeJSON(404, map[string]string{"message": "Not Found"})
+			return
+		}
+		_, _ = io.WriteString(w, content)
+	case r.Method == http.MethodPost && p == "/repos/o/r/check-runs":
+		var opts github.CreateCheckRunOptions
+		_ = json.NewDecoder(r.Body).Decode(&opts)
+		g.mu.Lock()
+		id := int64(len(g.runs) + 1)
+		g.runs[id] = opts.HeadSHA
+		g.mu.Unlock()
+		writeJSON(201, map[string]any{"id": id, "head_sha": opts.HeadSHA, "status": opts.GetStatus()})
+	case r.Method == http.MethodPatch && strings.HasPrefix(p, "/repos/o/r/check-runs/"):
+		var opts github.UpdateCheckRunOptions
+		if err := json.NewDecoder(r.Body).Decode(&opts); err != nil || len(opts.GetOutput().Annotations) > 50 ||
+			len(opts.GetOutput().GetSummary()) > 65535 {
+			writeJSON(422, map[string]string{"message": "Validation Failed"})
+			return
+		}
+		var id int64
+		fmt.Sscan(strings.TrimPrefix(p, "/repos/o/r/check-runs/"), &id)
+		g.mu.Lock()
+		g.updates[id] = append(g.updates[id], opts)
+		g.mu.Unlock()
+		writeJSON(200, map[string]any{"id": id})
+	default:
+		writeJSON(404, map[string]string{"message": "Not Found"})
+	}
+}
+
+// final returns a check run's completing update.
+func (g *fakeGitHub) final(t *testing.T, id int64) github.UpdateCheckRunOptions {
+	t.Helper()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	ups := g.updates[id]
+	if len(ups) == 0 || ups[len(ups)-1].GetStatus() != "completed" {
+		t.Fatalf("check run %d was not completed: %+v", id, ups)
+	}
+	return ups[len(ups)-1]
+}
+
+func processor(t *testing.T, g *fakeGitHub, sentryServer *sentrytest.Server) *Processor {
+	t.Helper()
+	app, err := NewApp(1, g.pem(), g.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Processor{App: app, Log: zerolog.Nop()}
+	if sentryServer != nil {
+		c, err := sentry.NewClient(sentry.Config{BaseURL: sentryServer.URL, Token: "sntryu_server",
+			Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Sentry = func(org string) linter.Resolver {
+			return &rules.SentryResolver{Lookup: sentry.NewIndex(c), DefaultOrg: "acme"}
+		}
+	}
+	return p
+}
+
+func component(name, slug string) string {
+	return "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: " + name +
+		"\n  annotations:\n    sentry.io/project-slug: " + slug + "\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n"
+}
+
+func sentryWith(t *testing.T) *sentrytest.Server {
+	t.Helper()
+	s := sentrytest.New()
+	t.Cleanup(s.Close)
+	s.AddToken("sntryu_server", sentrytest.Token{Scopes: []string{"org:read", "project:read"}})
+	s.AddProjects("acme", sentrytest.Project{ID: "1", Slug: "payments"}, sentrytest.Project{ID: "2", Slug: "checkout"})
+	return s
+}
+
+func pushJob(sha string) *Job {
+	return &Job{Key: jobKey("o", "r", sha), Event: "push", Owner: "o", Repo: "r", HeadSHA: sha, BaseSHA: baseSHA, Installation: 234}
+}
+
+func TestPushWithBadSlugFailsCheckRun(t *testing.T) {
+	g := newFakeGitHub(t, map[string]string{
+		"svc/catalog-info.yaml": component("svc", "paymnets"),
+		"web/catalog-info.yaml": component("web", "checkout"),
+		"README.md":             "# not a catalog file\n",
+	})
+	if err := processor(t, g, sentryWith(t)).Process(context.Background(), pushJob(headSHA)); err != nil {
+		t.Fatal(err)
+	}
+	final := g.final(t, 1)
+	out := final.GetOutput()
+	if final.GetConclusion() != "failure" || len(out.Annotations) != 1 {
+		t.Fatalf("conclusion %s, %d annotations, summary:\n%s", final.GetConclusion(), len(out.Annotations), out.GetSummary())
+	}
+	a := out.Annotations[0]
+	want := `sentry project "paymnets" does not exist in organization "acme"; did you mean "payments"?`
+	if a.GetPath() != "svc/catalog-info.yaml" || a.GetStartLine() != 6 || a.GetStartColumn() != 29 || a.GetAnnotationLevel() != "failure" ||
+		a.GetMessage() != want || a.GetTitle() != "sentry-project-exists" {
+		t.Errorf("annotation %+v", a)
+	}
+	if g.requests["GET git"] != 2 || g.tokens != 1 {
+		t.Errorf("want the two catalog blobs fetched with one token exchange: %v, %d tokens", g.requests, g.tokens)
+	}
+}
+
+func TestManyFindingsInBatchesOf50(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: many\n  tags:\n")
+	for i := 0; i < 120; i++ {
+		b.WriteString("    - Bad Tag\n")
+	}
+	b.WriteString("spec: {type: service, lifecycle: production, owner: team-a}\n")
+	g := newFakeGitHub(t, map[string]string{"svc/catalog-info.yaml": b.String()})
+	if err := processor(t, g, nil).Process(context.Background(), pushJob(headSHA)); err != nil {
+		t.Fatal(err)
+	}
+	ups := g.updates[1]
+	if len(ups) != 3 || len(ups[0].GetOutput().Annotations) != 50 || len(ups[1].GetOutput().Annotations) != 50 ||
+		len(ups[2].GetOutput().Annotations) != 20 || ups[2].GetConclusion() != "failure" || ups[0].Status != nil {
+		t.Errorf("%d updates", len(ups))
+	}
+}
+
+func TestSentryOutageIsNeutral(t *testing.T) {
+	s := sentryWith(t)
+	s.Fail = func(*http.Request, int) int { return http.StatusServiceUnavailable }
+	g := newFakeGitHub(t, map[string]string{"svc/catalog-info.yaml": component("svc", "payments")})
+	if err := processor(t, g, s).Process(context.Background(), pushJob(headSHA)); err != nil {
+		t.Fatal(err)
+	}
+	final := g.final(t, 1)
+	if final.GetConclusion() != "neutral" || !strings.Contains(final.GetOutput().GetSummary(), "503") ||
+		strings.Contains(final.GetOutput().GetSummary(), "does not exist") {
+		t.Errorf("conclusion %s\n%s", final.GetConclusion(), final.GetOutput().GetSummary())
+	}
+}
+
+// TestRestartCompletesJob: a job accepted before a crash (spooled, never done) is completed by the
+// next process, and leaves the spool.
+func TestRestartCompletesJob(t *testing.T) {
+	g := newFakeGitHub(t, map[string]string{"svc/catalog-info.yaml": component("svc", "payments")})
+	dir := filepath.Join(t.TempDir(), "spool")
+	before, _ := OpenQueue(dir, 10)
+	if ok, err := before.Add(pushJob(headSHA)); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	// The process dies here. A new one starts on the same folder.
+	after, err := OpenQueue(dir, 10)
+	if err != nil || after.Depth() != 1 {
+		t.Fatalf("resumed %d, %v", after.Depth(), err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { Work(ctx, after, processor(t, g, nil).Process, 2, zerolog.Nop()); close(done) }()
+	waitFor(t, func() bool { g.mu.Lock(); defer g.mu.Unlock(); return len(g.updates[1]) > 0 })
+	cancel()
+	<-done
+	if final := g.final(t, 1); final.GetConclusion() != "success" || len(after.pending) != 0 {
+		t.Errorf("pending %v", after.pending)
+	}
+}
+
+// TestFloodOfDeliveries: 1,000 signed deliveries for 200 commits, processed by 4 workers: every
+// commit gets exactly one completed check run.
+func TestFloodOfDeliveries(t *testing.T) {
+	g := newFakeGitHub(t, map[string]string{"svc/catalog-info.yaml": component("svc", "payments")})
+	s, q, _ := setup(t, 1000)
+	var wg sync.WaitGroup
+	for i := 0; i < 1000; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			body := pushPayload("refs/heads/main", baseSHA, fmt.Sprintf("%040x", i%200+1))
+			if w := deliver(s, "push", body, sign(body), ""); w.Code != 202 {
+				t.Errorf("%d %s", w.Code, w.Body.String())
+			}
+		}(i)
+	}
+	wg.Wait()
+	// The deliveries' repository is baxterthehacker/public-repo; point the jobs at the fake's o/r.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	proc := processor(t, g, nil)
+	done := make(chan struct{})
+	go func() {
+		Work(ctx, q, func(ctx context.Context, j *Job) error {
+			cp := *j
+			cp.Owner, cp.Repo = "o", "r"
+			return proc.Process(ctx, &cp)
+		}, 4, zerolog.Nop())
+		close(done)
+	}()
+	waitFor(t, func() bool { q.mu.Lock(); defer q.mu.Unlock(); return len(q.pending) == 0 && q.Depth() == 0 })
+	cancel()
+	<-done
+	perSHA := map[string]int{}
+	g.mu.Lock()
+	for id, sha := range g.runs {
+		perSHA[sha]++
+		if ups := g.updates[id]; len(ups) == 0 || ups[len(ups)-1].GetStatus() != "completed" {
+			t.Errorf("check run %d not completed", id)
+		}
+	}
+	g.mu.Unlock()
+	if len(perSHA) != 200 {
+		t.Errorf("%d commits got check runs, want 200", len(perSHA))
+	}
+	for sha, n := range perSHA {
+		if n != 1 {
+			t.Errorf("%s got %d check runs", sha, n)
+		}
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out waiting")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -1,0 +1,333 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+	"github.com/rs/zerolog"
+
+	"github.com/catalog-lint/catalog-lint/linter"
+	"github.com/catalog-lint/catalog-lint/linter/report"
+	"github.com/catalog-lint/catalog-lint/rules"
+)
+
+// CheckName is the name of the Check Run catalog-lint publishes.
+const CheckName = "catalog-lint"
+
+const (
+	maxAnnotationsPerRequest = 50    // the Checks API's limit
+	maxSummaryChars          = 65535 // output.summary's limit
+	maxFilesPerJob           = 3000  // the most a pull request's file list returns
+)
+
+// Processor lints the catalog files a job's commit changed and publishes the result as a Check Run.
+type Processor struct {
+	App *App
+	// Sentry returns the existence check for a job, for the organization the repository configures
+	// (which may be ""); nil skips it. The server's own settings decide where the token goes: a
+	// repository's configuration cannot.
+	Sentry func(org string) linter.Resolver
+	Log    zerolog.Logger
+	// Fetches bounds the files downloaded at once (default 8).
+	Fetches int
+}
+
+// catalogFile is a file to lint: its path and the blob holding it at the head commit.
+type catalogFile struct {
+	path, blob string
+	touched    bool // changed by the push or pull request: findings are annotated
+}
+
+// Process runs one job from start to a completed Check Run.
+func (p *Processor) Process(ctx context.Context, job *Job) error {
+	gh := p.App.Client(job.Installation)
+	log := p.Log.With().Str("repository", job.Owner+"/"+job.Repo).Str("sha", job.HeadSHA).Str("delivery", job.Delivery).Logger()
+	start := time.Now()
+	run, _, err := gh.Checks.CreateCheckRun(ctx, job.Owner, job.Repo, github.CreateCheckRunOptions{
+		Name: CheckName, HeadSHA: job.HeadSHA, Status: github.String("in_progress"),
+		ExternalID: github.String(job.Key), StartedAt: &github.Timestamp{Time: start},
+	})
+	if err != nil {
+		return fmt.Errorf("create check run: %w", err)
+	}
+	res, files, notes, err := p.lint(ctx, gh, job)
+	if err != nil {
+		// The job could not be linted (GitHub failed us, or the configuration is broken): say so on
+		// the check run rather than leave it in progress.
+		_, _, uerr := gh.Checks.UpdateCheckRun(ctx, job.Owner, job.Repo, run.GetID(), github.UpdateCheckRunOptions{
+			Name: CheckName, Status: github.String("completed"), Conclusion: github.String("failure"),
+			CompletedAt: &github.Timestamp{Time: time.Now()},
+			Output:      &github.CheckRunOutput{Title: github.String("catalog-lint could not run"), Summary: github.String(truncateSummary(err.Error()))},
+		})
+		return errors.Join(err, uerr)
+	}
+	touched := map[string]bool{}
+	for _, f := range files {
+		touched[f.path] = f.touched
+	}
+	var annotations []*github.CheckRunAnnotation
+	for _, f := range res.Findings {
+		if touched[f.File] {
+			annotations = append(annotations, annotation(f))
+		}
+	}
+	conclusion, title := conclusionOf(res)
+	summary := checkSummary(res, touched, notes)
+	for i := 0; i < len(annotations) || i == 0; i += maxAnnotationsPerRequest {
+		batch := annotations[i:min(i+maxAnnotationsPerRequest, len(annotations))]
+		opts := github.UpdateCheckRunOptions{Name: CheckName, Output: &github.CheckRunOutput{
+			Title: github.String(title), Summary: github.String(summary), Annotations: batch}}
+		if i+maxAnnotationsPerRequest >= len(annotations) { // the last request completes the run
+			opts.Status, opts.Conclusion = github.String("completed"), github.String(conclusion)
+			opts.CompletedAt = &github.Timestamp{Time: time.Now()}
+		}
+		if _, _, err := gh.Checks.UpdateCheckRun(ctx, job.Owner, job.Repo, run.GetID(), opts); err != nil {
+			return fmt.Errorf("update check run: %w", err)
+		}
+	}
+	log.Info().Str("conclusion", conclusion).Int("files", res.Files).Int("findings", len(res.Findings)).
+		Dur("took", time.Since(start)).Msg("check run completed")
+	return nil
+}
+
+func annotation(f linter.Finding) *github.CheckRunAnnotation {
+	level := "failure"
+	switch f.Severity {
+	case linter.SeverityWarning:
+		level = "warning"
+	case linter.SeverityInfo:
+		level = "notice"
+	}
+	a := &github.CheckRunAnnotation{
+		Path: github.String(f.File), StartLine: github.Int(max(f.Line, 1)), EndLine: github.Int(max(f.EndLine, f.Line, 1)),
+		AnnotationLevel: github.String(level), Message: github.String(f.Message), Title: github.String(f.Rule),
+	}
+	if f.Line > 0 && f.Column > 0 && f.EndLine == f.Line { // columns only on one line, as the API demands
+		a.StartColumn, a.EndColumn = github.Int(f.Column), github.Int(max(f.EndColumn, f.Column))
+	}
+	return a
+}
+
+func conclusionOf(res *linter.Result) (conclusion, title string) {
+	c := report.Counts(res.Findings)
+	switch {
+	case c[linter.SeverityError] > 0:
+		return "failure", fmt.Sprintf("%d %s", c[linter.SeverityError], plural(c[linter.SeverityError], "error", "errors"))
+	case res.Inconclusive > 0:
+		return "neutral", fmt.Sprintf("Sentry could not be asked about %d %s", res.Inconclusive, plural(res.Inconclusive, "project", "projects"))
+	}
+	if c[linter.SeverityWarning] > 0 {
+		return "success", fmt.Sprintf("%d %s", c[linter.SeverityWarning], plural(c[linter.SeverityWarning], "warning", "warnings"))
+	}
+	return "success", "No problems"
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// checkSummary is the Markdown summary: totals, notes, and every finding, those in files the change
+// did not touch included (they are not annotated); cut to the API's 65,535 characters with a note.
+func checkSummary(res *linter.Result, touched map[string]bool, notes []string) string {
+	var b strings.Builder
+	b.WriteString(report.Summary(res) + ".\n\n")
+	for _, n := range append(notes, res.Notices...) {
+		b.WriteString("- " + n + "\n")
+	}
+	if len(res.Findings) > 0 {
+		b.WriteString("\n| File | Line | Severity | Rule | Message |\n| --- | --- | --- | --- | --- |\n")
+	}
+	cell := strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ")
+	untouched := 0
+	for i, f := range res.Findings {
+		file := "`" + cell.Replace(f.File) + "`"
+		if !touched[f.File] {
+			untouched++
+			file += " (not changed)"
+		}
+		row := fmt.Sprintf("| %s | %d | %s | `%s` | %s |\n", file, f.Line, f.Severity, f.Rule, cell.Replace(f.Message))
+		if b.Len()+len(row) > maxSummaryChars-200 {
+			fmt.Fprintf(&b, "\n_%d more findings are not listed: the summary is limited to 65,535 characters._\n", len(res.Findings)-i)
+			break
+		}
+		b.WriteString(row)
+	}
+	if untouched > 0 {
+		fmt.Fprintf(&b, "\n%d %s in files this change did not touch %s counted here but not annotated.\n",
+			untouched, plural(untouched, "finding", "findings"), plural(untouched, "is", "are"))
+	}
+	return truncateSummary(b.String())
+}
+
+func truncateSummary(s string) string {
+	if len(s) <= maxSummaryChars {
+		return s
+	}
+	return s[:maxSummaryChars-40] + "\n\n_(summary truncated)_\n"
+}
+
+// lint finds the catalog files to lint, fetches them at the head commit and lints them.
+func (p *Processor) lint(ctx context.Context, gh *github.Client, job *Job) (*linter.Result, []catalogFile, []string, error) {
+	cfg, err := p.repoConfig(ctx, gh, job)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	changed, complete, err := p.changedFiles(ctx, gh, job)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var notes []string
+	all := !complete || changed[linter.ConfigFileName] != ""
+	var files []catalogFile
+	if all {
+		tree, _, err := gh.Git.GetTree(ctx, job.Owner, job.Repo, job.HeadSHA, true)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("list the files of %s: %w", job.HeadSHA, err)
+		}
+		if tree.GetTruncated() {
+			notes = append(notes, "The repository has more files than GitHub lists at once; some catalog files may not have been linted.")
+		}
+		for _, e := range tree.Entries {
+			if e.GetType() == "blob" && isCatalogPath(cfg, e.GetPath()) {
+				_, wasChanged := changed[e.GetPath()]
+				files = append(files, catalogFile{path: e.GetPath(), blob: e.GetSHA(), touched: wasChanged || !complete})
+			}
+		}
+		if complete {
+			notes = append(notes, linter.ConfigFileName+" changed, so every catalog file was linted.")
+		}
+	} else {
+		for name, blob := range changed {
+			if isCatalogPath(cfg, name) {
+				files = append(files, catalogFile{path: name, blob: blob, touched: true})
+			}
+		}
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
+	contents, err := p.fetch(ctx, gh, job, files)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	opts := linter.Options{Rules: rules.All(), Config: cfg}
+	if p.Sentry != nil {
+		if r := p.Sentry(cfg.Sentry.Organization); r != nil {
+			opts.Resolvers = map[*linter.Rule]linter.Resolver{rules.SentryProjectExists: r}
+		}
+	}
+	l, err := linter.New(opts)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	inputs := make(chan linter.Input, len(files))
+	for i, f := range files {
+		inputs <- linter.Input{Name: f.path, Reader: bytes.NewReader(contents[i])}
+	}
+	close(inputs)
+	return l.LintStream(ctx, inputs), files, notes, nil
+}
+
+func isCatalogPath(cfg *linter.Config, p string) bool {
+	return (linter.IsCatalogFileName(path.Base(p)) || cfg.Matches(p)) && !cfg.Excludes(p)
+}
+
+// repoConfig reads .catalog-lint.yaml at the head commit; its Sentry URL is never used (the server's
+// own settings decide where tokens go), its organization is.
+func (p *Processor) repoConfig(ctx context.Context, gh *github.Client, job *Job) (*linter.Config, error) {
+	file, _, resp, err := gh.Repositories.GetContents(ctx, job.Owner, job.Repo, linter.ConfigFileName,
+		&github.RepositoryContentGetOptions{Ref: job.HeadSHA})
+	if resp != nil && resp.StatusCode == http.StatusNotFound {
+		return linter.DefaultConfig("/"), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", linter.ConfigFileName, err)
+	}
+	text, err := file.GetContent()
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", linter.ConfigFileName, err)
+	}
+	cfg, err := linter.ParseConfig(linter.ConfigFileName, "/", []byte(text))
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.CheckRuleIDs(func(id string) bool { return rules.Lookup(id) != nil }); err != nil {
+		return nil, err
+	}
+	cfg.Sentry.URL = ""
+	return cfg, nil
+}
+
+// changedFiles returns the files (path -> blob SHA) the job's change added or modified. complete is
+// false when the change cannot be listed exactly (a new branch, a re-run without a base, a
+// comparison GitHub cut short): then every catalog file is linted.
+func (p *Processor) changedFiles(ctx context.Context, gh *github.Client, job *Job) (map[string]string, bool, error) {
+	changed := map[string]string{}
+	add := func(files []*github.CommitFile) {
+		for _, f := range files {
+			if f.GetStatus() != "removed" {
+				changed[f.GetFilename()] = f.GetSHA()
+			}
+		}
+	}
+	switch {
+	case job.PullRequest > 0:
+		opts := &github.ListOptions{PerPage: 100}
+		for {
+			files, resp, err := gh.PullRequests.ListFiles(ctx, job.Owner, job.Repo, job.PullRequest, opts)
+			if err != nil {
+				return nil, false, fmt.Errorf("list the files of pull request %d: %w", job.PullRequest, err)
+			}
+			add(files)
+			if resp.NextPage == 0 {
+				return changed, len(changed) < maxFilesPerJob, nil
+			}
+			opts.Page = resp.NextPage
+		}
+	case job.BaseSHA != "":
+		cmp, _, err := gh.Repositories.CompareCommits(ctx, job.Owner, job.Repo, job.BaseSHA, job.HeadSHA, &github.ListOptions{PerPage: 100})
+		if err != nil {
+			return nil, false, fmt.Errorf("compare %s...%s: %w", job.BaseSHA, job.HeadSHA, err)
+		}
+		add(cmp.Files)
+		return changed, len(cmp.Files) < 300, nil // the comparison lists at most 300 files
+	}
+	return changed, false, nil
+}
+
+// fetch downloads the files' blobs, Fetches at a time.
+func (p *Processor) fetch(ctx context.Context, gh *github.Client, job *Job, files []catalogFile) ([][]byte, error) {
+	out := make([][]byte, len(files))
+	errs := make([]error, len(files))
+	n := p.Fetches
+	if n <= 0 {
+		n = 8
+	}
+	sem := make(chan struct{}, n)
+	var wg sync.WaitGroup
+	for i, f := range files {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int, f catalogFile) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			data, _, err := gh.Git.GetBlobRaw(ctx, job.Owner, job.Repo, f.blob)
+			if err != nil {
+				errs[i] = fmt.Errorf("fetch %s: %w", f.path, err)
+			}
+			out[i] = data
+		}(i, f)
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
