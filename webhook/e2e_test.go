@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -34,7 +35,9 @@ const installToken = "ghs_installation_token_for_tests"
 type fakeGitHub struct {
 	*httptest.Server
 	key   *rsa.PrivateKey
-	files map[string]string // path -> content at every commit (blob SHA = "blob-" + path)
+	files map[string]string // path -> content, changed by the push (blob SHA = "blob-" + path)
+	// untouched are files of the tree the change did not touch.
+	untouched map[string]string
 
 	mu       sync.Mutex
 	runs     map[int64]string // check run id -> head SHA
@@ -98,7 +101,27 @@ func (g *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case r.Method == http.MethodGet && p == "/repos/o/r/contents/.catalog-lint.yaml":
-		writeJSON(404, map[string]string{"message": "Not Found"})
+		cfg, ok := g.files[".catalog-lint.yaml"]
+		if !ok || r.URL.Query().Get("ref") == "" {
+			writeJSON(404, map[string]string{"message": "Not Found"})
+			return
+		}
+		writeJSON(200, map[string]any{"type": "file", "encoding": "base64", "path": ".catalog-lint.yaml",
+			"content": base64.StdEncoding.EncodeToString([]byte(cfg))})
+	case r.Method == http.MethodGet && p == "/repos/o/r/pulls/5/files":
+		var files []map[string]string
+		for path := range g.files {
+			files = append(files, map[string]string{"filename": path, "status": "added", "sha": "blob-" + path})
+		}
+		writeJSON(200, files)
+	case r.Method == http.MethodGet && strings.HasPrefix(p, "/repos/o/r/git/trees/"):
+		var entries []map[string]string
+		for _, m := range []map[string]string{g.files, g.untouched} {
+			for path := range m {
+				entries = append(entries, map[string]string{"path": path, "type": "blob", "sha": "blob-" + path, "mode": "100644"})
+			}
+		}
+		writeJSON(200, map[string]any{"sha": "tree", "truncated": false, "tree": entries})
 	case r.Method == http.MethodGet && strings.HasPrefix(p, "/repos/o/r/compare/"):
 		var files []map[string]string
 		for path := range g.files {
@@ -107,7 +130,11 @@ func (g *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 		files = append(files, map[string]string{"filename": "gone/catalog-info.yaml", "status": "removed", "sha": "x"})
 		writeJSON(200, map[string]any{"status": "ahead", "files": files})
 	case r.Method == http.MethodGet && strings.HasPrefix(p, "/repos/o/r/git/blobs/"):
-		content, ok := g.files[strings.TrimPrefix(p, "/repos/o/r/git/blobs/blob-")]
+		name := strings.TrimPrefix(p, "/repos/o/r/git/blobs/blob-")
+		content, ok := g.files[name]
+		if !ok {
+			content, ok = g.untouched[name]
+		}
 		if !ok || r.Header.Get("Accept") != "application/vnd.github.v3.raw" {
 			writeJSON(404, map[string]string{"message": "Not Found"})
 			return
@@ -153,7 +180,7 @@ func (g *fakeGitHub) final(t *testing.T, id int64) github.UpdateCheckRunOptions 
 
 func processor(t *testing.T, g *fakeGitHub, sentryServer *sentrytest.Server) *Processor {
 	t.Helper()
-	app, err := NewApp(1, g.pem(), g.URL, nil)
+	app, err := NewApp(1, g.pem(), g.URL, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +289,7 @@ func TestRestartCompletesJob(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { Work(ctx, after, processor(t, g, nil).Process, 2, zerolog.Nop()); close(done) }()
+	go func() { Work(ctx, after, processor(t, g, nil).Process, 2, zerolog.Nop(), nil); close(done) }()
 	waitFor(t, func() bool { g.mu.Lock(); defer g.mu.Unlock(); return len(g.updates[1]) > 0 })
 	cancel()
 	<-done
@@ -298,7 +325,7 @@ func TestFloodOfDeliveries(t *testing.T) {
 			cp := *j
 			cp.Owner, cp.Repo = "o", "r"
 			return proc.Process(ctx, &cp)
-		}, 4, zerolog.Nop())
+		}, 4, zerolog.Nop(), s.metrics)
 		close(done)
 	}()
 	waitFor(t, func() bool { q.mu.Lock(); defer q.mu.Unlock(); return len(q.pending) == 0 && q.Depth() == 0 })
@@ -321,6 +348,11 @@ func TestFloodOfDeliveries(t *testing.T) {
 			t.Errorf("%s got %d check runs", sha, n)
 		}
 	}
+	m := httptest.NewRecorder()
+	s.Handler().ServeHTTP(m, httptest.NewRequest("GET", "/metrics", nil))
+	if !strings.Contains(m.Body.String(), `catalog_lint_jobs_total{outcome="completed"} 200`) {
+		t.Errorf("metrics:\n%s", m.Body.String())
+	}
 }
 
 func waitFor(t *testing.T, cond func() bool) {
@@ -331,5 +363,42 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("timed out waiting")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestPullRequestFiles(t *testing.T) {
+	g := newFakeGitHub(t, map[string]string{"svc/catalog-info.yaml": component("svc bad", "payments")})
+	job := pushJob(headSHA)
+	job.Event, job.PullRequest, job.BaseSHA = "pull_request", 5, baseSHA
+	if err := processor(t, g, nil).Process(context.Background(), job); err != nil {
+		t.Fatal(err)
+	}
+	if final := g.final(t, 1); final.GetConclusion() != "failure" || len(final.GetOutput().Annotations) != 1 ||
+		g.requests["GET pulls"] != 1 || g.requests["GET compare"] != 0 {
+		t.Errorf("conclusion %s, requests %v", final.GetConclusion(), g.requests)
+	}
+}
+
+// TestConfigChangeLintsEveryFile: when .catalog-lint.yaml changes, every catalog file is linted with
+// it; findings in files the change did not touch are in the summary but not annotated.
+func TestConfigChangeLintsEveryFile(t *testing.T) {
+	g := newFakeGitHub(t, map[string]string{
+		".catalog-lint.yaml":    "rules:\n  entity-name-format: warning\nsentry:\n  organization: acme\n",
+		"svc/catalog-info.yaml": component("svc", "Bad Slug"),
+	})
+	g.untouched = map[string]string{"old/catalog-info.yaml": component("old one", "payments"), "docs/readme.md": "x"}
+	if err := processor(t, g, nil).Process(context.Background(), pushJob(headSHA)); err != nil {
+		t.Fatal(err)
+	}
+	final := g.final(t, 1)
+	out := final.GetOutput()
+	if len(out.Annotations) != 1 || out.Annotations[0].GetPath() != "svc/catalog-info.yaml" {
+		t.Fatalf("annotations %+v", out.Annotations)
+	}
+	for _, want := range []string{"old/catalog-info.yaml` (not changed)", "1 finding in files this change did not touch is counted here but not annotated",
+		".catalog-lint.yaml changed, so every catalog file was linted", "| warning | `entity-name-format` |"} {
+		if !strings.Contains(out.GetSummary(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, out.GetSummary())
+		}
 	}
 }

@@ -30,7 +30,7 @@ type App struct {
 
 // NewApp prepares GitHub access for App appID with its PEM private key. transport is the HTTP
 // transport underneath (nil: the default one).
-func NewApp(appID int64, privateKey []byte, apiURL string, transport http.RoundTripper) (*App, error) {
+func NewApp(appID int64, privateKey []byte, apiURL string, transport http.RoundTripper, metrics *Metrics) (*App, error) {
 	if apiURL == "" {
 		apiURL = DefaultAPIURL
 	}
@@ -41,7 +41,7 @@ func NewApp(appID int64, privateKey []byte, apiURL string, transport http.RoundT
 	if transport == nil {
 		transport = http.DefaultTransport
 	}
-	base := &retryTransport{next: transport, sleep: sleepCtx}
+	base := &retryTransport{next: &countingTransport{next: transport, metrics: metrics}, sleep: sleepCtx}
 	apps, err := ghinstallation.NewAppsTransport(base, appID, privateKey)
 	if err != nil {
 		return nil, fmt.Errorf("webhook: GitHub App private key: %w", err)
@@ -62,6 +62,24 @@ func (a *App) Client(installation int64) *github.Client {
 	c.BaseURL = a.apiURL
 	a.clients[installation] = c
 	return c
+}
+
+// countingTransport records every exchange with GitHub in the metrics.
+type countingTransport struct {
+	next    http.RoundTripper
+	metrics *Metrics
+}
+
+func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	if t.metrics != nil {
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		t.metrics.Request("github", status)
+	}
+	return resp, err
 }
 
 // retryTransport retries GitHub requests that did not go through: 5xx on reads, 502/503/504 on

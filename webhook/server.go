@@ -34,6 +34,8 @@ type Config struct {
 	Logger zerolog.Logger
 	// MaxBody overrides MaxBody (tests).
 	MaxBody int64
+	// Metrics are shared with the workers, the GitHub App and the Sentry client (nil: the server's own).
+	Metrics *Metrics
 }
 
 // Server receives GitHub webhook deliveries.
@@ -42,7 +44,7 @@ type Server struct {
 	log       zerolog.Logger
 	engine    *gin.Engine
 	accepting atomic.Bool
-	metrics   *metrics
+	metrics   *Metrics
 }
 
 // NewServer checks the configuration and builds the HTTP routes: POST /webhook, GET /healthz,
@@ -58,7 +60,10 @@ func NewServer(cfg Config) (*Server, error) {
 		cfg.MaxBody = MaxBody
 	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New(), metrics: newMetrics()}
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewMetrics()
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New(), metrics: cfg.Metrics}
 	s.accepting.Store(true)
 	s.engine.Use(gin.Recovery())
 	s.engine.POST("/webhook", s.webhook)
@@ -333,15 +338,22 @@ func jsonError(err error) string {
 	return "invalid JSON"
 }
 
-// metrics counts deliveries by event and outcome, in Prometheus' text format.
-type metrics struct {
+// Metrics counts what the server does, for GET /metrics in Prometheus' text format: deliveries by
+// event and outcome, jobs by outcome with their latency, and GitHub and Sentry requests by status.
+type Metrics struct {
 	mu         sync.Mutex
 	deliveries map[[2]string]int64
+	jobs       map[string]int64
+	jobSeconds float64
+	requests   map[[2]string]int64 // service, status
 }
 
-func newMetrics() *metrics { return &metrics{deliveries: map[[2]string]int64{}} }
+// NewMetrics returns empty counters.
+func NewMetrics() *Metrics {
+	return &Metrics{deliveries: map[[2]string]int64{}, jobs: map[string]int64{}, requests: map[[2]string]int64{}}
+}
 
-func (m *metrics) delivery(event, outcome string) {
+func (m *Metrics) delivery(event, outcome string) {
 	// A client chooses the header: keep the label set small and the label text plain.
 	if len(event) == 0 || len(event) > 40 || strings.Trim(event, "abcdefghijklmnopqrstuvwxyz_") != "" {
 		event = "other"
@@ -351,20 +363,53 @@ func (m *metrics) delivery(event, outcome string) {
 	m.mu.Unlock()
 }
 
-func (s *Server) serveMetrics(c *gin.Context) {
-	var b strings.Builder
-	b.WriteString("# HELP catalog_lint_webhook_deliveries_total Webhook deliveries by event and outcome.\n")
-	b.WriteString("# TYPE catalog_lint_webhook_deliveries_total counter\n")
-	s.metrics.mu.Lock()
-	keys := make([][2]string, 0, len(s.metrics.deliveries))
-	for k := range s.metrics.deliveries {
+// Job records a finished job ("completed" or "failed") and how long it took from its delivery.
+func (m *Metrics) Job(outcome string, d time.Duration) {
+	m.mu.Lock()
+	m.jobs[outcome]++
+	m.jobSeconds += d.Seconds()
+	m.mu.Unlock()
+}
+
+// Request records an HTTP exchange with "github" or "sentry"; status 0 means no answer arrived.
+func (m *Metrics) Request(service string, status int) {
+	m.mu.Lock()
+	m.requests[[2]string{service, fmt.Sprint(status)}]++
+	m.mu.Unlock()
+}
+
+func sortedKeys[K comparable](m map[K]int64, less func(a, b K) bool) []K {
+	keys := make([]K, 0, len(m))
+	for k := range m {
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i][0]+keys[i][1] < keys[j][0]+keys[j][1] })
-	for _, k := range keys {
-		fmt.Fprintf(&b, "catalog_lint_webhook_deliveries_total{event=%q,outcome=%q} %d\n", k[0], k[1], s.metrics.deliveries[k])
+	sort.Slice(keys, func(i, j int) bool { return less(keys[i], keys[j]) })
+	return keys
+}
+
+func (s *Server) serveMetrics(c *gin.Context) {
+	m := s.metrics
+	var b strings.Builder
+	pair := func(a, b [2]string) bool { return a[0]+"\x00"+a[1] < b[0]+"\x00"+b[1] }
+	m.mu.Lock()
+	b.WriteString("# HELP catalog_lint_webhook_deliveries_total Webhook deliveries by event and outcome.\n")
+	b.WriteString("# TYPE catalog_lint_webhook_deliveries_total counter\n")
+	for _, k := range sortedKeys(m.deliveries, pair) {
+		fmt.Fprintf(&b, "catalog_lint_webhook_deliveries_total{event=%q,outcome=%q} %d\n", k[0], k[1], m.deliveries[k])
 	}
-	s.metrics.mu.Unlock()
+	b.WriteString("# HELP catalog_lint_jobs_total Jobs finished, by outcome.\n# TYPE catalog_lint_jobs_total counter\n")
+	var jobs int64
+	for _, k := range sortedKeys(m.jobs, func(a, b string) bool { return a < b }) {
+		fmt.Fprintf(&b, "catalog_lint_jobs_total{outcome=%q} %d\n", k, m.jobs[k])
+		jobs += m.jobs[k]
+	}
+	b.WriteString("# HELP catalog_lint_job_seconds Time from delivery to finished job.\n# TYPE catalog_lint_job_seconds summary\n")
+	fmt.Fprintf(&b, "catalog_lint_job_seconds_sum %g\ncatalog_lint_job_seconds_count %d\n", m.jobSeconds, jobs)
+	b.WriteString("# HELP catalog_lint_requests_total Requests to GitHub and Sentry by status (0: no answer).\n# TYPE catalog_lint_requests_total counter\n")
+	for _, k := range sortedKeys(m.requests, pair) {
+		fmt.Fprintf(&b, "catalog_lint_requests_total{service=%q,status=%q} %d\n", k[0], k[1], m.requests[k])
+	}
+	m.mu.Unlock()
 	b.WriteString("# HELP catalog_lint_queue_depth Jobs waiting for a worker.\n# TYPE catalog_lint_queue_depth gauge\n")
 	fmt.Fprintf(&b, "catalog_lint_queue_depth %d\n", s.cfg.Queue.Depth())
 	c.Data(http.StatusOK, "text/plain; version=0.0.4; charset=utf-8", []byte(b.String()))

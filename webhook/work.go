@@ -15,7 +15,7 @@ const Attempts = 3
 // Work runs workers that take jobs from q and process them until ctx ends. A job in progress then is
 // finished (each has its own time limit); a job not yet taken stays in the spool for the next start.
 // Work returns when every worker has stopped.
-func Work(ctx context.Context, q *Queue, process func(context.Context, *Job) error, workers int, log zerolog.Logger) {
+func Work(ctx context.Context, q *Queue, process func(context.Context, *Job) error, workers int, log zerolog.Logger, metrics *Metrics) {
 	var wg sync.WaitGroup
 	for w := 0; w < max(workers, 1); w++ {
 		wg.Add(1)
@@ -26,7 +26,7 @@ func Work(ctx context.Context, q *Queue, process func(context.Context, *Job) err
 				case <-ctx.Done():
 					return
 				case job := <-q.Jobs():
-					runJob(ctx, q, process, job, log)
+					runJob(ctx, q, process, job, log, metrics)
 				}
 			}
 		}()
@@ -34,7 +34,7 @@ func Work(ctx context.Context, q *Queue, process func(context.Context, *Job) err
 	wg.Wait()
 }
 
-func runJob(ctx context.Context, q *Queue, process func(context.Context, *Job) error, job *Job, log zerolog.Logger) {
+func runJob(ctx context.Context, q *Queue, process func(context.Context, *Job) error, job *Job, log zerolog.Logger, metrics *Metrics) {
 	jobCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
 	defer cancel()
 	var err error
@@ -47,8 +47,13 @@ func runJob(ctx context.Context, q *Queue, process func(context.Context, *Job) e
 			break
 		}
 	}
+	outcome := "completed"
 	if err != nil {
+		outcome = "failed"
 		log.Error().Err(err).Str("job", job.Key).Msg("job given up")
+	}
+	if metrics != nil {
+		metrics.Job(outcome, time.Since(job.Received))
 	}
 	if derr := q.Done(job); derr != nil {
 		log.Error().Err(derr).Str("job", job.Key).Msg("could not remove the job from the spool")

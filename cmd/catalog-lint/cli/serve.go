@@ -64,7 +64,8 @@ func runServe(args []string, stdout, stderr io.Writer, env Env) int {
 	if secret == "" {
 		return usageError(stderr, errors.New("GITHUB_WEBHOOK_SECRET is required: without it any request could queue work"))
 	}
-	app, err := webhook.NewApp(appID, key, env("GITHUB_API_URL"), nil)
+	metrics := webhook.NewMetrics()
+	app, err := webhook.NewApp(appID, key, env("GITHUB_API_URL"), nil, metrics)
 	if err != nil {
 		return usageError(stderr, err)
 	}
@@ -75,12 +76,12 @@ func runServe(args []string, stdout, stderr io.Writer, env Env) int {
 	if queue.Depth() > 0 {
 		log.Info().Int("jobs", queue.Depth()).Msg("resuming unfinished jobs")
 	}
-	server, err := webhook.NewServer(webhook.Config{Secret: []byte(secret), AppID: appID, Queue: queue, Logger: log})
+	server, err := webhook.NewServer(webhook.Config{Secret: []byte(secret), AppID: appID, Queue: queue, Logger: log, Metrics: metrics})
 	if err != nil {
 		return usageError(stderr, err)
 	}
 	// The server's own Sentry settings; a repository's configuration only chooses the organization.
-	sentryFactory, err := serverSentry(f, env)
+	sentryFactory, err := serverSentry(f, env, metrics)
 	if err != nil {
 		return usageError(stderr, err)
 	}
@@ -94,7 +95,7 @@ func runServe(args []string, stdout, stderr io.Writer, env Env) int {
 	workDone := make(chan struct{})
 	workCtx, stopWork := context.WithCancel(context.Background())
 	go func() {
-		webhook.Work(workCtx, queue, proc.Process, *workers, log)
+		webhook.Work(workCtx, queue, proc.Process, *workers, log, metrics)
 		close(workDone)
 	}()
 	srv := &http.Server{Addr: *listen, Handler: server.Handler(), ReadHeaderTimeout: 10 * time.Second}
@@ -124,7 +125,7 @@ func runServe(args []string, stdout, stderr io.Writer, env Env) int {
 // serverSentry builds the per-job Sentry check from the server's flags and environment, or nil
 // without a token. Each job gets a fresh index (a long-running server must not keep stale answers)
 // over one shared client (connections are reused).
-func serverSentry(f checkFlags, env Env) (func(org string) linter.Resolver, error) {
+func serverSentry(f checkFlags, env Env, metrics *webhook.Metrics) (func(org string) linter.Resolver, error) {
 	token := strings.TrimSpace(firstNonEmpty(env("SENTRY_AUTH_TOKEN"), env("SENTRY_TOKEN")))
 	if f.sentryTokenFile != "" {
 		data, err := os.ReadFile(f.sentryTokenFile)
@@ -141,6 +142,7 @@ func serverSentry(f checkFlags, env Env) (func(org string) linter.Resolver, erro
 	if err != nil {
 		return nil, err
 	}
+	client.OnResponse = func(_ string, status int) { metrics.Request("sentry", status) }
 	serverOrg := firstNonEmpty(f.sentryOrg, env("SENTRY_ORG"))
 	return func(repoOrg string) linter.Resolver {
 		return &rules.SentryResolver{Lookup: sentry.NewIndex(client), DefaultOrg: firstNonEmpty(repoOrg, serverOrg)}
