@@ -1,0 +1,120 @@
+package cli
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestServeStartupErrors(t *testing.T) {
+	key, _ := rsa.GenerateKey(rand.Reader, 2048)
+	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
+	tests := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{}, "GITHUB_APP_ID"},
+		{map[string]string{"GITHUB_APP_ID": "1"}, "GITHUB_APP_PRIVATE_KEY"},
+		{map[string]string{"GITHUB_APP_ID": "1", "GITHUB_APP_PRIVATE_KEY": pemKey}, "GITHUB_WEBHOOK_SECRET is required"},
+		{map[string]string{"GITHUB_APP_ID": "1", "GITHUB_APP_PRIVATE_KEY": "not a key", "GITHUB_WEBHOOK_SECRET": "s"}, "private key"},
+		{map[string]string{"GITHUB_APP_ID": "1", "GITHUB_APP_PRIVATE_KEY_PATH": "/nonexistent/key.pem", "GITHUB_WEBHOOK_SECRET": "s"}, "GITHUB_APP_PRIVATE_KEY_PATH"},
+	}
+	for _, tt := range tests {
+		r := cli(t, t.TempDir(), tt.env, "", "serve", "--data-dir", t.TempDir())
+		if r.code != ExitUsage || !strings.Contains(r.stderr, tt.want) {
+			t.Errorf("env %v: exit %d, stderr %q", keys(tt.env), r.code, r.stderr)
+		}
+		if strings.Contains(r.stderr, "BEGIN RSA") {
+			t.Error("the private key must not be printed")
+		}
+	}
+}
+
+func keys(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// TestServeLifecycle starts the real server on loopback, sends a signed ping and an unsigned
+// delivery, then SIGTERM: the server stops and exits 0.
+func TestServeLifecycle(t *testing.T) {
+	key, _ := rsa.GenerateKey(rand.Reader, 2048)
+	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	dataDir := filepath.Join(t.TempDir(), "data")
+	env := map[string]string{"GITHUB_APP_ID": "1", "GITHUB_APP_PRIVATE_KEY": pemKey, "GITHUB_WEBHOOK_SECRET": "webhook-secret",
+		"GITHUB_API_URL": "http://127.0.0.1:1"}
+	done := make(chan run, 1)
+	go func() { done <- cli(t, t.TempDir(), env, "", "serve", "--listen", addr, "--data-dir", dataDir, "--workers", "1") }()
+	base := "http://" + addr
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the server did not start")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	body := []byte(`{"zen":"Design for failure.","hook_id":1}`)
+	mac := hmac.New(sha256.New, []byte("webhook-secret"))
+	mac.Write(body)
+	post := func(sig string) int {
+		req, _ := http.NewRequest(http.MethodPost, base+"/webhook", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-GitHub-Event", "ping")
+		if sig != "" {
+			req.Header.Set("X-Hub-Signature-256", sig)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post("sha256=" + hex.EncodeToString(mac.Sum(nil))); code != 200 {
+		t.Errorf("signed ping: %d", code)
+	}
+	if code := post(""); code != 401 {
+		t.Errorf("unsigned: %d", code)
+	}
+	if _, err := os.Stat(dataDir); err != nil {
+		t.Errorf("the data folder must exist: %v", err)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-done:
+		if r.code != ExitOK || !strings.Contains(r.stdout, "stopping") || strings.Contains(r.stdout+r.stderr, "webhook-secret") {
+			t.Errorf("exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the server did not stop on SIGTERM")
+	}
+}
