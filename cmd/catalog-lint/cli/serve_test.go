@@ -66,7 +66,9 @@ func TestServeLifecycle(t *testing.T) {
 	env := map[string]string{"GITHUB_APP_ID": "1", "GITHUB_APP_PRIVATE_KEY": pemKey, "GITHUB_WEBHOOK_SECRET": "webhook-secret",
 		"GITHUB_API_URL": "http://127.0.0.1:1"}
 	done := make(chan run, 1)
-	go func() { done <- cli(t, t.TempDir(), env, "", "serve", "--listen", addr, "--data-dir", dataDir, "--workers", "1") }()
+	go func() {
+		done <- cli(t, t.TempDir(), env, "", "serve", "--listen", addr, "--data-dir", dataDir, "--workers", "1")
+	}()
 	base := "http://" + addr
 	deadline := time.Now().Add(10 * time.Second)
 	for {
