@@ -274,7 +274,9 @@ func jobFor(event string, payload []byte, appID int64) (*Job, string, error) {
 		}
 		j.HeadSHA, j.BaseSHA, j.PullRequest = p.PullRequest.Head.SHA, p.PullRequest.Base.SHA, p.PullRequest.Number
 	case "check_suite":
-		if p.Action != "requested" && p.Action != "rerequested" {
+		// "requested" comes with every push, which the push event already covers: only a re-run
+		// from GitHub's UI asks for a new lint.
+		if p.Action != "rerequested" {
 			return nil, "check_suite action " + p.Action + " is not handled", nil
 		}
 		if p.CheckSuite == nil {

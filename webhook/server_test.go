@@ -164,6 +164,7 @@ func TestEventsToJobs(t *testing.T) {
 		{"check_run", badSHA, "", true},
 		{"pull_request", noInstall, "", false},
 		{"pull_request", prPayload("synchronize"), "baxterthehacker/public-repo@" + headSHA, false},
+		{"check_suite", bytes.Replace(checkSuite, []byte(`"rerequested"`), []byte(`"requested"`), 1), "", false},
 	}
 	for i, tt := range tests {
 		j, why, err := jobFor(tt.event, tt.payload, 1)
