@@ -45,7 +45,8 @@ func runServe(args []string, stdout, stderr io.Writer, env Env) int {
 	if *debug {
 		level = zerolog.DebugLevel
 	}
-	log := zerolog.New(stdout).Level(level).With().Timestamp().Logger()
+	// Deliveries and workers log from many goroutines: one writer, one line at a time.
+	log := zerolog.New(zerolog.SyncWriter(stdout)).Level(level).With().Timestamp().Logger()
 
 	appID, err := strconv.ParseInt(env("GITHUB_APP_ID"), 10, 64)
 	if err != nil || appID <= 0 {
