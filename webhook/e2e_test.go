@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -45,6 +46,8 @@ type fakeGitHub struct {
 	requests map[string]int
 	latency  time.Duration
 	tokens   int
+	// onBlob, when set, runs before each blob is served.
+	onBlob func()
 }
 
 func newFakeGitHub(t *testing.T, files map[string]string) *fakeGitHub {
@@ -130,6 +133,9 @@ func (g *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 		files = append(files, map[string]string{"filename": "gone/catalog-info.yaml", "status": "removed", "sha": "x"})
 		writeJSON(200, map[string]any{"status": "ahead", "files": files})
 	case r.Method == http.MethodGet && strings.HasPrefix(p, "/repos/o/r/git/blobs/"):
+		if g.onBlob != nil {
+			g.onBlob()
+		}
 		name := strings.TrimPrefix(p, "/repos/o/r/git/blobs/blob-")
 		content, ok := g.files[name]
 		if !ok {
@@ -273,28 +279,46 @@ func TestSentryOutageIsNeutral(t *testing.T) {
 	}
 }
 
-// TestRestartCompletesJob: a job accepted before a crash (spooled, never done) is completed by the
-// next process, and leaves the spool.
+// TestRestartCompletesJob: the process dies in the middle of a job (after creating the Check Run,
+// while fetching files). The next process, on the same spool folder, completes that same Check Run
+// and creates no other.
 func TestRestartCompletesJob(t *testing.T) {
 	g := newFakeGitHub(t, map[string]string{"svc/catalog-info.yaml": component("svc", "payments")})
 	dir := filepath.Join(t.TempDir(), "spool")
-	before, _ := OpenQueue(dir, 10)
-	if ok, err := before.Add(pushJob(headSHA)); !ok || err != nil {
+	first, _ := OpenQueue(dir, 10)
+	job := pushJob(headSHA)
+	if ok, err := first.Add(job); !ok || err != nil {
 		t.Fatal(ok, err)
 	}
-	// The process dies here. A new one starts on the same folder.
-	after, err := OpenQueue(dir, 10)
-	if err != nil || after.Depth() != 1 {
-		t.Fatalf("resumed %d, %v", after.Depth(), err)
+	dying, die := context.WithCancel(context.Background())
+	g.onBlob = func() { die(); time.Sleep(50 * time.Millisecond) }
+	p := processor(t, g, nil)
+	p.Save = first.Save
+	if err := p.Process(dying, <-first.Jobs()); err == nil {
+		t.Fatal("the interrupted job must fail")
+	}
+	// The process is gone; its job is still spooled, with its Check Run. A new one starts.
+	g.onBlob = nil
+	second, err := OpenQueue(dir, 10)
+	if err != nil || second.Depth() != 1 {
+		t.Fatalf("resumed %d, %v", second.Depth(), err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { Work(ctx, after, processor(t, g, nil).Process, 2, zerolog.Nop(), nil); close(done) }()
-	waitFor(t, func() bool { g.mu.Lock(); defer g.mu.Unlock(); return len(g.updates[1]) > 0 })
+	p2 := processor(t, g, nil)
+	p2.Save = second.Save
+	go func() { Work(ctx, second, p2.Process, 2, zerolog.Nop(), nil); close(done) }()
+	waitFor(t, func() bool { second.mu.Lock(); defer second.mu.Unlock(); return len(second.pending) == 0 })
 	cancel()
 	<-done
-	if final := g.final(t, 1); final.GetConclusion() != "success" || len(after.pending) != 0 {
-		t.Errorf("pending %v", after.pending)
+	g.mu.Lock()
+	runs := len(g.runs)
+	g.mu.Unlock()
+	if final := g.final(t, 1); final.GetConclusion() != "success" || runs != 1 {
+		t.Errorf("conclusion %s, %d check runs created (want 1)", final.GetConclusion(), runs)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("the spool still holds %d files", len(entries))
 	}
 }
 

@@ -39,6 +39,8 @@ type Processor struct {
 	Log    zerolog.Logger
 	// Fetches bounds the files downloaded at once (default 8).
 	Fetches int
+	// Save, when set, records a job's progress (its Check Run) in the spool.
+	Save func(*Job) error
 }
 
 // catalogFile is a file to lint: its path and the blob holding it at the head commit.
@@ -52,18 +54,27 @@ func (p *Processor) Process(ctx context.Context, job *Job) error {
 	gh := p.App.Client(job.Installation)
 	log := p.Log.With().Str("repository", job.Owner+"/"+job.Repo).Str("sha", job.HeadSHA).Str("delivery", job.Delivery).Logger()
 	start := time.Now()
-	run, _, err := gh.Checks.CreateCheckRun(ctx, job.Owner, job.Repo, github.CreateCheckRunOptions{
-		Name: CheckName, HeadSHA: job.HeadSHA, Status: github.String("in_progress"),
-		ExternalID: github.String(job.Key), StartedAt: &github.Timestamp{Time: start},
-	})
-	if err != nil {
-		return fmt.Errorf("create check run: %w", err)
+	if job.CheckRunID == 0 {
+		run, _, err := gh.Checks.CreateCheckRun(ctx, job.Owner, job.Repo, github.CreateCheckRunOptions{
+			Name: CheckName, HeadSHA: job.HeadSHA, Status: github.String("in_progress"),
+			ExternalID: github.String(job.Key), StartedAt: &github.Timestamp{Time: start},
+		})
+		if err != nil {
+			return fmt.Errorf("create check run: %w", err)
+		}
+		job.CheckRunID = run.GetID()
+		if p.Save != nil {
+			if err := p.Save(job); err != nil {
+				log.Warn().Err(err).Msg("could not record the check run in the spool")
+			}
+		}
 	}
+	runID := job.CheckRunID
 	res, files, notes, err := p.lint(ctx, gh, job)
 	if err != nil {
 		// The job could not be linted (GitHub failed us, or the configuration is broken): say so on
 		// the check run rather than leave it in progress.
-		_, _, uerr := gh.Checks.UpdateCheckRun(ctx, job.Owner, job.Repo, run.GetID(), github.UpdateCheckRunOptions{
+		_, _, uerr := gh.Checks.UpdateCheckRun(ctx, job.Owner, job.Repo, runID, github.UpdateCheckRunOptions{
 			Name: CheckName, Status: github.String("completed"), Conclusion: github.String("failure"),
 			CompletedAt: &github.Timestamp{Time: time.Now()},
 			Output:      &github.CheckRunOutput{Title: github.String("catalog-lint could not run"), Summary: github.String(truncateSummary(err.Error()))},
@@ -90,7 +101,7 @@ func (p *Processor) Process(ctx context.Context, job *Job) error {
 			opts.Status, opts.Conclusion = github.String("completed"), github.String(conclusion)
 			opts.CompletedAt = &github.Timestamp{Time: time.Now()}
 		}
-		if _, _, err := gh.Checks.UpdateCheckRun(ctx, job.Owner, job.Repo, run.GetID(), opts); err != nil {
+		if _, _, err := gh.Checks.UpdateCheckRun(ctx, job.Owner, job.Repo, runID, opts); err != nil {
 			return fmt.Errorf("update check run: %w", err)
 		}
 	}

@@ -31,6 +31,9 @@ type Job struct {
 	PullRequest  int       `json:"pull_request,omitempty"`
 	Installation int64     `json:"installation"`
 	Received     time.Time `json:"received"`
+	// CheckRunID is the Check Run created for the job, once there is one: a job resumed after a
+	// restart completes that run instead of leaving it in progress and starting another.
+	CheckRunID int64 `json:"check_run_id,omitempty"`
 }
 
 func jobKey(owner, repo, sha string) string { return strings.ToLower(owner+"/"+repo) + "@" + sha }
@@ -109,22 +112,40 @@ func (q *Queue) Add(j *Job) (bool, error) {
 	if len(q.ch) == cap(q.ch) {
 		return false, ErrQueueFull
 	}
-	data, err := json.Marshal(j)
-	if err != nil {
+	if err := q.spool(j); err != nil {
 		return false, err
-	}
-	final := q.path(j.Key)
-	tmp := final + ".tmp"
-	if err := writeSynced(tmp, data); err != nil {
-		return false, fmt.Errorf("webhook: spool job: %w", err)
-	}
-	if err := os.Rename(tmp, final); err != nil {
-		_ = os.Remove(tmp)
-		return false, fmt.Errorf("webhook: spool job: %w", err)
 	}
 	q.pending[j.Key] = true
 	q.ch <- j // cannot block: there was room, and only Add sends, under q.mu
 	return true, nil
+}
+
+// spool writes j to its file atomically (write, sync, rename).
+func (q *Queue) spool(j *Job) error {
+	data, err := json.Marshal(j)
+	if err != nil {
+		return err
+	}
+	final := q.path(j.Key)
+	tmp := final + ".tmp"
+	if err := writeSynced(tmp, data); err != nil {
+		return fmt.Errorf("webhook: spool job: %w", err)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("webhook: spool job: %w", err)
+	}
+	return nil
+}
+
+// Save rewrites a pending job's spool file, to record progress such as its Check Run.
+func (q *Queue) Save(j *Job) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.pending[j.Key] {
+		return nil // already done
+	}
+	return q.spool(j)
 }
 
 func writeSynced(path string, data []byte) error {

@@ -89,7 +89,7 @@ func runServe(args []string, stdout, stderr io.Writer, env Env) int {
 	if sentryFactory == nil {
 		log.Warn().Msg("no Sentry token: the existence check is skipped")
 	}
-	proc := &webhook.Processor{App: app, Sentry: sentryFactory, Log: log}
+	proc := &webhook.Processor{App: app, Sentry: sentryFactory, Log: log, Save: queue.Save}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
