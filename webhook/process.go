@@ -54,23 +54,34 @@ func (p *Processor) Process(ctx context.Context, job *Job) error {
 	gh := p.App.Client(job.Installation)
 	log := p.Log.With().Str("repository", job.Owner+"/"+job.Repo).Str("sha", job.HeadSHA).Str("delivery", job.Delivery).Logger()
 	start := time.Now()
+	// Creating the Check Run and linting need each other only at the end: overlap their round trips.
+	created := make(chan error, 1)
 	if job.CheckRunID == 0 {
-		run, _, err := gh.Checks.CreateCheckRun(ctx, job.Owner, job.Repo, github.CreateCheckRunOptions{
-			Name: CheckName, HeadSHA: job.HeadSHA, Status: github.String("in_progress"),
-			ExternalID: github.String(job.Key), StartedAt: &github.Timestamp{Time: start},
-		})
-		if err != nil {
-			return fmt.Errorf("create check run: %w", err)
-		}
-		job.CheckRunID = run.GetID()
-		if p.Save != nil {
-			if err := p.Save(job); err != nil {
-				log.Warn().Err(err).Msg("could not record the check run in the spool")
+		go func() {
+			run, _, err := gh.Checks.CreateCheckRun(ctx, job.Owner, job.Repo, github.CreateCheckRunOptions{
+				Name: CheckName, HeadSHA: job.HeadSHA, Status: github.String("in_progress"),
+				ExternalID: github.String(job.Key), StartedAt: &github.Timestamp{Time: start},
+			})
+			if err != nil {
+				created <- fmt.Errorf("create check run: %w", err)
+				return
 			}
-		}
+			job.CheckRunID = run.GetID()
+			if p.Save != nil {
+				if err := p.Save(job); err != nil {
+					log.Warn().Err(err).Msg("could not record the check run in the spool")
+				}
+			}
+			created <- nil
+		}()
+	} else {
+		created <- nil
+	}
+	res, files, notes, err := p.lint(ctx, gh, job)
+	if cerr := <-created; cerr != nil {
+		return cerr
 	}
 	runID := job.CheckRunID
-	res, files, notes, err := p.lint(ctx, gh, job)
 	if err != nil {
 		// The job could not be linted (GitHub failed us, or the configuration is broken): say so on
 		// the check run rather than leave it in progress.
@@ -191,13 +202,24 @@ func truncateSummary(s string) string {
 
 // lint finds the catalog files to lint, fetches them at the head commit and lints them.
 func (p *Processor) lint(ctx context.Context, gh *github.Client, job *Job) (*linter.Result, []catalogFile, []string, error) {
+	var (
+		changed  map[string]string
+		complete bool
+		cerr     error
+		wg       sync.WaitGroup
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		changed, complete, cerr = p.changedFiles(ctx, gh, job)
+	}()
 	cfg, err := p.repoConfig(ctx, gh, job)
+	wg.Wait()
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	changed, complete, err := p.changedFiles(ctx, gh, job)
-	if err != nil {
-		return nil, nil, nil, err
+	if cerr != nil {
+		return nil, nil, nil, cerr
 	}
 	var notes []string
 	all := !complete || changed[linter.ConfigFileName] != ""
