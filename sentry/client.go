@@ -36,6 +36,10 @@ type Config struct {
 	BaseURL string
 	// Token is sent as a Bearer token. It never appears in errors or logs.
 	Token string
+	// Tokens, when set, supplies the token of every request instead of Token (short-lived tokens from
+	// a token exchange). After a 401 the token is invalidated and the request sent once more with a
+	// fresh one; a second 401 is the answer.
+	Tokens TokenSource
 	// Timeout bounds each request (default 15 s).
 	Timeout time.Duration
 	// Attempts bounds the tries of one request on 5xx, timeouts and connection errors (default 4).
@@ -54,6 +58,22 @@ type Config struct {
 	// UserAgent identifies the caller.
 	UserAgent string
 }
+
+// TokenSource supplies short-lived tokens.
+type TokenSource interface {
+	// Token returns the token to send.
+	Token(ctx context.Context) (string, error)
+	// Invalidate says that Sentry refused token, so that the next Token gets a new one.
+	Invalidate(token string)
+	// Redact removes every secret the source knows of from text.
+	Redact(text string) string
+}
+
+// TokenError means no token could be obtained to ask Sentry with: Sentry was not asked.
+type TokenError struct{ Err error }
+
+func (e *TokenError) Error() string { return "could not get a Sentry token: " + e.Err.Error() }
+func (e *TokenError) Unwrap() error { return e.Err }
 
 // Client calls the Sentry Web API. It is safe for concurrent use and reuses connections.
 type Client struct {
@@ -136,6 +156,8 @@ type APIError struct {
 	Op     string // what was asked: `list projects of "acme"`
 	Status int
 	Detail string
+	// Renewed is set on a 401 to a token that had just been obtained afresh from the token source.
+	Renewed bool
 }
 
 func (e *APIError) Error() string {
@@ -288,6 +310,9 @@ func detailOf(body []byte) string {
 
 // redact removes the token from text that came from the server, in case a server echoes it.
 func (c *Client) redact(s string) string {
+	if c.cfg.Tokens != nil {
+		s = c.cfg.Tokens.Redact(s)
+	}
 	if c.token == "" {
 		return s
 	}
@@ -306,10 +331,23 @@ func (c *Client) get(ctx context.Context, op, path string, query url.Values) (*h
 	}
 	start := c.cfg.Now()
 	var lastErr error
+	renewed := false
 	for attempt := 1; ; attempt++ {
-		resp, body, err := c.once(ctx, op, target)
+		token, err := c.bearer(ctx)
+		if err != nil {
+			return nil, nil, &UnavailableError{Op: op, Err: &TokenError{Err: err}}
+		}
+		resp, body, err := c.once(ctx, op, target, token)
 		var wait time.Duration
 		switch {
+		case err == nil && resp.StatusCode == http.StatusUnauthorized && c.cfg.Tokens != nil && !renewed:
+			// The token may have expired early or been revoked: one fresh token, one more try.
+			c.cfg.Tokens.Invalidate(token)
+			renewed = true
+			attempt--
+			continue
+		case err == nil && resp.StatusCode == http.StatusUnauthorized && renewed:
+			return nil, nil, &APIError{Op: op, Status: resp.StatusCode, Detail: c.redact(detailOf(body)), Renewed: true}
 		case err != nil && ctx.Err() != nil:
 			return nil, nil, &UnavailableError{Op: op, Err: ctx.Err()}
 		case err != nil:
@@ -336,15 +374,23 @@ func (c *Client) get(ctx context.Context, op, path string, query url.Values) (*h
 	}
 }
 
-func (c *Client) once(ctx context.Context, op, target string) (*http.Response, []byte, error) {
+// bearer returns the token for the next request.
+func (c *Client) bearer(ctx context.Context) (string, error) {
+	if c.cfg.Tokens == nil {
+		return c.token, nil
+	}
+	return c.cfg.Tokens.Token(ctx)
+}
+
+func (c *Client) once(ctx context.Context, op, target, token string) (*http.Response, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
 		return nil, nil, err
 	}
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.cfg.UserAgent)

@@ -259,12 +259,22 @@ func (ix *Index) retrieve(ctx context.Context, org, ref string) Answer {
 // can act on.
 func unverified(org string, err error) Answer {
 	a := Answer{Status: Unverified, Err: err}
+	var te *TokenError
+	if errors.As(err, &te) {
+		a.Fatal = true
+		a.Err = te
+		return a
+	}
 	var ae *APIError
 	if errors.As(err, &ae) {
 		switch ae.Status {
 		case http.StatusUnauthorized:
 			a.Fatal = true
 			a.Err = fmt.Errorf("Sentry rejected the token: token invalid or expired (401 %s)", ae.Detail)
+			if ae.Renewed {
+				a.Err = fmt.Errorf("Sentry rejected the token from the token exchange, also when freshly exchanged: "+
+					"check that the broker issues tokens for this Sentry's API (401 %s)", ae.Detail)
+			}
 		case http.StatusForbidden:
 			a.Err = fmt.Errorf("the token may not read organization %q: it needs the org:read scope (Organization: Read) to list projects or project:read (Project: Read) to retrieve them (403 %s)", org, ae.Detail)
 		case http.StatusNotFound:

@@ -48,6 +48,9 @@ type Server struct {
 	Fail func(r *http.Request, n int) int
 	// Now is the clock for X-Sentry-Rate-Limit-Reset.
 	Now func() time.Time
+	// Authorize, when set, is asked about tokens AddToken does not know: tokens that an access broker
+	// issued, which are valid until they expire.
+	Authorize func(token string) (Token, bool)
 	// EchoToken makes 403 answers repeat the Authorization header, as a hostile or broken server
 	// might, to prove that clients never print it.
 	EchoToken bool
@@ -236,6 +239,9 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (Token, bo
 	s.mu.Lock()
 	t, ok := s.tokens[value]
 	s.mu.Unlock()
+	if !ok && s.Authorize != nil {
+		t, ok = s.Authorize(value)
+	}
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `xBasic realm="api"`)
 		detail(w, http.StatusUnauthorized, "Invalid token")
