@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/catalog-lint/catalog-lint/sentry/tokenexchange"
 )
 
 // ConfigFileName is the configuration file looked up from the current folder upward.
@@ -64,6 +66,25 @@ func IsSentrySaaS(raw string) bool {
 type SentryConfig struct {
 	Organization string
 	URL          string
+	// TokenExchange is sentry.auth.token_exchange, nil without one.
+	TokenExchange *TokenExchangeConfig
+}
+
+// TokenExchangeConfig is sentry.auth.token_exchange: how to get a short-lived Sentry token from an
+// access broker (RFC 8693). Values are checked for form here; the issuer and token endpoint of a
+// repository's file are only used when the environment trusts them (see docs/sentry.md), because
+// the client secret and the subject token go there.
+type TokenExchangeConfig struct {
+	Issuer, TokenEndpoint        string
+	ClientIDEnv, ClientSecretEnv string
+	// SubjectToken is github-oidc, env:NAME or file:PATH.
+	SubjectToken     string
+	SubjectTokenType string
+	Audience         string
+	Resource         string
+	Scopes           []string
+	// Line is where token_exchange stands, for messages about it.
+	Line int
 }
 
 // ConfigError is a mistake in a configuration file, with its place.
@@ -271,6 +292,8 @@ func (p *configParser) sentry(v *yaml.Node) SentryConfig {
 		switch k.Value {
 		case "organization":
 			s.Organization = p.str("sentry.organization", val)
+		case "auth":
+			s.TokenExchange = p.auth(val)
 		case "url":
 			s.URL = p.str("sentry.url", val)
 			if s.URL != "" && !IsSentrySaaS(s.URL) {
@@ -280,8 +303,102 @@ func (p *configParser) sentry(v *yaml.Node) SentryConfig {
 				s.URL = ""
 			}
 		default:
-			p.add(k, fmt.Sprintf("unknown key %q in sentry; known keys are organization and url", k.Value))
+			p.add(k, fmt.Sprintf("unknown key %q in sentry; known keys are auth, organization and url", k.Value))
 		}
 	})
 	return s
+}
+
+func (p *configParser) auth(v *yaml.Node) *TokenExchangeConfig {
+	if TypeOf(v) != TypeMapping {
+		p.add(v, fmt.Sprintf("sentry.auth must be a mapping, not %s", Describe(v)))
+		return nil
+	}
+	var out *TokenExchangeConfig
+	Pairs(v, func(k, val *yaml.Node) {
+		if k.Value != "token_exchange" {
+			p.add(k, fmt.Sprintf("unknown key %q in sentry.auth; the known key is token_exchange", k.Value))
+			return
+		}
+		out = p.tokenExchange(k, val)
+	})
+	return out
+}
+
+func (p *configParser) tokenExchange(key, v *yaml.Node) *TokenExchangeConfig {
+	const prefix = "sentry.auth.token_exchange"
+	if TypeOf(v) != TypeMapping {
+		p.add(v, fmt.Sprintf("%s must be a mapping, not %s", prefix, Describe(v)))
+		return nil
+	}
+	x := &TokenExchangeConfig{Line: key.Line}
+	Pairs(v, func(k, val *yaml.Node) {
+		name := prefix + "." + k.Value
+		switch k.Value {
+		case "issuer", "token_endpoint":
+			u := p.str(name, val)
+			if err := tokenexchange.CheckURL(u); u != "" && err != nil {
+				p.add(val, fmt.Sprintf("%s: %v", name, err))
+			}
+			if k.Value == "issuer" {
+				x.Issuer = u
+			} else {
+				x.TokenEndpoint = u
+			}
+		case "client_id_env", "client_secret_env":
+			env := p.str(name, val)
+			if env != "" && !tokenexchange.ValidEnvName(env) {
+				p.add(val, fmt.Sprintf("%s must name an environment variable (such as SENTRY_BROKER_CLIENT_ID), not %q; the value itself never goes in this file", name, env))
+			}
+			if k.Value == "client_id_env" {
+				x.ClientIDEnv = env
+			} else {
+				x.ClientSecretEnv = env
+			}
+		case "subject_token":
+			x.SubjectToken = p.str(name, val)
+			if _, err := tokenexchange.ParseSubject(x.SubjectToken); err != nil {
+				p.add(val, fmt.Sprintf("%s: %v", name, err))
+			}
+		case "subject_token_type":
+			x.SubjectTokenType = p.str(name, val)
+			if _, err := tokenexchange.ParseTokenType(x.SubjectTokenType); err != nil {
+				p.add(val, fmt.Sprintf("%s: %v", name, err))
+			}
+		case "audience":
+			x.Audience = p.str(name, val)
+		case "resource":
+			x.Resource = p.str(name, val)
+			if u, err := url.Parse(x.Resource); x.Resource != "" && (err != nil || !u.IsAbs() || u.Fragment != "") {
+				p.add(val, fmt.Sprintf("%s must be an absolute URI such as https://sentry.io/api/0, not %q", name, x.Resource))
+			}
+		case "scopes":
+			x.Scopes = p.scopes(name, val)
+		default:
+			p.add(k, fmt.Sprintf("unknown key %q in %s; known keys are audience, client_id_env, client_secret_env, issuer, "+
+				"resource, scopes, subject_token, subject_token_type and token_endpoint", k.Value, prefix))
+		}
+	})
+	return x
+}
+
+// scopes reads a list of scopes, or one string of space-separated scopes as OAuth writes them.
+func (p *configParser) scopes(key string, v *yaml.Node) []string {
+	if TypeOf(v) == TypeString {
+		return strings.Fields(Resolve(v).Value)
+	}
+	if TypeOf(v) != TypeSequence {
+		p.add(v, fmt.Sprintf("%s must be a list such as [org:read, project:read], not %s", key, Describe(v)))
+		return nil
+	}
+	var out []string
+	for _, item := range Items(v) {
+		s := p.str(key+" entry", item)
+		if s == "" || strings.ContainsAny(s, " \t\"") {
+			p.add(item, fmt.Sprintf("%s entry %q is not a scope", key, s))
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
 }

@@ -275,8 +275,8 @@ func isCatalogPath(cfg *linter.Config, p string) bool {
 	return (linter.IsCatalogFileName(path.Base(p)) || cfg.Matches(p)) && !cfg.Excludes(p)
 }
 
-// repoConfig reads .catalog-lint.yaml at the head commit; its Sentry URL is never used (the server's
-// own settings decide where tokens go), its organization is.
+// repoConfig reads .catalog-lint.yaml at the head commit; its Sentry URL and token exchange are never
+// used (the server's own settings decide where tokens and credentials go), its organization is.
 func (p *Processor) repoConfig(ctx context.Context, gh *github.Client, job *Job) (*linter.Config, error) {
 	file, _, resp, err := gh.Repositories.GetContents(ctx, job.Owner, job.Repo, linter.ConfigFileName,
 		&github.RepositoryContentGetOptions{Ref: job.HeadSHA})
@@ -298,6 +298,7 @@ func (p *Processor) repoConfig(ctx context.Context, gh *github.Client, job *Job)
 		return nil, err
 	}
 	cfg.Sentry.URL = ""
+	cfg.Sentry.TokenExchange = nil
 	return cfg, nil
 }
 
