@@ -42,6 +42,12 @@ func runAction(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, e
 		format: "github", color: "never", failOn: in.get("fail-on"), config: in.get("config"),
 		sentryOrg: in.get("sentry-org"), sentryURL: in.get("sentry-url"), sentryToken: in.get("sentry-token"),
 		sarifFile: in.get("sarif-file"), stdinName: "<stdin>",
+		exchange: exchangeFlags{
+			issuer: in.get("token-exchange-issuer"), endpoint: in.get("token-exchange-endpoint"),
+			clientID: in.get("token-exchange-client-id"), clientSecret: in.get("token-exchange-client-secret"),
+			subject: in.get("token-exchange-subject-token"), audience: in.get("token-exchange-audience"),
+			resource: in.get("token-exchange-resource"), scopes: in.get("token-exchange-scopes"),
+		},
 	}
 	if f.failOn == "" {
 		f.failOn = "error"
@@ -103,7 +109,7 @@ func jobSummary(out outcome) string {
 	case out.sentry == "offline":
 		b.WriteString("Sentry: not checked (offline).\n\n")
 	case out.sentry == "no token":
-		b.WriteString("Sentry: not checked: no token (pull requests from forks get no secrets); the format rules ran.\n\n")
+		fmt.Fprintf(&b, "Sentry: %s.\n\n", strings.TrimPrefix(out.skipped, "Sentry projects were "))
 	case res.Inconclusive > 0:
 		fmt.Fprintf(&b, "Sentry: checked, but %d %s could not be verified: %s\n\n", res.Inconclusive,
 			plural(res.Inconclusive, "reference", "references"), strings.Join(res.Notices, "; "))

@@ -13,11 +13,13 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strings"
+	"sync"
 
 	"github.com/catalog-lint/catalog-lint/linter"
 	"github.com/catalog-lint/catalog-lint/linter/report"
 	"github.com/catalog-lint/catalog-lint/rules"
 	"github.com/catalog-lint/catalog-lint/sentry"
+	"github.com/catalog-lint/catalog-lint/sentry/tokenexchange"
 )
 
 // Exit codes. They are part of the interface: scripts and the GitHub Action rely on them.
@@ -119,8 +121,9 @@ type checkFlags struct {
 	format, failOn, config, color, stdinName string
 	sentryOrg, sentryURL, sentryTokenFile    string
 	sarifFile                                string
-	offline                                  bool
+	offline, debug                           bool
 	jobs                                     int
+	exchange                                 exchangeFlags
 	// sentryToken, when set, is the token itself (the GitHub Action's input); not a flag, so that a
 	// token never appears on a command line.
 	sentryToken string
@@ -133,6 +136,8 @@ type outcome struct {
 	res *linter.Result
 	// sentry says whether Sentry was asked: "checked", "no token" or "offline".
 	sentry string
+	// skipped says why Sentry was not asked ("no token").
+	skipped string
 	code   int
 }
 
@@ -151,6 +156,8 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.StringVar(&f.sentryOrg, "sentry-org", "", "Sentry organization for values without org/ (default: $SENTRY_ORG, then sentry.organization)")
 	fs.StringVar(&f.sentryURL, "sentry-url", "", "Sentry address (default: $SENTRY_URL, then sentry.url, then "+sentry.DefaultURL+")")
 	fs.StringVar(&f.sentryTokenFile, "sentry-token-file", "", "read the Sentry token from this file (default: $SENTRY_AUTH_TOKEN or $SENTRY_TOKEN)")
+	f.exchange.register(fs)
+	fs.BoolVar(&f.debug, "debug", false, "say how the Sentry token was obtained (never the token) on standard error")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: catalog-lint check [flags] [PATH...]\n\nLints catalog-info.yaml/.yml files under each PATH (default .); - reads one file from standard input.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -199,13 +206,13 @@ func check(ctx context.Context, f checkFlags, paths []string, stdin io.Reader, s
 	out := outcome{sentry: "offline"}
 	var resolvers map[*linter.Rule]linter.Resolver
 	if !f.offline {
-		resolver, notice, err := sentryResolver(f, cfg, env)
+		resolver, notice, err := sentryResolver(f, cfg, env, sayer(f, stdout, stderr, env))
 		if err != nil {
 			return fail(err)
 		}
 		out.sentry = "checked"
 		if notice != "" {
-			out.sentry = "no token"
+			out.sentry, out.skipped = "no token", notice
 			fmt.Fprintln(stderr, "catalog-lint: "+notice)
 		}
 		if resolver != nil {
@@ -281,6 +288,26 @@ func check(ctx context.Context, f checkFlags, paths []string, stdin io.Reader, s
 	return out
 }
 
+// sayer prints notes on standard error, and debug lines with --debug (or, in the GitHub Action, when
+// the run has debug logging on) as `catalog-lint: debug:` lines or ::debug:: commands. It is safe for
+// concurrent use: token exchanges happen in the lookups' goroutines.
+func sayer(f checkFlags, stdout, stderr io.Writer, env Env) func(kind, msg string) {
+	var mu sync.Mutex
+	actionDebug := f.format == "github" && env("RUNNER_DEBUG") == "1"
+	return func(kind, msg string) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case kind != "debug":
+			fmt.Fprintln(stderr, "catalog-lint: "+msg)
+		case f.debug:
+			fmt.Fprintln(stderr, "catalog-lint: debug: "+msg)
+		case actionDebug:
+			fmt.Fprintln(stdout, "::debug::"+report.EscapeData(msg))
+		}
+	}
+}
+
 // writeFile writes res in format to path.
 func writeFile(path, format string, opts report.Options, res *linter.Result) error {
 	w, err := report.New(format, opts)
@@ -306,30 +333,53 @@ func plural(n int, one, many string) string {
 }
 
 // sentryResolver builds the Sentry existence check from flags, environment and configuration, in
-// that order of precedence. Without a token it returns a notice instead: the format rules still run.
-func sentryResolver(f checkFlags, cfg *linter.Config, env Env) (linter.Resolver, string, error) {
-	token := strings.TrimSpace(f.sentryToken)
-	switch {
-	case token != "":
-	case f.sentryTokenFile != "":
-		data, err := os.ReadFile(f.sentryTokenFile)
-		if err != nil {
-			return nil, "", fmt.Errorf("--sentry-token-file: %w", unwrapPath(err))
-		}
-		if token = strings.TrimSpace(string(data)); token == "" {
-			return nil, "", fmt.Errorf("--sentry-token-file %s is empty", f.sentryTokenFile)
-		}
-	case env("SENTRY_AUTH_TOKEN") != "":
-		token = strings.TrimSpace(env("SENTRY_AUTH_TOKEN"))
-	case env("SENTRY_TOKEN") != "":
-		token = strings.TrimSpace(env("SENTRY_TOKEN"))
-	}
-	if token == "" {
-		return nil, "Sentry projects were not checked: no token (set SENTRY_AUTH_TOKEN or SENTRY_TOKEN, or pass --sentry-token-file); the format rules ran", nil
-	}
+// that order of precedence. The token comes from a token exchange when one is configured and usable,
+// else from a static token. Without either it returns a notice instead: the format rules still run.
+// say tells the user things ("note") and, with --debug, how the token was obtained ("debug").
+func sentryResolver(f checkFlags, cfg *linter.Config, env Env, say func(kind, msg string)) (linter.Resolver, string, error) {
 	baseURL := firstNonEmpty(f.sentryURL, env("SENTRY_URL"), cfg.Sentry.URL, sentry.DefaultURL)
 	org := firstNonEmpty(f.sentryOrg, env("SENTRY_ORG"), cfg.Sentry.Organization)
-	sc := sentry.Config{BaseURL: baseURL, Token: token, UserAgent: "catalog-lint/" + version()}
+	token, tokenFrom, err := staticToken(f, env)
+	if err != nil {
+		return nil, "", err
+	}
+	plan, err := resolveExchange(f.exchange, cfg, env, baseURL)
+	if err != nil {
+		return nil, "", err
+	}
+	sc := sentry.Config{BaseURL: baseURL, UserAgent: "catalog-lint/" + version()}
+	switch {
+	case plan != nil && plan.cfg != nil:
+		for _, n := range plan.notes {
+			say("note", n)
+		}
+		for _, d := range plan.debug {
+			say("debug", d)
+		}
+		if token != "" {
+			say("debug", "the static token from "+tokenFrom+" is not used: the token exchange is configured")
+		}
+		plan.cfg.UserAgent = sc.UserAgent
+		plan.cfg.Debugf = func(format string, args ...any) { say("debug", fmt.Sprintf(format, args...)) }
+		if adjustExchangeConfig != nil {
+			adjustExchangeConfig(plan.cfg)
+		}
+		src, err := tokenexchange.New(*plan.cfg)
+		if err != nil {
+			return nil, "", err
+		}
+		sc.Tokens = src
+	case token != "":
+		if plan != nil && plan.skip != "" {
+			say("note", "the Sentry token exchange is not used: "+plan.skip+"; using the token from "+tokenFrom)
+		}
+		say("debug", "Sentry token: from "+tokenFrom)
+		sc.Token = token
+	case plan != nil && plan.skip != "":
+		return nil, "Sentry projects were not checked: " + plan.skip + "; the format rules ran", nil
+	default:
+		return nil, "Sentry projects were not checked: no token (set SENTRY_AUTH_TOKEN or SENTRY_TOKEN, pass --sentry-token-file, or configure a token exchange); the format rules ran", nil
+	}
 	if adjustSentryConfig != nil {
 		adjustSentryConfig(&sc)
 	}
@@ -339,6 +389,31 @@ func sentryResolver(f checkFlags, cfg *linter.Config, env Env) (linter.Resolver,
 	}
 	return &rules.SentryResolver{Lookup: sentry.NewIndex(client), DefaultOrg: org}, "", nil
 }
+
+// staticToken returns the long-lived token given, and where it came from (never the token itself).
+func staticToken(f checkFlags, env Env) (token, from string, err error) {
+	switch {
+	case strings.TrimSpace(f.sentryToken) != "":
+		return strings.TrimSpace(f.sentryToken), "the sentry-token input", nil
+	case f.sentryTokenFile != "":
+		data, err := os.ReadFile(f.sentryTokenFile)
+		if err != nil {
+			return "", "", fmt.Errorf("--sentry-token-file: %w", unwrapPath(err))
+		}
+		if token = strings.TrimSpace(string(data)); token == "" {
+			return "", "", fmt.Errorf("--sentry-token-file %s is empty", f.sentryTokenFile)
+		}
+		return token, f.sentryTokenFile, nil
+	case strings.TrimSpace(env("SENTRY_AUTH_TOKEN")) != "":
+		return strings.TrimSpace(env("SENTRY_AUTH_TOKEN")), "SENTRY_AUTH_TOKEN", nil
+	case strings.TrimSpace(env("SENTRY_TOKEN")) != "":
+		return strings.TrimSpace(env("SENTRY_TOKEN")), "SENTRY_TOKEN", nil
+	}
+	return "", "", nil
+}
+
+// adjustExchangeConfig lets tests set the token exchange's clock and waits.
+var adjustExchangeConfig func(*tokenexchange.Config)
 
 // adjustSentryConfig lets tests shorten the client's waits between retries.
 var adjustSentryConfig func(*sentry.Config)

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/catalog-lint/catalog-lint/linter"
 	"github.com/catalog-lint/catalog-lint/rules"
 	"github.com/catalog-lint/catalog-lint/sentry"
+	"github.com/catalog-lint/catalog-lint/sentry/tokenexchange"
 	"github.com/catalog-lint/catalog-lint/webhook"
 )
 
@@ -35,6 +35,7 @@ func runServe(args []string, stdout, stderr io.Writer, env Env) int {
 	fs.StringVar(&f.sentryOrg, "sentry-org", "", "default Sentry organization (default: $SENTRY_ORG)")
 	fs.StringVar(&f.sentryURL, "sentry-url", "", "Sentry address (default: $SENTRY_URL, then "+sentry.DefaultURL+")")
 	fs.StringVar(&f.sentryTokenFile, "sentry-token-file", "", "read the Sentry token from this file (default: $SENTRY_AUTH_TOKEN or $SENTRY_TOKEN)")
+	f.exchange.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return ExitOK
@@ -82,7 +83,7 @@ func runServe(args []string, stdout, stderr io.Writer, env Env) int {
 		return usageError(stderr, err)
 	}
 	// The server's own Sentry settings; a repository's configuration only chooses the organization.
-	sentryFactory, err := serverSentry(f, env, metrics)
+	sentryFactory, err := serverSentry(f, env, metrics, log)
 	if err != nil {
 		return usageError(stderr, err)
 	}
@@ -123,23 +124,46 @@ func runServe(args []string, stdout, stderr io.Writer, env Env) int {
 	return ExitOK
 }
 
-// serverSentry builds the per-job Sentry check from the server's flags and environment, or nil
-// without a token. Each job gets a fresh index (a long-running server must not keep stale answers)
-// over one shared client (connections are reused).
-func serverSentry(f checkFlags, env Env, metrics *webhook.Metrics) (func(org string) linter.Resolver, error) {
-	token := strings.TrimSpace(firstNonEmpty(env("SENTRY_AUTH_TOKEN"), env("SENTRY_TOKEN")))
-	if f.sentryTokenFile != "" {
-		data, err := os.ReadFile(f.sentryTokenFile)
-		if err != nil {
-			return nil, fmt.Errorf("--sentry-token-file: %w", unwrapPath(err))
+// serverSentry builds the per-job Sentry check from the server's flags and environment (never from a
+// repository's configuration), or nil without credentials. Each job gets a fresh index (a
+// long-running server must not keep stale answers) over one shared client: connections are reused,
+// and so is an exchanged token until it nears expiry. A token exchange the server cannot use is a
+// startup error: the operator asked for it.
+func serverSentry(f checkFlags, env Env, metrics *webhook.Metrics, log zerolog.Logger) (func(org string) linter.Resolver, error) {
+	baseURL := firstNonEmpty(f.sentryURL, env("SENTRY_URL"), sentry.DefaultURL)
+	sc := sentry.Config{BaseURL: baseURL, UserAgent: "catalog-lint/" + version()}
+	plan, err := resolveExchange(f.exchange, nil, env, baseURL)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case plan != nil && plan.skip != "":
+		return nil, errors.New("the Sentry token exchange cannot be used: " + plan.skip)
+	case plan != nil:
+		for _, d := range plan.debug {
+			log.Debug().Msg(d)
 		}
-		token = strings.TrimSpace(string(data))
+		plan.cfg.UserAgent = sc.UserAgent
+		plan.cfg.Debugf = func(format string, args ...any) { log.Debug().Msg(fmt.Sprintf(format, args...)) }
+		if adjustExchangeConfig != nil {
+			adjustExchangeConfig(plan.cfg)
+		}
+		src, err := tokenexchange.New(*plan.cfg)
+		if err != nil {
+			return nil, err
+		}
+		sc.Tokens = src
+	default:
+		token, _, err := staticToken(f, env)
+		if err != nil || token == "" {
+			return nil, err
+		}
+		sc.Token = token
 	}
-	if token == "" {
-		return nil, nil
+	if adjustSentryConfig != nil {
+		adjustSentryConfig(&sc)
 	}
-	client, err := sentry.NewClient(sentry.Config{BaseURL: firstNonEmpty(f.sentryURL, env("SENTRY_URL"), sentry.DefaultURL),
-		Token: token, UserAgent: "catalog-lint/" + version()})
+	client, err := sentry.NewClient(sc)
 	if err != nil {
 		return nil, err
 	}
