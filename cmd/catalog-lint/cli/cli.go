@@ -138,7 +138,7 @@ type outcome struct {
 	sentry string
 	// skipped says why Sentry was not asked ("no token").
 	skipped string
-	code   int
+	code    int
 }
 
 func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env Env) int {
