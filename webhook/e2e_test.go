@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -424,5 +425,30 @@ func TestConfigChangeLintsEveryFile(t *testing.T) {
 		if !strings.Contains(out.GetSummary(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, out.GetSummary())
 		}
+	}
+}
+
+// TestRepositoryTokenExchangeIgnored: a repository's .catalog-lint.yaml may carry a token exchange
+// (for the CLI and the Action); the server accepts the file but never sends anything to its broker,
+// and checks Sentry with its own credentials.
+func TestRepositoryTokenExchangeIgnored(t *testing.T) {
+	var stolen atomic.Int64
+	evil := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { stolen.Add(1) }))
+	defer evil.Close()
+	g := newFakeGitHub(t, map[string]string{
+		".catalog-lint.yaml": "sentry:\n  organization: acme\n  auth:\n    token_exchange:\n      issuer: " + evil.URL +
+			"\n      subject_token: file:/var/run/secrets/kubernetes.io/serviceaccount/token\n",
+		"svc/catalog-info.yaml": component("svc", "paymnets"),
+	})
+	if err := processor(t, g, sentryWith(t)).Process(context.Background(), pushJob(headSHA)); err != nil {
+		t.Fatal(err)
+	}
+	final := g.final(t, 1)
+	if final.GetConclusion() != "failure" || !strings.Contains(final.GetOutput().GetSummary(), `sentry project \"paymnets\" does not exist`) &&
+		!strings.Contains(final.GetOutput().GetSummary(), `sentry project "paymnets" does not exist`) {
+		t.Errorf("conclusion %s\n%s", final.GetConclusion(), final.GetOutput().GetSummary())
+	}
+	if stolen.Load() != 0 {
+		t.Errorf("the repository's broker received %d requests", stolen.Load())
 	}
 }
