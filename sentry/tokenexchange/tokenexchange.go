@@ -190,7 +190,8 @@ type Source struct {
 	// Guarded by lock.
 	endpoint  string
 	token     string
-	expiry    time.Time // zero: the broker gave no lifetime
+	refresh   time.Time // when to exchange again; zero: the broker gave no lifetime
+	end       time.Time // when the token expires
 	lastErr   error
 	lastErrAt time.Time
 
@@ -277,7 +278,8 @@ func sleep(ctx context.Context, d time.Duration) error {
 func (s *Source) Resource() string { return s.cfg.Resource }
 
 // Token returns a valid token, exchanging a new one when there is none, when the cached one expires
-// within its refresh margin, or after Invalidate.
+// within its refresh margin, or after Invalidate. When that exchange fails, a cached token that has not
+// expired yet is still returned.
 func (s *Source) Token(ctx context.Context) (string, error) {
 	select {
 	case s.lock <- struct{}{}:
@@ -286,19 +288,27 @@ func (s *Source) Token(ctx context.Context) (string, error) {
 	}
 	defer func() { <-s.lock }()
 	now := s.cfg.Now()
-	if s.token != "" && (s.expiry.IsZero() || now.Before(s.expiry)) {
+	if s.token != "" && (s.refresh.IsZero() || now.Before(s.refresh)) {
 		return s.token, nil
 	}
-	if s.lastErr != nil && now.Sub(s.lastErrAt) < failureHold {
-		return "", s.lastErr
+	if s.lastErr == nil || now.Sub(s.lastErrAt) >= failureHold {
+		token, err := s.exchange(ctx)
+		if err == nil {
+			s.lastErr = nil
+			return token, nil
+		}
+		s.lastErr, s.lastErrAt = err, s.cfg.Now()
 	}
-	token, err := s.exchange(ctx)
-	if err != nil {
-		s.token, s.lastErr, s.lastErrAt = "", err, s.cfg.Now()
-		return "", err
+	// The refresh failed, but a token that has not actually expired still serves: a short broker
+	// outage must not fail the lookups of a long-running server.
+	if s.token != "" && now.Before(s.end) {
+		if s.cfg.Debugf != nil {
+			s.cfg.Debugf("token exchange: refresh failed (%v); the current token is used until it expires", s.lastErr)
+		}
+		return s.token, nil
 	}
-	s.lastErr = nil
-	return token, nil
+	s.token = ""
+	return "", s.lastErr
 }
 
 // Invalidate drops token from the cache after the API refused it, so that the next Token exchanges
@@ -418,14 +428,14 @@ func (s *Source) exchange(ctx context.Context) (string, error) {
 		return "", &Error{Msg: fmt.Sprintf("the answer of %s has an unreadable expires_in: %v", endpoint, err)}
 	}
 	s.token = answer.AccessToken
-	s.expiry = time.Time{}
+	s.refresh, s.end = time.Time{}, time.Time{}
 	expires := "no expiry given; kept until the API refuses it"
 	if lifetime > 0 {
 		// Counted from when the request left, and renewed a margin before the end, so that a token is
 		// never sent in its last moments.
-		end := started.Add(lifetime)
-		s.expiry = end.Add(-refreshMargin(lifetime))
-		expires = fmt.Sprintf("expires %s (in %s)", end.UTC().Format(time.RFC3339), lifetime)
+		s.end = started.Add(lifetime)
+		s.refresh = s.end.Add(-refreshMargin(lifetime))
+		expires = fmt.Sprintf("expires %s (in %s)", s.end.UTC().Format(time.RFC3339), lifetime)
 	}
 	if s.cfg.Debugf != nil {
 		resource := s.cfg.Resource

@@ -701,3 +701,23 @@ func TestParse(t *testing.T) {
 		}
 	}
 }
+
+// A refresh that fails inside the refresh margin keeps the token until it actually expires.
+func TestRefreshFailureKeepsValidToken(t *testing.T) {
+	clk := newClock()
+	b := broker(t, clk)
+	src := newSource(t, baseConfig(b, clk))
+	first, err := src.Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Fail = func(int) int { return http.StatusBadGateway }
+	clk.Advance(4500 * time.Millisecond) // past the refresh point (4 s), before the end (5 s)
+	if tok, err := src.Token(context.Background()); err != nil || tok != first {
+		t.Errorf("inside the margin: %v, same token %v", err, tok == first)
+	}
+	clk.Advance(time.Second)
+	if _, err := src.Token(context.Background()); err == nil || !strings.Contains(err.Error(), "502 bad gateway") {
+		t.Errorf("after the end: %v", err)
+	}
+}

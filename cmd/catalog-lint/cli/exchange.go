@@ -163,7 +163,7 @@ func resolveExchange(x exchangeFlags, cfg *linter.Config, env Env, sentryURL str
 	}
 	plan.cfg = tc
 	target := firstNonEmpty(tc.TokenEndpoint, tc.Issuer)
-	plan.debug = append(plan.debug, fmt.Sprintf("Sentry token: exchanged at %s, subject %s, resource %s", target, subject, tc.Resource))
+	plan.debug = append(plan.debug, fmt.Sprintf("Sentry token: by token exchange at %s, subject %s, resource %s", target, subject, tc.Resource))
 	return plan, nil
 }
 

@@ -125,7 +125,7 @@ func TestCheckWithTokenExchange(t *testing.T) {
 		t.Errorf("%d exchanges, %d metadata requests; want 1 and 1", fx.broker.Exchanges(), fx.broker.MetadataRequests())
 	}
 	for _, want := range []string{
-		"catalog-lint: debug: Sentry token: exchanged at " + fx.broker.Issuer() + ", subject env:BROKER_SUBJECT, resource " + fx.sentry.URL + "/api/0",
+		"catalog-lint: debug: Sentry token: by token exchange at " + fx.broker.Issuer() + ", subject env:BROKER_SUBJECT, resource " + fx.sentry.URL + "/api/0",
 		"catalog-lint: debug: the static token from SENTRY_AUTH_TOKEN is not used: the token exchange is configured",
 		"catalog-lint: debug: token exchange: exchanged a env subject token at " + fx.broker.TokenEndpoint() + " for resource " + fx.sentry.URL + "/api/0; expires 2026-11-23T10:00:05Z (in 5s)",
 	} {
