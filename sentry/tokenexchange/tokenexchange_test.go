@@ -54,7 +54,7 @@ func noSleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 
 // broker starts a broker that trusts subjectToken (as an access token) from the test client and
 // issues tokens for Sentry's API that live five seconds.
-func broker(t *testing.T, clk *clock) *brokertest.Broker {
+func broker(t testing.TB, clk *clock) *brokertest.Broker {
 	t.Helper()
 	b := brokertest.New()
 	t.Cleanup(b.Close)
@@ -88,7 +88,7 @@ func baseConfig(b *brokertest.Broker, clk *clock) tokenexchange.Config {
 	}
 }
 
-func newSource(t *testing.T, cfg tokenexchange.Config) *tokenexchange.Source {
+func newSource(t testing.TB, cfg tokenexchange.Config) *tokenexchange.Source {
 	t.Helper()
 	s, err := tokenexchange.New(cfg)
 	if err != nil {
