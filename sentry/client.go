@@ -10,13 +10,14 @@ import (
 	"fmt"
 	"io"
 	"math/rand"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/catalog-lint/catalog-lint/sentry/internal/retry"
 )
 
 // DefaultURL is Sentry's SaaS API host; organization-scoped paths are routed to the right region.
@@ -111,7 +112,7 @@ func NewClient(cfg Config) (*Client, error) {
 		cfg.MaxRateLimitWait = 30 * time.Second
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = sleep
+		cfg.Sleep = retry.Sleep
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -139,17 +140,6 @@ func (c *Client) BaseURL() string { return c.base.String() }
 
 // Requests returns how many HTTP requests the client has sent.
 func (c *Client) Requests() int64 { return c.requests.Load() }
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
 
 // APIError is an answer from Sentry other than success: the status and Sentry's own explanation.
 type APIError struct {
@@ -352,7 +342,7 @@ func (c *Client) get(ctx context.Context, op, path string, query url.Values) (*h
 			return nil, nil, &UnavailableError{Op: op, Err: ctx.Err()}
 		case err != nil:
 			lastErr = err
-			wait = backoff(attempt)
+			wait = retry.Backoff(attempt)
 		case resp.StatusCode == http.StatusTooManyRequests:
 			lastErr = fmt.Errorf("429 too many requests: %s", c.redact(detailOf(body)))
 			wait = c.rateLimitWait(resp, attempt)
@@ -361,7 +351,7 @@ func (c *Client) get(ctx context.Context, op, path string, query url.Values) (*h
 			}
 		case resp.StatusCode >= 500:
 			lastErr = fmt.Errorf("%d %s", resp.StatusCode, strings.ToLower(http.StatusText(resp.StatusCode)))
-			wait = backoff(attempt)
+			wait = retry.Backoff(attempt)
 		default:
 			return resp, body, nil
 		}
@@ -400,7 +390,7 @@ func (c *Client) once(ctx context.Context, op, target, token string) (*http.Resp
 		if c.OnResponse != nil {
 			c.OnResponse(op, 0)
 		}
-		return nil, nil, cleanTransportError(err)
+		return nil, nil, retry.TransportError(err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
@@ -408,32 +398,9 @@ func (c *Client) once(ctx context.Context, op, target, token string) (*http.Resp
 		c.OnResponse(op, resp.StatusCode)
 	}
 	if err != nil {
-		return nil, nil, cleanTransportError(err)
+		return nil, nil, retry.TransportError(err)
 	}
 	return resp, body, nil
-}
-
-// cleanTransportError keeps the cause of a transport failure without the request URL, which
-// url.Error would repeat in every message.
-func cleanTransportError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return errors.New("request timed out")
-	}
-	return err
-}
-
-// backoff is exponential (0.5 s, 1 s, 2 s, ...) with ±50% jitter, capped at 10 s.
-func backoff(attempt int) time.Duration {
-	d := 500 * time.Millisecond << (attempt - 1)
-	if d > 10*time.Second || d <= 0 {
-		d = 10 * time.Second
-	}
-	return d/2 + time.Duration(rand.Int63n(int64(d)))
 }
 
 // rateLimitWait reads X-Sentry-Rate-Limit-Reset (UTC epoch seconds). Without it (self-hosted Sentry
@@ -441,7 +408,7 @@ func backoff(attempt int) time.Duration {
 func (c *Client) rateLimitWait(resp *http.Response, attempt int) time.Duration {
 	reset, err := strconv.ParseInt(strings.TrimSpace(resp.Header.Get("X-Sentry-Rate-Limit-Reset")), 10, 64)
 	if err != nil || reset <= 0 {
-		return backoff(attempt)
+		return retry.Backoff(attempt)
 	}
 	wait := time.Unix(reset, 0).Sub(c.cfg.Now())
 	if wait < 0 {

@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand"
 	"net"
 	"net/http"
 	"net/url"
@@ -25,6 +24,8 @@ import (
 	"sync"
 	"time"
 	"unicode"
+
+	"github.com/catalog-lint/catalog-lint/sentry/internal/retry"
 )
 
 // The identifiers RFC 8693 defines (sections 2.1 and 3).
@@ -244,7 +245,7 @@ func New(cfg Config) (*Source, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = sleep
+		cfg.Sleep = retry.Sleep
 	}
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "catalog-lint"
@@ -261,17 +262,6 @@ func New(cfg Config) (*Source, error) {
 	}}
 	s.remember(cfg.ClientSecret)
 	return s, nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // Resource returns the resource tokens are requested for.
@@ -738,10 +728,10 @@ func (s *Source) do(ctx context.Context, what string, build func() (*http.Reques
 			return nil, nil, &Error{Msg: fmt.Sprintf("%s: %v", what, ctx.Err()), Temporary: true}
 		case err != nil:
 			problem = err.Error()
-			wait = backoff(attempt)
+			wait = retry.Backoff(attempt)
 		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 			problem = fmt.Sprintf("%d %s", resp.StatusCode, strings.ToLower(http.StatusText(resp.StatusCode)))
-			wait = backoff(attempt)
+			wait = retry.Backoff(attempt)
 			if ra, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("Retry-After"))); err == nil && ra >= 0 {
 				wait = time.Duration(ra) * time.Second
 			}
@@ -771,30 +761,12 @@ func (s *Source) once(ctx context.Context, build func() (*http.Request, error)) 
 	req.Header.Set("User-Agent", s.cfg.UserAgent)
 	resp, err := s.http.Do(req)
 	if err != nil {
-		return nil, nil, cleanTransportError(err)
+		return nil, nil, retry.TransportError(err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
-		return nil, nil, cleanTransportError(err)
+		return nil, nil, retry.TransportError(err)
 	}
 	return resp, data, nil
-}
-
-// cleanTransportError keeps the cause without the request URL (which url.Error repeats).
-func cleanTransportError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return errors.New("request timed out")
-	}
-	return err
-}
-
-func backoff(attempt int) time.Duration {
-	d := 500 * time.Millisecond << (attempt - 1)
-	return d/2 + time.Duration(rand.Int63n(int64(d)))
 }
