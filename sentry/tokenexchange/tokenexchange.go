@@ -80,6 +80,18 @@ func (s Subject) String() string {
 	return s.Kind + ":" + s.Name
 }
 
+// Describe names the subject token in messages, never showing it: "the GitHub OIDC token", "the
+// subject token from $NAME", "the subject token from PATH".
+func (s Subject) Describe() string {
+	switch s.Kind {
+	case "github-oidc":
+		return "the GitHub OIDC token"
+	case "env":
+		return "the subject token from $" + s.Name
+	}
+	return "the subject token from " + s.Name
+}
+
 // DefaultTokenType is the subject_token_type sent when none is configured: the GitHub OIDC token is an
 // OpenID Connect ID token; a token from the environment or a file is taken for an access token.
 func (s Subject) DefaultTokenType() string {
@@ -432,7 +444,7 @@ func (s *Source) exchange(ctx context.Context) (string, error) {
 		if resource == "" {
 			resource = "(none given)"
 		}
-		s.cfg.Debugf("token exchange: exchanged a %s subject token at %s for resource %s; %s", s.cfg.Subject.Kind, endpoint, resource, expires)
+		s.cfg.Debugf("token exchange: exchanged %s at %s for resource %s; %s", s.cfg.Subject.Describe(), endpoint, resource, expires)
 	}
 	return s.token, nil
 }

@@ -127,7 +127,7 @@ func TestCheckWithTokenExchange(t *testing.T) {
 	for _, want := range []string{
 		"catalog-lint: debug: Sentry token: by token exchange at " + fx.broker.Issuer() + ", subject env:BROKER_SUBJECT, resource " + fx.sentry.URL + "/api/0",
 		"catalog-lint: debug: the static token from SENTRY_AUTH_TOKEN is not used: the token exchange is configured",
-		"catalog-lint: debug: token exchange: exchanged a env subject token at " + fx.broker.TokenEndpoint() + " for resource " + fx.sentry.URL + "/api/0; expires 2026-11-23T10:00:05Z (in 5s)",
+		"catalog-lint: debug: token exchange: exchanged the subject token from $BROKER_SUBJECT at " + fx.broker.TokenEndpoint() + " for resource " + fx.sentry.URL + "/api/0; expires 2026-11-23T10:00:05Z (in 5s)",
 	} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
@@ -291,7 +291,7 @@ func TestActionKeyless(t *testing.T) {
 		!strings.Contains(r.stdout, `sentry project "paymnets" does not exist`) {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
-	if !strings.Contains(r.stdout, "::debug::token exchange: exchanged a github-oidc subject token at "+fx.broker.TokenEndpoint()) {
+	if !strings.Contains(r.stdout, "::debug::token exchange: exchanged the GitHub OIDC token at "+fx.broker.TokenEndpoint()) {
 		t.Errorf("no debug line for the exchange:\n%s", r.stdout)
 	}
 	if gh.Requests() != 1 || fx.broker.Exchanges() != 1 {
@@ -406,7 +406,7 @@ func TestServeTokenExchangeWithRotatedFile(t *testing.T) {
 		t.Errorf("exchanged with %q, want the rotated token", got)
 	}
 	text := logs.String()
-	if !strings.Contains(text, "exchanged a file subject token at "+fx.broker.TokenEndpoint()) {
+	if !strings.Contains(text, "exchanged the subject token from "+path+" at "+fx.broker.TokenEndpoint()) {
 		t.Errorf("debug log lacks the exchange:\n%s", text)
 	}
 	if shown := secretsShown(text, "k8s-projected-token-generation", brokerSecret); len(shown) > 0 {
