@@ -276,9 +276,6 @@ func New(cfg Config) (*Source, error) {
 	return s, nil
 }
 
-// Resource returns the resource tokens are requested for.
-func (s *Source) Resource() string { return s.cfg.Resource }
-
 // Token returns a valid token, exchanging a new one when there is none, when the cached one expires
 // within its refresh margin, or after Invalidate. When that exchange fails, a cached token that has not
 // expired yet is still returned.
@@ -298,6 +295,9 @@ func (s *Source) Token(ctx context.Context) (string, error) {
 		if err == nil {
 			s.lastErr = nil
 			return token, nil
+		}
+		if ctx.Err() != nil {
+			return "", err // the caller gave up: nothing was learned about the broker
 		}
 		s.lastErr, s.lastErrAt = err, s.cfg.Now()
 	}

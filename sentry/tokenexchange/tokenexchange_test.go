@@ -721,3 +721,20 @@ func TestRefreshFailureKeepsValidToken(t *testing.T) {
 		t.Errorf("after the end: %v", err)
 	}
 }
+
+// A caller that gives up does not make the next callers wait out the failure hold.
+func TestCancelledCallerIsNotAFailure(t *testing.T) {
+	clk := newClock()
+	b := broker(t, clk)
+	src := newSource(t, baseConfig(b, clk))
+	ctx, cancel := context.WithCancel(context.Background())
+	// The caller gives up while the broker is answering.
+	b.Fail = func(int) int { cancel(); return http.StatusServiceUnavailable }
+	if _, err := src.Token(ctx); err == nil {
+		t.Fatal("a cancelled caller got a token")
+	}
+	b.Fail = nil
+	if _, err := src.Token(context.Background()); err != nil {
+		t.Errorf("the next caller: %v", err)
+	}
+}
