@@ -109,7 +109,12 @@ func jobSummary(out outcome) string {
 	case out.sentry == "offline":
 		b.WriteString("Sentry: not checked (offline).\n\n")
 	case out.sentry == "no token":
-		fmt.Fprintf(&b, "Sentry: %s.\n\n", strings.TrimPrefix(out.skipped, "Sentry projects were "))
+		if strings.Contains(out.skipped, ": no token (") {
+			// The Action's inputs, not the CLI's variables, are what the reader can change.
+			b.WriteString("Sentry: not checked: no token (pull requests from forks get no secrets); the format rules ran.\n\n")
+		} else {
+			fmt.Fprintf(&b, "Sentry: %s.\n\n", strings.TrimPrefix(out.skipped, "Sentry projects were "))
+		}
 	case res.Inconclusive > 0:
 		fmt.Fprintf(&b, "Sentry: checked, but %d %s could not be verified: %s\n\n", res.Inconclusive,
 			plural(res.Inconclusive, "reference", "references"), strings.Join(res.Notices, "; "))

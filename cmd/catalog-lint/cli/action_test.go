@@ -183,7 +183,7 @@ func TestActionWithoutTokenAllFiles(t *testing.T) {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
 	md, _ := os.ReadFile(summary)
-	if !strings.Contains(string(md), "Sentry: not checked: no token") || strings.Count(string(md), "`tag-format`") != 15 {
+	if !strings.Contains(string(md), "Sentry: not checked: no token (pull requests from forks get no secrets)") || strings.Count(string(md), "`tag-format`") != 15 {
 		t.Errorf("summary:\n%s", md)
 	}
 	outputs, _ := os.ReadFile(output)
