@@ -43,6 +43,7 @@ type fakeGitHub struct {
 
 	mu       sync.Mutex
 	runs     map[int64]string // check run id -> head SHA
+	runExt   map[int64]string // check run id -> external ID
 	updates  map[int64][]github.UpdateCheckRunOptions
 	requests map[string]int
 	latency  time.Duration
@@ -57,7 +58,7 @@ func newFakeGitHub(t *testing.T, files map[string]string) *fakeGitHub {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := &fakeGitHub{key: key, files: files, runs: map[int64]string{}, updates: map[int64][]github.UpdateCheckRunOptions{}, requests: map[string]int{}}
+	g := &fakeGitHub{key: key, files: files, runs: map[int64]string{}, runExt: map[int64]string{}, updates: map[int64][]github.UpdateCheckRunOptions{}, requests: map[string]int{}}
 	g.Server = httptest.NewServer(http.HandlerFunc(g.serve))
 	t.Cleanup(g.Close)
 	return g
@@ -153,8 +154,25 @@ func (g *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 		g.mu.Lock()
 		id := int64(len(g.runs) + 1)
 		g.runs[id] = opts.HeadSHA
+		g.runExt[id] = opts.GetExternalID()
 		g.mu.Unlock()
 		writeJSON(201, map[string]any{"id": id, "head_sha": opts.HeadSHA, "status": opts.GetStatus()})
+	case r.Method == http.MethodGet && strings.HasPrefix(p, "/repos/o/r/commits/") && strings.HasSuffix(p, "/check-runs"):
+		sha := strings.TrimSuffix(strings.TrimPrefix(p, "/repos/o/r/commits/"), "/check-runs")
+		g.mu.Lock()
+		var list []map[string]any
+		for id, head := range g.runs {
+			if head != sha || r.URL.Query().Get("check_name") != CheckName {
+				continue
+			}
+			status := "in_progress"
+			if ups := g.updates[id]; len(ups) > 0 && ups[len(ups)-1].GetStatus() == "completed" {
+				status = "completed"
+			}
+			list = append(list, map[string]any{"id": id, "name": CheckName, "head_sha": head, "external_id": g.runExt[id], "status": status})
+		}
+		g.mu.Unlock()
+		writeJSON(200, map[string]any{"total_count": len(list), "check_runs": list})
 	case r.Method == http.MethodPatch && strings.HasPrefix(p, "/repos/o/r/check-runs/"):
 		var opts github.UpdateCheckRunOptions
 		if err := json.NewDecoder(r.Body).Decode(&opts); err != nil || len(opts.GetOutput().Annotations) > 50 ||
@@ -292,7 +310,19 @@ func TestRestartCompletesJob(t *testing.T) {
 		t.Fatal(ok, err)
 	}
 	dying, die := context.WithCancel(context.Background())
-	g.onBlob = func() { die(); time.Sleep(50 * time.Millisecond) }
+	// The process dies once GitHub has created the Check Run (whether or not the answer reached it).
+	g.onBlob = func() {
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+			g.mu.Lock()
+			n := len(g.runs)
+			g.mu.Unlock()
+			if n > 0 {
+				break
+			}
+		}
+		die()
+		time.Sleep(50 * time.Millisecond)
+	}
 	p := processor(t, g, nil)
 	p.Save = first.Save
 	if err := p.Process(dying, <-first.Jobs()); err == nil {
@@ -450,5 +480,38 @@ func TestRepositoryTokenExchangeIgnored(t *testing.T) {
 	}
 	if stolen.Load() != 0 {
 		t.Errorf("the repository's broker received %d requests", stolen.Load())
+	}
+}
+
+// TestResumeFindsRunCreatedBeforeCrash: the process died after GitHub created the Check Run but
+// before its ID reached the spool. The resumed job finds that run by its external ID and completes it
+// instead of leaving it in progress forever next to a second one.
+func TestResumeFindsRunCreatedBeforeCrash(t *testing.T) {
+	g := newFakeGitHub(t, map[string]string{"svc/catalog-info.yaml": component("svc", "payments")})
+	job := pushJob(headSHA)
+	g.mu.Lock()
+	g.runs[1], g.runExt[1] = headSHA, job.Key // created by the attempt that died
+	g.runs[2], g.runExt[2] = headSHA, "someone-else"
+	g.mu.Unlock()
+	job.CreatingCheckRun = true
+	if err := processor(t, g, nil).Process(context.Background(), job); err != nil {
+		t.Fatal(err)
+	}
+	g.mu.Lock()
+	runs, lookups := len(g.runs), g.requests["GET commits"]
+	g.mu.Unlock()
+	if final := g.final(t, 1); final.GetConclusion() != "success" || runs != 2 || job.CheckRunID != 1 || job.CreatingCheckRun {
+		t.Errorf("conclusion %s, %d runs, job %+v, %d lookups", final.GetConclusion(), runs, job, lookups)
+	}
+
+	// Nothing was created before the crash: the lookup finds nothing and one run is created.
+	g2 := newFakeGitHub(t, map[string]string{"svc/catalog-info.yaml": component("svc", "payments")})
+	job2 := pushJob(headSHA)
+	job2.CreatingCheckRun = true
+	if err := processor(t, g2, nil).Process(context.Background(), job2); err != nil {
+		t.Fatal(err)
+	}
+	if final := g2.final(t, 1); final.GetConclusion() != "success" || len(g2.runs) != 1 {
+		t.Errorf("conclusion %s, %d runs", final.GetConclusion(), len(g2.runs))
 	}
 }

@@ -49,6 +49,37 @@ type catalogFile struct {
 	touched    bool // changed by the push or pull request: findings are annotated
 }
 
+// checkRun returns the job's Check Run: the one an earlier attempt created when it was stopped before
+// recording it, else a new one.
+func (p *Processor) checkRun(ctx context.Context, gh *github.Client, job *Job, start time.Time, log zerolog.Logger) (int64, error) {
+	if job.CreatingCheckRun {
+		list, _, err := gh.Checks.ListCheckRunsForRef(ctx, job.Owner, job.Repo, job.HeadSHA,
+			&github.ListCheckRunsOptions{CheckName: github.String(CheckName), ListOptions: github.ListOptions{PerPage: 100}})
+		if err != nil {
+			return 0, fmt.Errorf("look for the check run of an interrupted attempt: %w", err)
+		}
+		for _, run := range list.CheckRuns {
+			if run.GetExternalID() == job.Key && run.GetStatus() != "completed" {
+				log.Info().Int64("check_run", run.GetID()).Msg("resuming the check run of an interrupted attempt")
+				return run.GetID(), nil
+			}
+		}
+	} else if p.Save != nil {
+		job.CreatingCheckRun = true
+		if err := p.Save(job); err != nil {
+			log.Warn().Err(err).Msg("could not record the check run in the spool")
+		}
+	}
+	run, _, err := gh.Checks.CreateCheckRun(ctx, job.Owner, job.Repo, github.CreateCheckRunOptions{
+		Name: CheckName, HeadSHA: job.HeadSHA, Status: github.String("in_progress"),
+		ExternalID: github.String(job.Key), StartedAt: &github.Timestamp{Time: start},
+	})
+	if err != nil {
+		return 0, fmt.Errorf("create check run: %w", err)
+	}
+	return run.GetID(), nil
+}
+
 // Process runs one job from start to a completed Check Run.
 func (p *Processor) Process(ctx context.Context, job *Job) error {
 	gh := p.App.Client(job.Installation)
@@ -58,15 +89,12 @@ func (p *Processor) Process(ctx context.Context, job *Job) error {
 	created := make(chan error, 1)
 	if job.CheckRunID == 0 {
 		go func() {
-			run, _, err := gh.Checks.CreateCheckRun(ctx, job.Owner, job.Repo, github.CreateCheckRunOptions{
-				Name: CheckName, HeadSHA: job.HeadSHA, Status: github.String("in_progress"),
-				ExternalID: github.String(job.Key), StartedAt: &github.Timestamp{Time: start},
-			})
+			id, err := p.checkRun(ctx, gh, job, start, log)
 			if err != nil {
-				created <- fmt.Errorf("create check run: %w", err)
+				created <- err
 				return
 			}
-			job.CheckRunID = run.GetID()
+			job.CheckRunID, job.CreatingCheckRun = id, false
 			if p.Save != nil {
 				if err := p.Save(job); err != nil {
 					log.Warn().Err(err).Msg("could not record the check run in the spool")

@@ -34,6 +34,10 @@ type Job struct {
 	// CheckRunID is the Check Run created for the job, once there is one: a job resumed after a
 	// restart completes that run instead of leaving it in progress and starting another.
 	CheckRunID int64 `json:"check_run_id,omitempty"`
+	// CreatingCheckRun is recorded before the Check Run is asked for: a job resumed with it set and no
+	// CheckRunID may have been stopped after GitHub created the run but before its ID was recorded, so
+	// it looks for that run (by its external ID) before creating one.
+	CreatingCheckRun bool `json:"creating_check_run,omitempty"`
 }
 
 func jobKey(owner, repo, sha string) string { return strings.ToLower(owner+"/"+repo) + "@" + sha }
