@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // skippedFolders are never walked: version control data and vendored dependencies.
@@ -18,13 +19,33 @@ func IsCatalogFileName(name string) bool {
 	return name == "catalog-info.yaml" || name == "catalog-info.yml"
 }
 
+// Skip is a file (or folder) discovery found and left out, with the reason, for the output's
+// "skipped" list.
+type Skip struct {
+	File   string
+	Reason string
+}
+
+// Reasons a walk leaves a path out.
+const (
+	SkipSymlinkOutside = "symlink outside the repository"
+	SkipSymlinkLoop    = "symlink loop"
+)
+
 // Discover expands paths into the catalog files to lint, in a stable order without duplicates.
 // A folder is walked for catalog-info.yaml/.yml and the configuration's include globs, minus its
 // exclude globs; a file named explicitly is always linted. A path that does not exist is an error.
 func Discover(paths []string, cfg *Config) ([]string, error) {
-	var files []string
-	err := Walk(paths, cfg, func(p string) { files = append(files, p) })
+	files, _, err := DiscoverAll(paths, cfg)
 	return files, err
+}
+
+// DiscoverAll is Discover that also returns what the walk left out.
+func DiscoverAll(paths []string, cfg *Config) ([]string, []Skip, error) {
+	var files []string
+	var skips []Skip
+	err := Walk(paths, cfg, func(p string) { files = append(files, p) }, func(s Skip) { skips = append(skips, s) })
+	return files, skips, err
 }
 
 // CheckPaths reports the first path that does not exist, so that a run can fail before it starts.
@@ -38,61 +59,168 @@ func CheckPaths(paths []string) error {
 }
 
 // Walk is Discover calling fn for each file as soon as it is found, so that linting can start while
-// the walk goes on.
-func Walk(paths []string, cfg *Config, fn func(path string)) error {
+// the walk goes on, and skip (which may be nil) for each path it leaves out.
+//
+// A walk never leaves the folder it walks: a symbolic link whose target resolves outside it is not
+// followed, so that a repository cannot make the linter read (and echo) a file of the machine it runs
+// on. A link inside it is linted under the link's name when it names a file, and not followed when it
+// names a folder (the walk reaches that folder under its own name). A file reached twice is linted once.
+func Walk(paths []string, cfg *Config, fn func(path string), skip func(Skip)) error {
 	if err := CheckPaths(paths); err != nil {
 		return err
 	}
-	globs := len(cfg.Include) > 0 || len(cfg.Exclude) > 0
-	seen := map[string]bool{}
-	add := func(p string) {
-		key := filepath.Clean(p)
-		if !seen[key] {
-			seen[key] = true
-			fn(p)
-		}
+	if skip == nil {
+		skip = func(Skip) {}
 	}
+	w := &walker{cfg: cfg, globs: len(cfg.Include) > 0 || len(cfg.Exclude) > 0, fn: fn, skip: skip, seen: map[string]bool{}}
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
 			return fmt.Errorf("%s: %w", p, unwrapPathError(err))
 		}
 		if !st.IsDir() {
-			add(p)
+			real, err := filepath.EvalSymlinks(p)
+			if err == nil {
+				real, err = filepath.Abs(real)
+			}
+			if err != nil {
+				real = p
+			}
+			w.add(p, real)
 			continue
 		}
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if path == p {
-					return err
-				}
-				// An unreadable subfolder is reported as a finding on it rather than ending the run.
-				add(path)
-				return nil
-			}
-			rel := ""
-			if globs {
-				rel = cfg.relative(path)
-			}
-			if d.IsDir() {
-				if path != p && (skippedFolders[d.Name()] || cfg.excludedFolder(rel)) {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if cfg.excluded(rel) {
-				return nil
-			}
-			if IsCatalogFileName(d.Name()) || cfg.included(rel) {
-				add(path)
-			}
-			return nil
-		})
+		real, err := filepath.EvalSymlinks(p)
+		if err == nil {
+			real, err = filepath.Abs(real)
+		}
 		if err != nil {
+			return fmt.Errorf("%s: %w", p, unwrapPathError(err))
+		}
+		w.root = real
+		if err := w.dir(p, real, true); err != nil {
 			return fmt.Errorf("%s: %w", p, unwrapPathError(err))
 		}
 	}
 	return nil
+}
+
+type walker struct {
+	cfg   *Config
+	globs bool
+	fn    func(string)
+	skip  func(Skip)
+	seen  map[string]bool // real paths already handed to fn
+	root  string          // the real path of the folder being walked
+}
+
+// add hands path to fn once per real file.
+func (w *walker) add(path, real string) {
+	key := filepath.Clean(real)
+	if !w.seen[key] {
+		w.seen[key] = true
+		w.fn(path)
+	}
+}
+
+// wanted reports whether a file at path (named name) is one the walk lints.
+func (w *walker) wanted(path, name string) bool {
+	rel := ""
+	if w.globs {
+		rel = w.cfg.relative(path)
+	}
+	if w.cfg.excluded(rel) {
+		return false
+	}
+	return IsCatalogFileName(name) || w.cfg.included(rel)
+}
+
+// dir walks the folder at path, whose real (symlink-free, absolute) path is real.
+func (w *walker) dir(path, real string, top bool) error {
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		if top {
+			return err
+		}
+		// An unreadable subfolder is reported as a finding on it rather than ending the run.
+		w.add(path, real)
+		return nil
+	}
+	for _, e := range entries {
+		name := e.Name()
+		p, r := filepath.Join(path, name), filepath.Join(real, name)
+		if e.Type()&fs.ModeSymlink != 0 {
+			w.link(p, r, name)
+			continue
+		}
+		if e.IsDir() {
+			if w.skippedFolder(p, name) {
+				continue
+			}
+			if err := w.dir(p, r, false); err != nil {
+				return err
+			}
+			continue
+		}
+		if w.wanted(p, name) {
+			w.add(p, r)
+		}
+	}
+	return nil
+}
+
+func (w *walker) skippedFolder(path, name string) bool {
+	if skippedFolders[name] {
+		return true
+	}
+	rel := ""
+	if w.globs {
+		rel = w.cfg.relative(path)
+	}
+	return w.cfg.excludedFolder(rel)
+}
+
+// link handles the symbolic link at path (real: the link itself, unresolved, under the real parent).
+func (w *walker) link(path, real, name string) {
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		if errors.Is(err, syscall.ELOOP) || strings.Contains(err.Error(), "too many links") {
+			if w.wanted(path, name) || strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml") {
+				w.skip(Skip{File: path, Reason: SkipSymlinkLoop})
+			}
+			return
+		}
+		// A dangling link named like a catalog file is linted, so that the user hears it is broken.
+		if w.wanted(path, name) {
+			w.add(path, real)
+		}
+		return
+	}
+	if !within(w.root, target) {
+		st, err := os.Stat(target)
+		if err == nil && (st.IsDir() || w.wanted(path, name)) {
+			w.skip(Skip{File: path, Reason: SkipSymlinkOutside})
+		}
+		return
+	}
+	st, err := os.Stat(target)
+	if err != nil {
+		return
+	}
+	if st.IsDir() {
+		if within(target, filepath.Dir(real)) { // the link names a folder holding it
+			w.skip(Skip{File: path, Reason: SkipSymlinkLoop})
+		}
+		return
+	}
+	if w.wanted(path, name) {
+		w.add(path, target)
+	}
+}
+
+// within reports whether path is root or inside it; both are absolute and clean.
+func within(root, path string) bool {
+	rel, err := filepath.Rel(root, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
 func unwrapPathError(err error) error {

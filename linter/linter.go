@@ -56,6 +56,10 @@ type Result struct {
 	Inconclusive int
 	// Notices are what resolvers had to say about the run as a whole, once each.
 	Notices []string
+	// Linted names the files linted, sorted, as findings name them.
+	Linted []string
+	// SkippedFiles are the files discovery found and left out, with the reason, sorted by file.
+	SkippedFiles []Skip
 }
 
 // New prepares a Linter: it applies the configuration's rule settings to the rules' defaults.
@@ -93,21 +97,32 @@ func New(opts Options) (*Linter, error) {
 	return l, nil
 }
 
-// Input is one file to lint: a Path to read, or a Reader (such as standard input) named Name.
+// Input is one file to lint: a Path to read, or a Reader (such as standard input) named Name; or,
+// with Skipped set, a file discovery left out (named Name), listed in Result.SkippedFiles unread.
 type Input struct {
-	Path   string
-	Name   string
-	Reader io.Reader
+	Path    string
+	Name    string
+	Reader  io.Reader
+	Skipped string
 }
 
 // Lint lints files (as returned by Discover) in parallel.
 func (l *Linter) Lint(ctx context.Context, files []string) *Result {
+	inputs := make([]Input, len(files))
+	for i, f := range files {
+		inputs[i] = Input{Path: f}
+	}
+	return l.LintInputs(ctx, inputs)
+}
+
+// LintInputs lints a list of inputs in parallel.
+func (l *Linter) LintInputs(ctx context.Context, inputs []Input) *Result {
 	ch := make(chan Input)
 	go func() {
 		defer close(ch)
-		for _, f := range files {
+		for _, in := range inputs {
 			select {
-			case ch <- Input{Path: f}:
+			case ch <- in:
 			case <-ctx.Done():
 				return
 			}
@@ -133,7 +148,7 @@ func (l *Linter) LintPaths(ctx context.Context, paths []string, cfg *Config, ext
 			}
 		}
 		if len(paths) > 0 {
-			walkErr = Walk(paths, cfg, func(p string) { send(Input{Path: p}) })
+			walkErr = Walk(paths, cfg, func(p string) { send(Input{Path: p}) }, func(sk Skip) { send(Input{Name: sk.File, Skipped: sk.Reason}) })
 		}
 		for _, in := range extra {
 			send(in)
@@ -149,6 +164,8 @@ func (l *Linter) LintPaths(ctx context.Context, paths []string, cfg *Config, ext
 func (l *Linter) LintStream(ctx context.Context, inputs <-chan Input) *Result {
 	parts := make([]fileResult, l.jobs)
 	files := make([]int, l.jobs)
+	linted := make([][]string, l.jobs)
+	skips := make([][]Skip, l.jobs)
 	var wg sync.WaitGroup
 	for w := 0; w < l.jobs; w++ {
 		wg.Add(1)
@@ -158,8 +175,13 @@ func (l *Linter) LintStream(ctx context.Context, inputs <-chan Input) *Result {
 				if ctx.Err() != nil {
 					continue // drain, so that the sender is never blocked
 				}
+				if in.Skipped != "" {
+					skips[w] = append(skips[w], Skip{File: in.Name, Reason: in.Skipped})
+					continue
+				}
 				fr := l.lintInput(ctx, in)
 				files[w]++
+				linted[w] = append(linted[w], in.name())
 				parts[w].entities += fr.entities
 				parts[w].findings = append(parts[w].findings, fr.findings...)
 				parts[w].questions = append(parts[w].questions, fr.questions...)
@@ -170,13 +192,25 @@ func (l *Linter) LintStream(ctx context.Context, inputs <-chan Input) *Result {
 	var all fileResult
 	res := &Result{Skipped: l.skipped}
 	for w, p := range parts {
+		res.Linted = append(res.Linted, linted[w]...)
+		res.SkippedFiles = append(res.SkippedFiles, skips[w]...)
 		res.Files += files[w]
 		res.Entities += p.entities
 		all.findings = append(all.findings, p.findings...)
 		all.questions = append(all.questions, p.questions...)
 	}
+	sort.Strings(res.Linted)
+	sort.Slice(res.SkippedFiles, func(i, j int) bool { return res.SkippedFiles[i].File < res.SkippedFiles[j].File })
 	res.Findings, res.Inconclusive, res.Notices = l.resolve(ctx, all)
 	return res
+}
+
+// name is the file name findings of the input carry.
+func (in Input) name() string {
+	if in.Reader != nil {
+		return in.Name
+	}
+	return in.Path
 }
 
 func (l *Linter) lintInput(ctx context.Context, in Input) fileResult {

@@ -12,7 +12,7 @@ import (
 const JSONVersion = 1
 
 // jsonWriter writes one object:
-// {"version":1,"files":N,"entities":N,"findings":[...],"counts":{"error":N,"warning":N,"info":N}}.
+// {"version":1,"files":N,"entities":N,"findings":[...],"counts":{...},"linted":[...],"skipped":[...]}.
 type jsonWriter struct{}
 
 // JSONOutput is the JSON document, exported so that tests and integrations can decode it.
@@ -22,6 +22,15 @@ type JSONOutput struct {
 	Entities int            `json:"entities"`
 	Findings []JSONFinding  `json:"findings"`
 	Counts   map[string]int `json:"counts"`
+	// Linted names every file linted; Skipped the files found and left out, with the reason.
+	Linted  []string   `json:"linted"`
+	Skipped []JSONSkip `json:"skipped"`
+}
+
+// JSONSkip is a file discovery found but did not lint.
+type JSONSkip struct {
+	File   string `json:"file"`
+	Reason string `json:"reason"`
 }
 
 // JSONFinding is one finding. Line and column are 1-based; 0 means the finding is about the whole
@@ -43,6 +52,11 @@ func (jsonWriter) Write(w io.Writer, res *linter.Result) error {
 		Version: JSONVersion, Files: res.Files, Entities: res.Entities,
 		Findings: make([]JSONFinding, 0, len(res.Findings)),
 		Counts:   map[string]int{"error": 0, "warning": 0, "info": 0},
+		Linted:   append([]string{}, res.Linted...),
+		Skipped:  make([]JSONSkip, 0, len(res.SkippedFiles)),
+	}
+	for _, s := range res.SkippedFiles {
+		out.Skipped = append(out.Skipped, JSONSkip{File: s.File, Reason: s.Reason})
 	}
 	for _, f := range res.Findings {
 		out.Findings = append(out.Findings, JSONFinding{

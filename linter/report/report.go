@@ -67,6 +67,9 @@ func Summary(res *linter.Result) string {
 		}
 	}
 	scope := fmt.Sprintf("%d %s (%d %s)", res.Files, plural(res.Files, "file"), res.Entities, pluralEntity(res.Entities))
+	if n := len(res.SkippedFiles); n > 0 {
+		scope += fmt.Sprintf("; %d %s skipped", n, plural(n, "file"))
+	}
 	if len(parts) == 0 {
 		return "no problems in " + scope
 	}

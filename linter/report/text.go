@@ -54,6 +54,9 @@ func (t *textWriter) Write(w io.Writer, res *linter.Result) error {
 			t.snippet(bw, f)
 		}
 	}
+	for _, s := range res.SkippedFiles {
+		fmt.Fprintf(bw, "%s: %s\n", t.paint(ansiBold, s.File), t.paint(ansiGray, "skipped: "+s.Reason))
+	}
 	summary := Summary(res)
 	if len(res.Findings) == 0 {
 		summary = t.paint(ansiGreen, summary)

@@ -239,17 +239,22 @@ func check(ctx context.Context, f checkFlags, paths []string, stdin io.Reader, s
 	}
 	var res *linter.Result
 	if f.keep != nil {
-		files, err := linter.Discover(without(paths, "-"), cfg)
+		files, skips, err := linter.DiscoverAll(without(paths, "-"), cfg)
 		if err != nil {
 			return fail(err)
 		}
-		var kept []string
+		var kept []linter.Input
 		for _, file := range files {
 			if f.keep(file) {
-				kept = append(kept, file)
+				kept = append(kept, linter.Input{Path: file})
 			}
 		}
-		res = l.Lint(ctx, kept)
+		for _, s := range skips {
+			if f.keep(s.File) {
+				kept = append(kept, linter.Input{Name: s.File, Skipped: s.Reason})
+			}
+		}
+		res = l.LintInputs(ctx, kept)
 	} else if res, err = l.LintPaths(ctx, without(paths, "-"), cfg, extra...); err != nil {
 		return fail(err)
 	}
