@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v4"
+	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-github/v60/github"
 	"github.com/rs/zerolog"
 
@@ -50,6 +51,10 @@ type fakeGitHub struct {
 	tokens   int
 	// onBlob, when set, runs before each blob is served.
 	onBlob func()
+	// modes gives a path's tree entry mode when it is not a regular file (120000 a symbolic link,
+	// 160000 a submodule); blobsServed lists the paths whose blobs were fetched.
+	modes       map[string]string
+	blobsServed []string
 }
 
 func newFakeGitHub(t *testing.T, files map[string]string) *fakeGitHub {
@@ -123,7 +128,14 @@ func (g *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 		var entries []map[string]string
 		for _, m := range []map[string]string{g.files, g.untouched} {
 			for path := range m {
-				entries = append(entries, map[string]string{"path": path, "type": "blob", "sha": "blob-" + path, "mode": "100644"})
+				mode, typ := "100644", "blob"
+				if g.modes[path] != "" {
+					mode = g.modes[path]
+				}
+				if mode == "160000" {
+					typ = "commit"
+				}
+				entries = append(entries, map[string]string{"path": path, "type": typ, "sha": "blob-" + path, "mode": mode})
 			}
 		}
 		writeJSON(200, map[string]any{"sha": "tree", "truncated": false, "tree": entries})
@@ -139,6 +151,9 @@ func (g *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 			g.onBlob()
 		}
 		name := strings.TrimPrefix(p, "/repos/o/r/git/blobs/blob-")
+		g.mu.Lock()
+		g.blobsServed = append(g.blobsServed, name)
+		g.mu.Unlock()
 		content, ok := g.files[name]
 		if !ok {
 			content, ok = g.untouched[name]
@@ -261,8 +276,32 @@ func TestPushWithBadSlugFailsCheckRun(t *testing.T) {
 		a.GetMessage() != want || a.GetTitle() != "sentry-project-exists" {
 		t.Errorf("annotation %+v", a)
 	}
-	if g.requests["GET git"] != 2 || g.tokens != 1 {
-		t.Errorf("want the two catalog blobs fetched with one token exchange: %v, %d tokens", g.requests, g.tokens)
+	if len(g.blobsServed) != 2 || g.tokens != 1 {
+		t.Errorf("want the two catalog blobs fetched with one token exchange: %v, %d tokens", g.blobsServed, g.tokens)
+	}
+}
+
+// TestLinksAndSubmodulesAreNeverFetched: a pull request that adds a catalog file as a symbolic link
+// (to /etc/passwd, say) or a submodule named like one gets neither fetched nor linted.
+func TestLinksAndSubmodulesAreNeverFetched(t *testing.T) {
+	for _, job := range []*Job{pushJob(headSHA), {Key: jobKey("o", "r", headSHA), Event: "pull_request", Owner: "o", Repo: "r",
+		HeadSHA: headSHA, PullRequest: 5, Installation: 234}} {
+		g := newFakeGitHub(t, map[string]string{
+			"svc/catalog-info.yaml":  "/etc/passwd",
+			"mod/catalog-info.yaml":  "",
+			"real/catalog-info.yaml": component("real", "payments"),
+		})
+		g.modes = map[string]string{"svc/catalog-info.yaml": "120000", "mod/catalog-info.yaml": "160000"}
+		if err := processor(t, g, nil).Process(context.Background(), job); err != nil {
+			t.Fatal(err)
+		}
+		final := g.final(t, 1)
+		if diff := cmp.Diff([]string{"real/catalog-info.yaml"}, g.blobsServed); diff != "" {
+			t.Errorf("%s: blobs fetched (-want +got):\n%s", job.Event, diff)
+		}
+		if final.GetConclusion() != "success" || strings.Contains(final.GetOutput().GetSummary(), "passwd") {
+			t.Errorf("%s: conclusion %s, summary:\n%s", job.Event, final.GetConclusion(), final.GetOutput().GetSummary())
+		}
 	}
 }
 

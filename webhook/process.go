@@ -234,12 +234,21 @@ func (p *Processor) lint(ctx context.Context, gh *github.Client, job *Job) (*lin
 		changed  map[string]string
 		complete bool
 		cerr     error
+		tree     *github.Tree
+		terr     error
 		wg       sync.WaitGroup
 	)
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		changed, complete, cerr = p.changedFiles(ctx, gh, job)
+	}()
+	go func() {
+		defer wg.Done()
+		// The tree says what each path is: only regular files are ever fetched, never a symbolic link
+		// (mode 120000, whose blob is a path on the machine that checks the repository out) or a
+		// submodule (160000).
+		tree, _, terr = gh.Git.GetTree(ctx, job.Owner, job.Repo, job.HeadSHA, true)
 	}()
 	cfg, err := p.repoConfig(ctx, gh, job)
 	wg.Wait()
@@ -249,32 +258,25 @@ func (p *Processor) lint(ctx context.Context, gh *github.Client, job *Job) (*lin
 	if cerr != nil {
 		return nil, nil, nil, cerr
 	}
+	if terr != nil {
+		return nil, nil, nil, fmt.Errorf("list the files of %s: %w", job.HeadSHA, terr)
+	}
 	var notes []string
 	all := !complete || changed[linter.ConfigFileName] != ""
+	if tree.GetTruncated() {
+		notes = append(notes, "The repository has more files than GitHub lists at once; some catalog files may not have been linted.")
+	}
 	var files []catalogFile
-	if all {
-		tree, _, err := gh.Git.GetTree(ctx, job.Owner, job.Repo, job.HeadSHA, true)
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("list the files of %s: %w", job.HeadSHA, err)
+	for _, e := range tree.Entries {
+		if !isRegularFile(e) || !isCatalogPath(cfg, e.GetPath()) {
+			continue
 		}
-		if tree.GetTruncated() {
-			notes = append(notes, "The repository has more files than GitHub lists at once; some catalog files may not have been linted.")
+		if _, wasChanged := changed[e.GetPath()]; all || wasChanged {
+			files = append(files, catalogFile{path: e.GetPath(), blob: e.GetSHA(), touched: wasChanged || !complete})
 		}
-		for _, e := range tree.Entries {
-			if e.GetType() == "blob" && isCatalogPath(cfg, e.GetPath()) {
-				_, wasChanged := changed[e.GetPath()]
-				files = append(files, catalogFile{path: e.GetPath(), blob: e.GetSHA(), touched: wasChanged || !complete})
-			}
-		}
-		if complete {
-			notes = append(notes, linter.ConfigFileName+" changed, so every catalog file was linted.")
-		}
-	} else {
-		for name, blob := range changed {
-			if isCatalogPath(cfg, name) {
-				files = append(files, catalogFile{path: name, blob: blob, touched: true})
-			}
-		}
+	}
+	if all && complete {
+		notes = append(notes, linter.ConfigFileName+" changed, so every catalog file was linted.")
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
 	contents, err := p.fetch(ctx, gh, job, files)
@@ -297,6 +299,11 @@ func (p *Processor) lint(ctx context.Context, gh *github.Client, job *Job) (*lin
 	}
 	close(inputs)
 	return l.LintStream(ctx, inputs), files, notes, nil
+}
+
+// isRegularFile reports whether a tree entry is a file's content: mode 100644 or 100755.
+func isRegularFile(e *github.TreeEntry) bool {
+	return e.GetType() == "blob" && (e.GetMode() == "100644" || e.GetMode() == "100755")
 }
 
 func isCatalogPath(cfg *linter.Config, p string) bool {
