@@ -35,7 +35,10 @@ func sample() *linter.Result {
 		{Rule: "file-too-large", Severity: linter.SeverityError, File: "big/catalog-info.yaml", Message: "file is 2 MiB, over the 1 MiB limit"},
 		{Rule: "tag-format", Severity: linter.SeverityInfo, File: "web,a:b/catalog-info.yaml", Line: 3, Column: 1, EndLine: 3, EndColumn: 1,
 			Message: "a notice", Source: "x"},
-	}}
+	},
+		Linted:       []string{"big/catalog-info.yaml", "services/pay/catalog-info.yaml", "web,a:b/catalog-info.yaml"},
+		SkippedFiles: []linter.Skip{{File: "svc/catalog-info.yaml", Reason: linter.SkipSymlinkOutside}},
+	}
 }
 
 func render(t *testing.T, format string, opts Options, res *linter.Result) string {
@@ -85,6 +88,57 @@ func TestFormatsGolden(t *testing.T) {
 				t.Errorf("%s output differs (-want +got):\n%s", tt.name, diff)
 			}
 		})
+	}
+}
+
+// TestSARIFConformance checks what sarif-multitool's validator warns about (SARIF1001: a rule's name
+// must be readable and differ from its ID; SARIF2005: a numeric version) and what code scanning uses.
+func TestSARIFConformance(t *testing.T) {
+	for _, tt := range []struct{ version, want string }{{"v1.2.3", "1.2.3"}, {"dev", "0.0.0-dev"}, {"", "0.0.0-dev"}, {"1.0.0-rc.1", "1.0.0-rc.1"}} {
+		var log struct {
+			Runs []struct {
+				Tool struct {
+					Driver struct {
+						Version string `json:"version"`
+						Rules   []struct {
+							ID, Name   string
+							Properties struct{ Tags []string }
+							Help       struct{ Text string }
+						}
+					}
+				}
+				Results []struct {
+					PartialFingerprints map[string]string
+				}
+			}
+		}
+		out := render(t, "sarif", Options{Rules: []*linter.Rule{ruleC, ruleA, ruleB}, Version: tt.version}, sample())
+		if err := json.Unmarshal([]byte(out), &log); err != nil {
+			t.Fatal(err)
+		}
+		driver := log.Runs[0].Tool.Driver
+		if driver.Version != tt.want {
+			t.Errorf("version %q is written as %q, want %q", tt.version, driver.Version, tt.want)
+		}
+		for _, r := range driver.Rules {
+			if r.Name == r.ID || r.Name == "" || strings.ContainsAny(r.Name, "-_ ") || r.Name[:1] != strings.ToUpper(r.Name[:1]) {
+				t.Errorf("rule %s: name %q is not a readable PascalCase name", r.ID, r.Name)
+			}
+			if len(r.Properties.Tags) == 0 || r.Help.Text == "" {
+				t.Errorf("rule %s: tags %v, help %q", r.ID, r.Properties.Tags, r.Help.Text)
+			}
+		}
+		seen := map[string]bool{}
+		for _, r := range log.Runs[0].Results {
+			fp := r.PartialFingerprints["catalogLintFinding/v1"]
+			if len(fp) != 32 || seen[fp] {
+				t.Errorf("fingerprint %q is missing or repeated", fp)
+			}
+			seen[fp] = true
+		}
+	}
+	if got := RuleName("sentry-project-exists"); got != "SentryProjectExists" {
+		t.Errorf("RuleName = %q", got)
 	}
 }
 
@@ -198,7 +252,8 @@ func TestSummary(t *testing.T) {
 		want string
 	}{
 		{&linter.Result{Files: 1, Entities: 1}, "no problems in 1 file (1 entity)"},
-		{sample(), "2 errors, 1 warning and 1 notice in 3 of 3 files (4 entities)"},
+		{sample(), "2 errors, 1 warning and 1 notice in 3 of 3 files (4 entities); 1 file skipped"},
+		{&linter.Result{Files: 2, Entities: 2, SkippedFiles: make([]linter.Skip, 3)}, "no problems in 2 files (2 entities); 3 files skipped"},
 	}
 	for _, tt := range tests {
 		if got := Summary(tt.res); got != tt.want {

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"path/filepath"
@@ -33,8 +35,9 @@ type sarifTool struct {
 }
 
 type sarifDriver struct {
-	Name           string      `json:"name"`
-	Version        string      `json:"version,omitempty"`
+	Name            string      `json:"name"`
+	Version         string      `json:"version,omitempty"`
+	SemanticVersion string      `json:"semanticVersion,omitempty"`
 	InformationURI string      `json:"informationUri"`
 	Rules          []sarifRule `json:"rules"`
 }
@@ -52,6 +55,13 @@ type sarifRule struct {
 	HelpURI              string       `json:"helpUri"`
 	Help                 sarifText    `json:"help"`
 	DefaultConfiguration sarifDefault `json:"defaultConfiguration"`
+	Properties           sarifProps   `json:"properties"`
+}
+
+// sarifProps carries the tags code scanning shows and filters by.
+type sarifProps struct {
+	Tags      []string `json:"tags"`
+	Precision string   `json:"precision,omitempty"`
 }
 
 type sarifDefault struct {
@@ -59,11 +69,12 @@ type sarifDefault struct {
 }
 
 type sarifResult struct {
-	RuleID    string          `json:"ruleId"`
-	RuleIndex int             `json:"ruleIndex"`
-	Level     string          `json:"level"`
-	Message   sarifText       `json:"message"`
-	Locations []sarifLocation `json:"locations"`
+	RuleID              string            `json:"ruleId"`
+	RuleIndex           int               `json:"ruleIndex"`
+	Level               string            `json:"level"`
+	Message             sarifText         `json:"message"`
+	Locations           []sarifLocation   `json:"locations"`
+	PartialFingerprints map[string]string `json:"partialFingerprints"`
 }
 
 type sarifLocation struct {
@@ -103,15 +114,17 @@ func (s *sarifWriter) Write(w io.Writer, res *linter.Result) error {
 		rules = usedRules(res, nil)
 	}
 	index := map[string]int{}
-	driver := sarifDriver{Name: "catalog-lint", Version: s.opts.Version,
+	version := sarifVersion(s.opts.Version)
+	driver := sarifDriver{Name: "catalog-lint", Version: version, SemanticVersion: version,
 		InformationURI: "https://github.com/catalog-lint/catalog-lint", Rules: []sarifRule{}}
 	for i, r := range rules {
 		index[r.ID] = i
 		driver.Rules = append(driver.Rules, sarifRule{
-			ID: r.ID, Name: r.ID, ShortDescription: sarifText{Text: r.Summary},
+			ID: r.ID, Name: RuleName(r.ID), ShortDescription: sarifText{Text: r.Summary},
 			FullDescription: sarifText{Text: r.Doc}, HelpURI: docsRulesURL + r.ID,
 			Help:                 sarifText{Text: r.Doc, Markdown: r.Doc},
 			DefaultConfiguration: sarifDefault{Level: sarifLevel(r.Severity)},
+			Properties:           sarifProps{Tags: ruleTags(r), Precision: "very-high"},
 		})
 	}
 	run := sarifRun{Tool: sarifTool{Driver: driver}, Results: []sarifResult{}}
@@ -132,11 +145,69 @@ func (s *sarifWriter) Write(w io.Writer, res *linter.Result) error {
 			idx = -1
 		}
 		run.Results = append(run.Results, sarifResult{RuleID: f.Rule, RuleIndex: idx, Level: sarifLevel(f.Severity),
-			Message: sarifText{Text: f.Message}, Locations: []sarifLocation{loc}})
+			Message: sarifText{Text: f.Message}, Locations: []sarifLocation{loc},
+			PartialFingerprints: map[string]string{"catalogLintFinding/v1": fingerprint(f)}})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(sarifLog{Schema: sarifSchema, Version: "2.1.0", Runs: []sarifRun{run}})
+}
+
+// RuleName is the readable PascalCase name SARIF wants beside a rule's ID: "sentry-project-exists"
+// becomes "SentryProjectExists".
+func RuleName(id string) string {
+	var b strings.Builder
+	for _, part := range strings.Split(id, "-") {
+		if part == "" {
+			continue
+		}
+		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+	}
+	return b.String()
+}
+
+// sarifVersion makes a version SARIF validators accept as numeric: "v1.2.3" -> "1.2.3", and a
+// development build -> "0.0.0-dev".
+func sarifVersion(v string) string {
+	v = strings.TrimPrefix(v, "v")
+	if v == "" || v[0] < '0' || v[0] > '9' {
+		return "0.0.0-" + strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
+				return r
+			}
+			return '-'
+		}, firstNonEmpty(v, "dev"))
+	}
+	return v
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// ruleTags are the tags code scanning shows for a rule: what it is about.
+func ruleTags(r *linter.Rule) []string {
+	tags := []string{"backstage", "catalog"}
+	switch {
+	case strings.HasPrefix(r.ID, "sentry-"):
+		tags = append(tags, "sentry")
+	case strings.HasPrefix(r.ID, "yaml-") || strings.HasPrefix(r.ID, "file-") || r.ID == "document-not-mapping":
+		tags = append(tags, "yaml")
+	}
+	if r.Network {
+		tags = append(tags, "network")
+	}
+	return tags
+}
+
+// fingerprint identifies a finding across commits, so that code scanning keeps one alert while the
+// lines around it move: the rule, the file, the entity and the message, not the line.
+func fingerprint(f linter.Finding) string {
+	h := sha256.Sum256([]byte(f.Rule + "\x00" + filepath.ToSlash(f.File) + "\x00" + f.Entity + "\x00" + f.Message))
+	return hex.EncodeToString(h[:16])
 }
 
 // artifact turns a path into a SARIF artifact location: relative paths are relative to the source
