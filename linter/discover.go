@@ -66,13 +66,26 @@ func CheckPaths(paths []string) error {
 // on. A link inside it is linted under the link's name when it names a file, and not followed when it
 // names a folder (the walk reaches that folder under its own name). A file reached twice is linted once.
 func Walk(paths []string, cfg *Config, fn func(path string), skip func(Skip)) error {
+	return walk(paths, cfg, nil, func(in Input) {
+		switch {
+		case in.Skipped != "":
+			if skip != nil {
+				skip(Skip{File: in.Name, Reason: in.Skipped})
+			}
+		default:
+			fn(in.Path)
+		}
+	})
+}
+
+// walk is Walk handing out inputs. With a catalog it finds what Backstage would ingest: also every
+// other YAML file (to be sniffed for a Backstage entity), the file locations of app-config files, and
+// it leaves out paths with template expressions.
+func walk(paths []string, cfg *Config, cat *Catalog, fn func(Input)) error {
 	if err := CheckPaths(paths); err != nil {
 		return err
 	}
-	if skip == nil {
-		skip = func(Skip) {}
-	}
-	w := &walker{cfg: cfg, globs: len(cfg.Include) > 0 || len(cfg.Exclude) > 0, fn: fn, skip: skip, seen: map[string]bool{}}
+	w := &walker{cfg: cfg, globs: len(cfg.Include) > 0 || len(cfg.Exclude) > 0, emit: fn, seen: map[string]bool{}, cat: cat}
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
@@ -86,7 +99,7 @@ func Walk(paths []string, cfg *Config, fn func(path string), skip func(Skip)) er
 			if err != nil {
 				real = p
 			}
-			w.add(p, real)
+			w.addAs(p, real, Input{Path: p}) // named on the command line: linted whatever it is
 			continue
 		}
 		real, err := filepath.EvalSymlinks(p)
@@ -105,24 +118,61 @@ func Walk(paths []string, cfg *Config, fn func(path string), skip func(Skip)) er
 }
 
 type walker struct {
-	cfg   *Config
-	globs bool
-	fn    func(string)
-	skip  func(Skip)
-	seen  map[string]bool // real paths already handed to fn
-	root  string          // the real path of the folder being walked
+	cfg      *Config
+	globs    bool
+	emit     func(Input)
+	seen     map[string]bool // real paths already handed out
+	root     string          // the real path of the folder being walked
+	cat      *Catalog
+	skeleton bool // inside a folder whose name holds a template expression
 }
 
-// add hands path to fn once per real file.
+func (w *walker) skip(s Skip) { w.emit(Input{Name: s.File, Skipped: s.Reason}) }
+
+// add hands path out once per real file: linted, sniffed first, or listed as a skeleton.
 func (w *walker) add(path, real string) {
 	key := filepath.Clean(real)
-	if !w.seen[key] {
-		w.seen[key] = true
-		w.fn(path)
+	if w.seen[key] {
+		return
+	}
+	w.seen[key] = true
+	name := filepath.Base(path)
+	switch {
+	case w.cat == nil:
+		w.emit(Input{Path: path})
+	case w.skeleton || HasTemplateMarker(name):
+		w.emit(Input{Name: path, Skipped: SkipTemplatedPath})
+	case IsAppConfig(name):
+		w.appConfig(path)
+	case IsCatalogFileName(name) || w.cfg.included(w.cfg.relative(path)):
+		w.emit(Input{Path: path})
+	default:
+		w.emit(Input{Path: path, Sniff: true})
 	}
 }
 
-// wanted reports whether a file at path (named name) is one the walk lints.
+// addAs hands in out once per real file.
+func (w *walker) addAs(path, real string, in Input) {
+	key := filepath.Clean(real)
+	if !w.seen[key] {
+		w.seen[key] = true
+		w.emit(in)
+	}
+}
+
+// appConfig reads an app-config file's catalog locations and hands out their files.
+func (w *walker) appConfig(path string) {
+	data, err := os.ReadFile(path)
+	if err != nil || int64(len(data)) > w.cfg.MaxFileSize && w.cfg.MaxFileSize > 0 {
+		return
+	}
+	for _, f := range w.cat.AppConfig(path, data) {
+		w.emit(Input{Path: f})
+	}
+}
+
+// wanted reports whether a file at path (named name) is one the walk lints (or, with a catalog,
+// sniffs).
 func (w *walker) wanted(path, name string) bool {
 	rel := ""
 	if w.globs {
@@ -130,6 +180,9 @@ func (w *walker) wanted(path, name string) bool {
 	}
 	if w.cfg.excluded(rel) {
 		return false
+	}
+	if w.cat != nil && (strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")) {
+		return true
 	}
 	return IsCatalogFileName(name) || w.cfg.included(rel)
 }
@@ -142,7 +195,7 @@ func (w *walker) dir(path, real string, top bool) error {
 			return err
 		}
 		// An unreadable subfolder is reported as a finding on it rather than ending the run.
-		w.add(path, real)
+		w.addAs(path, real, Input{Path: path})
 		return nil
 	}
 	for _, e := range entries {
@@ -156,7 +209,11 @@ func (w *walker) dir(path, real string, top bool) error {
 			if w.skippedFolder(p, name) {
 				continue
 			}
-			if err := w.dir(p, r, false); err != nil {
+			outer := w.skeleton
+			w.skeleton = outer || (w.cat != nil && HasTemplateMarker(name))
+			err := w.dir(p, r, false)
+			w.skeleton = outer
+			if err != nil {
 				return err
 			}
 			continue

@@ -31,6 +31,10 @@ type Options struct {
 	Resolvers map[*Rule]Resolver
 	// Jobs is how many files are linted at once; 0 means one per CPU.
 	Jobs int
+	// Catalog, when set, makes a run ingest as Backstage does: files Locations name are linted too,
+	// Template skeletons are left out (listed in Result.SkippedFiles), and the catalog-wide rules'
+	// resolver sees every entity. Without it each file is linted on its own.
+	Catalog *Catalog
 }
 
 // Linter lints catalog files. It is safe for concurrent use.
@@ -41,6 +45,7 @@ type Linter struct {
 	jobs      int
 	skipped   []*Rule
 	resolvers map[*Rule]Resolver
+	catalog   *Catalog
 }
 
 // Result is the outcome of linting a set of files.
@@ -60,6 +65,8 @@ type Result struct {
 	Linted []string
 	// SkippedFiles are the files discovery found and left out, with the reason, sorted by file.
 	SkippedFiles []Skip
+	// FileEntities counts the entities of each linted file that holds any (runs with a Catalog).
+	FileEntities map[string]int
 }
 
 // New prepares a Linter: it applies the configuration's rule settings to the rules' defaults.
@@ -68,7 +75,7 @@ func New(opts Options) (*Linter, error) {
 	if cfg == nil {
 		cfg = DefaultConfig(".")
 	}
-	l := &Linter{severity: map[*Rule]Severity{}, maxSize: cfg.MaxFileSize, jobs: opts.Jobs, resolvers: opts.Resolvers}
+	l := &Linter{severity: map[*Rule]Severity{}, maxSize: cfg.MaxFileSize, jobs: opts.Jobs, resolvers: opts.Resolvers, catalog: opts.Catalog}
 	if l.maxSize <= 0 {
 		l.maxSize = DefaultMaxFileSize
 	}
@@ -82,6 +89,9 @@ func New(opts Options) (*Linter, error) {
 				continue
 			}
 			sev = s.Severity
+		}
+		if r.Catalog && opts.Catalog == nil {
+			continue
 		}
 		if r.Network && (opts.Offline || (r.Check != nil && opts.Resolvers[r] == nil)) {
 			if r.Check != nil {
@@ -104,6 +114,9 @@ type Input struct {
 	Name    string
 	Reader  io.Reader
 	Skipped string
+	// Sniff asks to lint the file only if it holds a Backstage entity (HoldsBackstageEntity): a
+	// folder walk's YAML files that are not named like catalog files.
+	Sniff bool
 }
 
 // Lint lints files (as returned by Discover) in parallel.
@@ -148,7 +161,11 @@ func (l *Linter) LintPaths(ctx context.Context, paths []string, cfg *Config, ext
 			}
 		}
 		if len(paths) > 0 {
-			walkErr = Walk(paths, cfg, func(p string) { send(Input{Path: p}) }, func(sk Skip) { send(Input{Name: sk.File, Skipped: sk.Reason}) })
+			walkErr = walk(paths, cfg, l.catalog, func(in Input) {
+				if in.Skipped != "" || l.catalog == nil || l.catalog.Queued(in.Path) {
+					send(in)
+				}
+			})
 		}
 		for _, in := range extra {
 			send(in)
@@ -166,29 +183,59 @@ func (l *Linter) LintStream(ctx context.Context, inputs <-chan Input) *Result {
 	files := make([]int, l.jobs)
 	linted := make([][]string, l.jobs)
 	skips := make([][]Skip, l.jobs)
-	var wg sync.WaitGroup
-	for w := 0; w < l.jobs; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for in := range inputs {
-				if ctx.Err() != nil {
-					continue // drain, so that the sender is never blocked
+	perFile := make([]map[string]int, l.jobs) // entities per file, to take skeletons out at the end
+	work := func(inputs <-chan Input) {
+		var wg sync.WaitGroup
+		for w := 0; w < l.jobs; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for in := range inputs {
+					if ctx.Err() != nil {
+						continue // drain, so that the sender is never blocked
+					}
+					if in.Skipped != "" {
+						skips[w] = append(skips[w], Skip{File: in.Name, Reason: in.Skipped})
+						continue
+					}
+					fr := l.lintInput(ctx, in)
+					if fr.notCatalog {
+						continue
+					}
+					if fr.skipped != "" {
+						skips[w] = append(skips[w], Skip{File: in.name(), Reason: fr.skipped})
+						continue
+					}
+					files[w]++
+					linted[w] = append(linted[w], in.name())
+					if l.catalog != nil && fr.entities > 0 {
+						if perFile[w] == nil {
+							perFile[w] = map[string]int{}
+						}
+						perFile[w][in.name()] += fr.entities
+					}
+					parts[w].entities += fr.entities
+					parts[w].findings = append(parts[w].findings, fr.findings...)
+					parts[w].questions = append(parts[w].questions, fr.questions...)
 				}
-				if in.Skipped != "" {
-					skips[w] = append(skips[w], Skip{File: in.Name, Reason: in.Skipped})
-					continue
-				}
-				fr := l.lintInput(ctx, in)
-				files[w]++
-				linted[w] = append(linted[w], in.name())
-				parts[w].entities += fr.entities
-				parts[w].findings = append(parts[w].findings, fr.findings...)
-				parts[w].questions = append(parts[w].questions, fr.questions...)
-			}
-		}(w)
+			}(w)
+		}
+		wg.Wait()
 	}
-	wg.Wait()
+	work(inputs)
+	// Files that Locations name and the walk did not reach are linted next, until none is left.
+	for l.catalog != nil && ctx.Err() == nil {
+		more := l.catalog.More()
+		if len(more) == 0 {
+			break
+		}
+		ch := make(chan Input, len(more))
+		for _, in := range more {
+			ch <- in
+		}
+		close(ch)
+		work(ch)
+	}
 	var all fileResult
 	res := &Result{Skipped: l.skipped}
 	for w, p := range parts {
@@ -199,10 +246,61 @@ func (l *Linter) LintStream(ctx context.Context, inputs <-chan Input) *Result {
 		all.findings = append(all.findings, p.findings...)
 		all.questions = append(all.questions, p.questions...)
 	}
+	if l.catalog != nil {
+		l.excludeSkeletons(res, &all, perFile)
+		res.FileEntities = map[string]int{}
+		for _, m := range perFile {
+			for f, n := range m {
+				res.FileEntities[f] += n
+			}
+		}
+	}
 	sort.Strings(res.Linted)
 	sort.Slice(res.SkippedFiles, func(i, j int) bool { return res.SkippedFiles[i].File < res.SkippedFiles[j].File })
 	res.Findings, res.Inconclusive, res.Notices = l.resolve(ctx, all)
 	return res
+}
+
+// excludeSkeletons takes out the files the catalog, now that every Template has been read, knows
+// to be scaffolder input: their findings, questions and entities go, and they are listed as skipped.
+func (l *Linter) excludeSkeletons(res *Result, all *fileResult, perFile []map[string]int) {
+	excluded := map[string]bool{}
+	kept := res.Linted[:0]
+	for _, f := range res.Linted {
+		if reason, ok := l.catalog.Exclude(f); ok {
+			excluded[f] = true
+			res.SkippedFiles = append(res.SkippedFiles, Skip{File: f, Reason: reason})
+			continue
+		}
+		kept = append(kept, f)
+	}
+	res.Linted = kept
+	if len(excluded) == 0 {
+		return
+	}
+	res.Files -= len(excluded)
+	for _, m := range perFile {
+		for f, n := range m {
+			if excluded[f] {
+				res.Entities -= n
+				delete(m, f)
+			}
+		}
+	}
+	findings := all.findings[:0]
+	for _, f := range all.findings {
+		if !excluded[f.File] {
+			findings = append(findings, f)
+		}
+	}
+	all.findings = findings
+	questions := all.questions[:0]
+	for _, q := range all.questions {
+		if !excluded[q.at.File] {
+			questions = append(questions, q)
+		}
+	}
+	all.questions = questions
 }
 
 // name is the file name findings of the input carry.
@@ -217,7 +315,7 @@ func (l *Linter) lintInput(ctx context.Context, in Input) fileResult {
 	if in.Reader != nil {
 		return l.lintReader(ctx, in.Name, in.Reader)
 	}
-	return l.lintFile(ctx, in.Path)
+	return l.lintFileAs(ctx, in.Path, in.Sniff)
 }
 
 // LintFile reads and lints one file; problems reading it are findings, never errors. Network rules'
@@ -247,6 +345,10 @@ type fileResult struct {
 	findings  []Finding
 	entities  int
 	questions []question
+	// skipped says why the file was left out after reading it (a template skeleton).
+	skipped string
+	// notCatalog is set for a sniffed file that holds no Backstage entity: it is not a catalog file.
+	notCatalog bool
 }
 
 // question is a deferred check: the rule that asked, its key, and the finding it would become.
@@ -307,6 +409,21 @@ func (l *Linter) resolve(ctx context.Context, fr fileResult) (findings []Finding
 
 // lintFile reads and lints one file; problems reading it are findings, never errors.
 func (l *Linter) lintFile(ctx context.Context, path string) fileResult {
+	return l.lintFileAs(ctx, path, false)
+}
+
+// lintFileAs is lintFile; with sniff, a file that cannot be read or holds no Backstage entity is
+// not a catalog file and yields nothing.
+func (l *Linter) lintFileAs(ctx context.Context, path string, sniff bool) fileResult {
+	fr := l.readAndLint(ctx, path, sniff)
+	if sniff && len(fr.findings) > 0 && fr.entities == 0 && fr.findings[0].Line == 0 &&
+		(fr.findings[0].Rule == RuleFileUnreadable.ID || fr.findings[0].Rule == RuleFileTooLarge.ID) {
+		return fileResult{notCatalog: true}
+	}
+	return fr
+}
+
+func (l *Linter) readAndLint(ctx context.Context, path string, sniff bool) fileResult {
 	f, err := os.Open(path)
 	if err != nil {
 		return l.fileFinding(path, RuleFileUnreadable, fmt.Sprintf("cannot read file: %v", unwrapPathError(err)))
@@ -339,6 +456,9 @@ func (l *Linter) lintFile(ctx context.Context, path string) fileResult {
 		if len(data) == cap(data) {
 			data = append(data, 0)[:len(data)]
 		}
+	}
+	if sniff && !HoldsBackstageEntity(data) {
+		return fileResult{notCatalog: true}
 	}
 	return l.lintBytes(ctx, path, data)
 }
@@ -381,6 +501,9 @@ func (l *Linter) fileFinding(path string, r *Rule, msg string) fileResult {
 }
 
 func (l *Linter) lintBytes(ctx context.Context, name string, data []byte) fileResult {
+	if l.catalog != nil && templatedDocuments(data) {
+		return fileResult{skipped: SkipTemplatedFile}
+	}
 	fl := fileLint{l: l, name: name, src: &source{data: data}}
 	docs, raw := parseFile(data)
 	for _, f := range raw {
@@ -450,7 +573,7 @@ func (fl *fileLint) addNode(r *Rule, n *yaml.Node, entity, msg string) {
 func (fl *fileLint) entity(ctx context.Context, e *Entity) {
 	ignored := ignoredRules(e)
 	ref := e.Ref()
-	p := &Pass{Ctx: ctx, Entity: e, emit: func(r *Rule, n *yaml.Node, msg string) {
+	p := &Pass{Ctx: ctx, Entity: e, File: fl.name, Catalog: fl.l.catalog, emit: func(r *Rule, n *yaml.Node, msg string) {
 		if n == nil {
 			n = e.Root
 		}

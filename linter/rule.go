@@ -62,6 +62,9 @@ type Rule struct {
 	// Network rules ask a remote service. They run only when the Linter has a Resolver for them
 	// (Options.Resolvers); --offline or missing credentials leave them out (Result.Skipped).
 	Network bool
+	// Catalog rules look at the catalog as a whole (refs, duplicates, Location targets): they run only
+	// when the Linter has a Catalog (Options.Catalog), and are left out silently otherwise.
+	Catalog bool
 	// Inconclusive marks a rule whose findings say that a check could not be completed (a service
 	// could not be asked); they make Result.Inconclusive non-zero.
 	Inconclusive bool
@@ -119,7 +122,11 @@ type Pass struct {
 	// Ctx is the run's context; network rules must honour it.
 	Ctx    context.Context
 	Entity *Entity
-	rule   *Rule
+	// File is the entity's file, as findings name it.
+	File string
+	// Catalog is the run's catalog when it ingests as Backstage does (Options.Catalog), else nil.
+	Catalog *Catalog
+	rule    *Rule
 	emit   func(r *Rule, n *yaml.Node, msg string)
 	defer_ func(r *Rule, n *yaml.Node, key any)
 }

@@ -19,7 +19,12 @@ func ExampleFindings(r *linter.Rule, resolvers map[*linter.Rule]linter.Resolver)
 	if r == linter.RuleFileTooLarge {
 		cfg.MaxFileSize = 16 // the example stands for a large file
 	}
-	l, err := linter.New(linter.Options{Rules: All(), Config: cfg, Jobs: 1, Resolvers: resolvers})
+	opts := linter.Options{Rules: All(), Config: cfg, Jobs: 1, Resolvers: resolvers}
+	if r.Catalog {
+		opts.Catalog = exampleCatalog(r)
+		opts.Resolvers = CatalogResolvers(opts.Catalog, copyResolvers(resolvers))
+	}
+	l, err := linter.New(opts)
 	if err != nil {
 		return nil
 	}
@@ -29,6 +34,26 @@ func ExampleFindings(r *linter.Rule, resolvers map[*linter.Rule]linter.Resolver)
 		if f.Rule == r.ID {
 			out = append(out, f)
 		}
+	}
+	return out
+}
+
+// exampleCatalog is the catalog a catalog-wide rule's examples are linted in: a repository holding
+// catalog-info.yaml, services/payments/catalog-info.yaml and skeleton/catalog-info.yaml, and for
+// kind-not-allowed an app-config with Backstage's default rules.
+func exampleCatalog(r *linter.Rule) *linter.Catalog {
+	c := linter.NewCatalog(".")
+	c.FS = linter.NewTreeFS([]string{"catalog-info.yaml", "services/payments/catalog-info.yaml", "skeleton/catalog-info.yaml"})
+	if r == KindNotAllowed {
+		c.AppConfig("app-config.yaml", []byte("catalog:\n  rules:\n    - allow: [Component, API, Location]\n"))
+	}
+	return c
+}
+
+func copyResolvers(m map[*linter.Rule]linter.Resolver) map[*linter.Rule]linter.Resolver {
+	out := map[*linter.Rule]linter.Resolver{}
+	for k, v := range m {
+		out[k] = v
 	}
 	return out
 }

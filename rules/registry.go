@@ -10,11 +10,11 @@ import (
 
 // checks are the rules of this package; the engine's own (linter.BuiltinRules) join them in All.
 var checks = []*linter.Rule{
-	AnnotationFormat, APISpec, APIVersionFormat, ComponentSpec, DomainSpec, EntityNameFormat,
-	FieldTypes, GroupSpec, IgnoreAnnotation, KindFormat, LabelFormat, LinkFormat, LocationSpec,
-	NamespaceFormat, PlaceholderValue, RequiredFields, ResourceSpec, SentryProjectExists,
-	SentryProjectSlugFormat, SentryProjectUnverified,
-	SystemSpec, TagFormat, TemplateSpec, UnknownKind, UnknownRootField, UserSpec,
+	AnnotationFormat, APISpec, APIVersionFormat, ComponentSpec, DomainSpec, EntityDuplicate, EntityNameFormat,
+	FieldTypes, GroupSpec, IgnoreAnnotation, KindFormat, KindNotAllowed, LabelFormat, LinkFormat, LocationSpec,
+	LocationTargetMissing, NamespaceFormat, PlaceholderValue, RelationTargetMissing, RequiredFields, ResourceSpec,
+	SentryProjectExists, SentryProjectSlugFormat, SentryProjectUnverified,
+	SystemSpec, TagFormat, TemplateSkeletonMissing, TemplateSpec, UnknownKind, UnknownRootField, UserSpec,
 }
 
 var (

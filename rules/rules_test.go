@@ -144,6 +144,8 @@ func TestGoldenErr(t *testing.T) {
 // TestEveryRuleHasGoldenCase requires each rule with a Check to fire in some testdata/err file.
 func TestEveryRuleHasGoldenCase(t *testing.T) {
 	outs, _ := filepath.Glob(filepath.Join("..", "testdata", "err", "*.out"))
+	archives, _ := filepath.Glob(filepath.Join("..", "testdata", "catalog", "*.txtar")) // catalog-wide rules
+	outs = append(outs, archives...)
 	var all strings.Builder
 	for _, o := range outs {
 		data, _ := os.ReadFile(o)
@@ -154,7 +156,7 @@ func TestEveryRuleHasGoldenCase(t *testing.T) {
 			continue // exercised by the linter and CLI tests: they need files, not content
 		}
 		if !strings.Contains(all.String(), "["+r.ID+"]") {
-			t.Errorf("rule %s has no golden case in testdata/err", r.ID)
+			t.Errorf("rule %s has no golden case in testdata/err or testdata/catalog", r.ID)
 		}
 	}
 }
@@ -195,7 +197,14 @@ func TestRuleExamples(t *testing.T) {
 			if r != linter.RuleFileUnreadable && len(ExampleFindings(r, resolvers)) == 0 {
 				t.Errorf("the Bad example does not trigger %s", r.ID)
 			}
-			found, _ := l.LintBytes(context.Background(), "catalog-info.yaml", []byte(r.Good))
+			good := l
+			if r.Catalog {
+				cat := exampleCatalog(r)
+				if good, err = linter.New(linter.Options{Rules: All(), Jobs: 1, Catalog: cat, Resolvers: CatalogResolvers(cat, copyResolvers(resolvers))}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			found, _ := good.LintBytes(context.Background(), "catalog-info.yaml", []byte(r.Good))
 			for _, f := range found {
 				t.Errorf("the Good example is not clean: %s", formatFinding(f))
 			}

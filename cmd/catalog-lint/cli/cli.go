@@ -219,7 +219,12 @@ func check(ctx context.Context, f checkFlags, paths []string, stdin io.Reader, s
 			resolvers = map[*linter.Rule]linter.Resolver{rules.SentryProjectExists: resolver}
 		}
 	}
-	l, err := linter.New(linter.Options{Rules: rules.All(), Config: cfg, Offline: f.offline, Jobs: f.jobs, Resolvers: resolvers})
+	walked := without(paths, "-")
+	// A run ingests as Backstage does: Locations are followed, skeletons left out and the catalog-wide
+	// rules see every entity, within the repository that holds the folders walked.
+	catalog := linter.NewCatalog(linter.RepositoryRoot(walkRoot(walked)))
+	resolvers = rules.CatalogResolvers(catalog, resolvers)
+	l, err := linter.New(linter.Options{Rules: rules.All(), Config: cfg, Offline: f.offline, Jobs: f.jobs, Resolvers: resolvers, Catalog: catalog})
 	if err != nil {
 		return fail(err)
 	}
@@ -237,26 +242,13 @@ func check(ctx context.Context, f checkFlags, paths []string, stdin io.Reader, s
 	if stdinCount == 1 {
 		extra = append(extra, linter.Input{Name: f.stdinName, Reader: stdin})
 	}
-	var res *linter.Result
-	if f.keep != nil {
-		files, skips, err := linter.DiscoverAll(without(paths, "-"), cfg)
-		if err != nil {
-			return fail(err)
-		}
-		var kept []linter.Input
-		for _, file := range files {
-			if f.keep(file) {
-				kept = append(kept, linter.Input{Path: file})
-			}
-		}
-		for _, s := range skips {
-			if f.keep(s.File) {
-				kept = append(kept, linter.Input{Name: s.File, Skipped: s.Reason})
-			}
-		}
-		res = l.LintInputs(ctx, kept)
-	} else if res, err = l.LintPaths(ctx, without(paths, "-"), cfg, extra...); err != nil {
+	res, err := l.LintPaths(ctx, walked, cfg, extra...)
+	if err != nil {
 		return fail(err)
+	}
+	if f.keep != nil {
+		// Only the changed files are reported on, with the whole catalog as their context.
+		res = keepOnly(res, f.keep)
 	}
 	out.res = res
 	if res.Files == 0 && f.keep == nil {
@@ -438,6 +430,43 @@ func unwrapPath(err error) error {
 		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
 	}
 	return err
+}
+
+// walkRoot is the folder whose repository a run belongs to: the one folder walked, else the current one.
+func walkRoot(paths []string) string {
+	if len(paths) == 1 {
+		if st, err := os.Stat(paths[0]); err == nil && st.IsDir() {
+			return paths[0]
+		}
+	}
+	return "."
+}
+
+// keepOnly narrows a result to the files keep accepts: their findings, and them in linted and skipped.
+func keepOnly(res *linter.Result, keep func(string) bool) *linter.Result {
+	out := *res
+	out.Findings, out.Linted, out.SkippedFiles = nil, nil, nil
+	for _, f := range res.Findings {
+		if keep(f.File) {
+			out.Findings = append(out.Findings, f)
+		}
+	}
+	for _, f := range res.Linted {
+		if keep(f) {
+			out.Linted = append(out.Linted, f)
+		}
+	}
+	for _, s := range res.SkippedFiles {
+		if keep(s.File) {
+			out.SkippedFiles = append(out.SkippedFiles, s)
+		}
+	}
+	out.Files = len(out.Linted)
+	out.Entities = 0
+	for _, f := range out.Linted {
+		out.Entities += res.FileEntities[f]
+	}
+	return &out
 }
 
 func without(list []string, drop string) []string {

@@ -1,0 +1,549 @@
+package linter
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Reasons discovery gives for a file it leaves out.
+const (
+	SkipSkeleton        = "template skeleton"
+	SkipTemplatedPath   = "template skeleton (templated path)"
+	SkipTemplatedFile   = "template skeleton (template expressions)"
+	SkipTargetOutside   = "location target outside the repository"
+	SkipNoBackstageYAML = "no Backstage entity"
+)
+
+// Catalog is what a run learns about the catalog as a whole while it reads files, as Backstage
+// ingests it: which files Locations and app-config name (to read them too), which folders are
+// Template skeletons (to leave them out), which kinds app-config allows, and every entity defined.
+// Discovery, the engine and the catalog-wide rules share one Catalog per run. It is safe for
+// concurrent use.
+type Catalog struct {
+	// FS answers whether paths exist; nil means the local disk.
+	FS CatalogFS
+	// Root is the repository's folder: nothing outside it is read. "" means the current folder.
+	Root string
+
+	mu        sync.Mutex
+	rootReal  string
+	queued    map[string]bool   // cleaned paths handed to the linter
+	pending   []Input           // Location targets found, not yet linted
+	skeletons map[string]string // cleaned folder or file -> the Template file that fetches it
+	targets   map[string]bool   // cleaned paths reached through a Location or app-config
+	kinds     []kindRule        // from app-config: which kinds may come from where
+	hasRules  bool              // an app-config with a catalog section was read
+	defs      map[string][]Definition
+}
+
+// CatalogFS is the file system a Catalog resolves Location targets and Template folders against:
+// the local disk for the CLI, a repository's tree for the webhook server.
+type CatalogFS interface {
+	// Stat reports whether name exists and is a folder.
+	Stat(name string) (exists, dir bool)
+	// Glob returns the files matching a slash-separated pattern (path.Match per segment, `**` for
+	// any number of segments), sorted.
+	Glob(pattern string) []string
+}
+
+// Definition is where an entity is defined.
+type Definition struct {
+	Ref          string // kind:namespace/name, lowercased
+	File         string
+	Line, Column int
+}
+
+type kindRule struct {
+	target string   // cleaned path of an app-config location ("" for the global rules)
+	allow  []string // lowercased kinds
+	from   string   // the app-config file, for messages
+}
+
+// RepositoryRoot returns the Git work tree holding dir (the nearest folder above it with .git), or
+// dir itself when there is none.
+func RepositoryRoot(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return dir
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			return abs
+		}
+	}
+}
+
+// NewCatalog returns an empty Catalog rooted at root (the repository's folder).
+func NewCatalog(root string) *Catalog {
+	c := &Catalog{Root: root}
+	c.init()
+	return c
+}
+
+func (c *Catalog) init() {
+	if c.queued != nil {
+		return
+	}
+	c.queued, c.skeletons, c.targets, c.defs = map[string]bool{}, map[string]string{}, map[string]bool{}, map[string][]Definition{}
+	root := c.Root
+	if root == "" {
+		root = "."
+	}
+	if real, err := filepath.EvalSymlinks(root); err == nil {
+		root = real
+	}
+	if abs, err := filepath.Abs(root); err == nil {
+		root = abs
+	}
+	c.rootReal = root
+}
+
+func (c *Catalog) fs() CatalogFS {
+	if c.FS == nil {
+		return diskFS{}
+	}
+	return c.FS
+}
+
+// Inside reports whether a path resolves inside the repository, following symbolic links on disk.
+func (c *Catalog) Inside(p string) bool {
+	c.mu.Lock()
+	c.init()
+	root := c.rootReal
+	c.mu.Unlock()
+	if c.FS != nil {
+		clean := path.Clean(filepath.ToSlash(p))
+		return clean != ".." && !strings.HasPrefix(clean, "../") && !path.IsAbs(clean)
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return false
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	} else if real, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+		abs = filepath.Join(real, filepath.Base(abs))
+	}
+	return within(root, abs)
+}
+
+// Queued records that the file at path is being linted; it returns false if it already was.
+func (c *Catalog) Queued(p string) bool {
+	key := cleanKey(p)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.init()
+	if c.queued[key] {
+		return false
+	}
+	c.queued[key] = true
+	return true
+}
+
+func cleanKey(p string) string { return filepath.ToSlash(filepath.Clean(p)) }
+
+// ResolveTarget resolves a Location target (or an app-config file target) written in the file
+// from: relative to from's folder, globs expanded. It returns the files, and whether the target is a
+// glob; a target outside the repository returns outside.
+func (c *Catalog) ResolveTarget(from, target string) (files []string, glob, outside bool) {
+	joined := target
+	if !filepath.IsAbs(target) {
+		joined = filepath.Join(filepath.Dir(from), filepath.FromSlash(target))
+	}
+	joined = filepath.Clean(joined)
+	if !c.Inside(globBase(joined)) {
+		return nil, false, true
+	}
+	if strings.ContainsAny(target, "*?[") {
+		return c.fs().Glob(filepath.ToSlash(joined)), true, false
+	}
+	if exists, dir := c.fs().Stat(joined); exists && !dir {
+		return []string{joined}, false, false
+	}
+	return nil, false, false
+}
+
+// globBase is the part of a pattern before its first segment with a wildcard.
+func globBase(pattern string) string {
+	parts := strings.Split(filepath.ToSlash(pattern), "/")
+	for i, p := range parts {
+		if strings.ContainsAny(p, "*?[") {
+			return filepath.FromSlash(strings.Join(parts[:i], "/"))
+		}
+	}
+	return pattern
+}
+
+// AddTarget follows a Location target: the files it names are queued for linting (once each).
+func (c *Catalog) AddTarget(from, target string) {
+	files, _, outside := c.ResolveTarget(from, target)
+	if outside {
+		return
+	}
+	for _, f := range files {
+		key := cleanKey(f)
+		c.mu.Lock()
+		c.init()
+		c.targets[key] = true
+		if !c.queued[key] {
+			c.queued[key] = true
+			c.pending = append(c.pending, Input{Path: f})
+		}
+		c.mu.Unlock()
+	}
+}
+
+// More returns the files Locations named that were not linted yet, and forgets them.
+func (c *Catalog) More() []Input {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := c.pending
+	c.pending = nil
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// AddSkeleton records that the Template in file fetches url (a folder, or a file when single is
+// set) as scaffolder input: what is there is not a catalog file.
+func (c *Catalog) AddSkeleton(file, url string, single bool) {
+	p := filepath.Clean(filepath.Join(filepath.Dir(file), filepath.FromSlash(url)))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.init()
+	c.skeletons[cleanKey(p)] = file
+}
+
+// Skeleton reports whether file is Template input: under a folder (or being a file) a Template
+// fetches, and not the Template's own file.
+func (c *Catalog) Skeleton(file string) (template string, ok bool) {
+	key := cleanKey(file)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for p := key; ; {
+		if t, ok := c.skeletons[p]; ok && cleanKey(t) != key {
+			return t, true
+		}
+		parent := path.Dir(p)
+		if parent == p || parent == "." || parent == "/" {
+			if t, ok := c.skeletons[parent]; ok && parent != p && cleanKey(t) != key {
+				return t, true
+			}
+			return "", false
+		}
+		p = parent
+	}
+}
+
+// Exclude is the engine's last word on a file once every file is read: Template input is left out.
+func (c *Catalog) Exclude(file string) (string, bool) {
+	if _, ok := c.Skeleton(file); ok {
+		return SkipSkeleton, true
+	}
+	return "", false
+}
+
+// Define records an entity's definition.
+func (c *Catalog) Define(d Definition) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.init()
+	c.defs[d.Ref] = append(c.defs[d.Ref], d)
+}
+
+// Definitions returns where ref (lowercased kind:namespace/name) is defined, skeletons left out,
+// sorted by file and line.
+func (c *Catalog) Definitions(ref string) []Definition {
+	c.mu.Lock()
+	ds := append([]Definition(nil), c.defs[ref]...)
+	c.mu.Unlock()
+	out := ds[:0]
+	for _, d := range ds {
+		if _, skel := c.Skeleton(d.File); !skel {
+			out = append(out, d)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].File != out[j].File {
+			return out[i].File < out[j].File
+		}
+		return out[i].Line < out[j].Line
+	})
+	return out
+}
+
+// Refs returns the defined refs that start with prefix (such as "group:default/"), skeletons left
+// out, sorted.
+func (c *Catalog) Refs(prefix string) []string {
+	c.mu.Lock()
+	var refs []string
+	for ref := range c.defs {
+		if strings.HasPrefix(ref, prefix) {
+			refs = append(refs, ref)
+		}
+	}
+	c.mu.Unlock()
+	out := refs[:0]
+	for _, ref := range refs {
+		if len(c.Definitions(ref)) > 0 {
+			out = append(out, ref)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// DiskStat is CatalogFS.Stat on the local disk.
+func DiskStat(name string) (exists, dir bool) { return diskFS{}.Stat(name) }
+
+// AllowedKinds returns the kinds app-config allows for entities of file, and the app-config file
+// that says so; ok is false when no app-config with a catalog section was read (nothing is known).
+func (c *Catalog) AllowedKinds(file string) (allow []string, from string, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.hasRules {
+		return nil, "", false
+	}
+	key := cleanKey(file)
+	for _, r := range c.kinds { // a location's own rules win over the global ones
+		if r.target != "" && (r.target == key || matchGlob(r.target, key)) {
+			return r.allow, r.from, true
+		}
+	}
+	for _, r := range c.kinds {
+		if r.target == "" {
+			return r.allow, r.from, true
+		}
+	}
+	return nil, "", false
+}
+
+// IsAppConfig reports whether a file name is a Backstage app-config file.
+func IsAppConfig(name string) bool {
+	return strings.HasPrefix(name, "app-config") && (strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml"))
+}
+
+// AppConfig reads a Backstage app-config file's catalog section: its file locations become roots
+// (resolved against the backend's working folder: packages/backend beside the file when it exists,
+// as in the create-app layout, else the file's own folder) and its rules say which kinds may be
+// ingested. It returns the files to lint.
+func (c *Catalog) AppConfig(file string, data []byte) []string {
+	var doc struct {
+		Catalog *struct {
+			Rules     []struct{ Allow []string } `yaml:"rules"`
+			Locations []struct {
+				Type   string                     `yaml:"type"`
+				Target string                     `yaml:"target"`
+				Rules  []struct{ Allow []string } `yaml:"rules"`
+			} `yaml:"locations"`
+		} `yaml:"catalog"`
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil || doc.Catalog == nil {
+		return nil
+	}
+	base := filepath.Dir(file)
+	if exists, dir := c.fs().Stat(filepath.Join(base, "packages", "backend")); exists && dir {
+		base = filepath.Join(base, "packages", "backend")
+	}
+	from := filepath.Join(base, "app-config") // a file in the backend's folder, for relative targets
+	var files []string
+	c.mu.Lock()
+	c.init()
+	c.hasRules = true
+	global := []string{"component", "api", "location"} // Backstage's default when catalog.rules is absent
+	if doc.Catalog.Rules != nil {
+		global = nil
+		for _, r := range doc.Catalog.Rules {
+			global = append(global, lower(r.Allow)...)
+		}
+	}
+	c.kinds = append(c.kinds, kindRule{allow: global, from: file})
+	c.mu.Unlock()
+	for _, l := range doc.Catalog.Locations {
+		if l.Type != "file" || l.Target == "" {
+			continue
+		}
+		found, _, outside := c.ResolveTarget(from, l.Target)
+		if outside {
+			continue
+		}
+		if l.Rules != nil {
+			var allow []string
+			for _, r := range l.Rules {
+				allow = append(allow, lower(r.Allow)...)
+			}
+			target := filepath.Clean(filepath.Join(base, filepath.FromSlash(l.Target)))
+			c.mu.Lock()
+			c.kinds = append([]kindRule{{target: cleanKey(target), allow: append(allow, global...), from: file}}, c.kinds...)
+			c.mu.Unlock()
+		}
+		files = append(files, found...)
+	}
+	return files
+}
+
+func lower(list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = strings.ToLower(s)
+	}
+	return out
+}
+
+// diskFS is CatalogFS on the local disk.
+type diskFS struct{}
+
+func (diskFS) Stat(name string) (bool, bool) {
+	st, err := os.Stat(name)
+	if err != nil {
+		return false, false
+	}
+	return true, st.IsDir()
+}
+
+func (diskFS) Glob(pattern string) []string {
+	base := globBase(filepath.FromSlash(pattern))
+	if base == "" {
+		base = "."
+	}
+	var out []string
+	_ = filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() {
+			if p != base && skippedFolders[d.Name()] {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if matchGlob(filepath.ToSlash(filepath.Clean(pattern)), filepath.ToSlash(filepath.Clean(p))) {
+			out = append(out, p)
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out
+}
+
+// TreeFS is CatalogFS over a list of a repository's files (slash-separated paths relative to its
+// root), such as a Git tree listing.
+type TreeFS struct {
+	files map[string]bool
+	dirs  map[string]bool
+	list  []string
+}
+
+// NewTreeFS returns a TreeFS holding files.
+func NewTreeFS(files []string) *TreeFS {
+	t := &TreeFS{files: map[string]bool{}, dirs: map[string]bool{".": true}}
+	for _, f := range files {
+		f = path.Clean(f)
+		t.files[f] = true
+		t.list = append(t.list, f)
+		for d := path.Dir(f); d != "." && d != "/" && !t.dirs[d]; d = path.Dir(d) {
+			t.dirs[d] = true
+		}
+	}
+	sort.Strings(t.list)
+	return t
+}
+
+// Stat implements CatalogFS.
+func (t *TreeFS) Stat(name string) (exists, dir bool) {
+	name = path.Clean(filepath.ToSlash(name))
+	if t.files[name] {
+		return true, false
+	}
+	return t.dirs[name], t.dirs[name]
+}
+
+// Glob implements CatalogFS.
+func (t *TreeFS) Glob(pattern string) []string {
+	pattern = path.Clean(filepath.ToSlash(pattern))
+	var out []string
+	for _, f := range t.list {
+		if matchGlob(pattern, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// templateMarkers are the openings of the template languages skeletons use: Nunjucks in
+// scaffolder v1beta3 (`${{ }}`), cookiecutter and Jinja (`{{ }}`, `{% %}`).
+var templateMarkers = [][]byte{[]byte("{{"), []byte("{%")}
+
+// HasTemplateMarker reports whether s holds a template expression.
+func HasTemplateMarker(s string) bool {
+	return strings.Contains(s, "{{") || strings.Contains(s, "{%")
+}
+
+var templateKindLine = regexp.MustCompile(`(?m)^kind:[ \t]*["']?Template["']?[ \t]*(#.*)?$`)
+
+// templatedDocuments reports whether a file is a skeleton by its content: a document other than a
+// Template (whose steps legitimately use ${{ parameters.x }}) holds a template expression outside
+// comments.
+func templatedDocuments(data []byte) bool {
+	if !bytes.Contains(data, templateMarkers[0]) && !bytes.Contains(data, templateMarkers[1]) {
+		return false
+	}
+	for _, doc := range splitDocuments(data) {
+		if templateKindLine.Match(doc) {
+			continue
+		}
+		for _, line := range bytes.Split(doc, []byte("\n")) {
+			trimmed := bytes.TrimSpace(line)
+			if len(trimmed) > 0 && trimmed[0] == '#' {
+				continue
+			}
+			if bytes.Contains(line, templateMarkers[0]) || bytes.Contains(line, templateMarkers[1]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// splitDocuments cuts a YAML stream at its `---` lines.
+func splitDocuments(data []byte) [][]byte {
+	var docs [][]byte
+	start := 0
+	for i := 0; i <= len(data); {
+		end := bytes.IndexByte(data[i:], '\n')
+		if end < 0 {
+			end = len(data)
+		} else {
+			end += i
+		}
+		line := data[i:end]
+		if bytes.HasPrefix(line, []byte("---")) && (len(line) == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r') {
+			docs = append(docs, data[start:i])
+			start = end + 1
+		}
+		i = end + 1
+	}
+	if start < len(data) {
+		docs = append(docs, data[start:])
+	}
+	return docs
+}
+
+var backstageAPIVersion = regexp.MustCompile(`(?m)^[ \t]*(- )?["']?apiVersion["']?[ \t]*:[ \t]*["']?(scaffolder\.)?backstage\.io/`)
+
+// HoldsBackstageEntity sniffs a YAML file for an entity with a backstage.io/* or
+// scaffolder.backstage.io/* apiVersion, without parsing it.
+func HoldsBackstageEntity(data []byte) bool {
+	return bytes.Contains(data, []byte("backstage.io/")) && backstageAPIVersion.Match(data)
+}

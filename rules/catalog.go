@@ -1,0 +1,465 @@
+package rules
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/catalog-lint/catalog-lint/linter"
+)
+
+// The catalog-wide rules look at the catalog as a whole, as Backstage ingests it: they run when a run
+// has a linter.Catalog (check and serve walk a repository with one) and their questions are answered
+// by a CatalogResolver once every file has been read.
+
+// LocationTargetMissing reports Location targets that name no file.
+var LocationTargetMissing = &linter.Rule{
+	ID:       "location-target-missing",
+	Summary:  "a Location's targets must name files that exist",
+	Severity: linter.SeverityError,
+	Catalog:  true,
+	Doc: "Backstage reads every target of a `Location` (relative to the Location's own file; globs such as " +
+		"`./services/*/catalog-info.yaml` are expanded). A target that names no file is a `NotFoundError` in " +
+		"the catalog's processing log, and the entities it was meant to bring never appear. catalog-lint " +
+		"follows targets transitively (cycles are harmless) and lints the files they name; a glob that " +
+		"matches nothing is reported too. Absolute URLs are not followed.",
+	Bad: `apiVersion: backstage.io/v1alpha1
+kind: Location
+metadata:
+  name: all-services
+spec:
+  targets:
+    - ./services/payments-does-not-exist/catalog-info.yaml
+`,
+	Good: `apiVersion: backstage.io/v1alpha1
+kind: Location
+metadata:
+  name: all-services
+spec:
+  targets:
+    - ./services/*/catalog-info.yaml
+`,
+	Check: func(p *linter.Pass) {
+		if !strings.EqualFold(p.Entity.Kind, "Location") || p.Catalog == nil {
+			return
+		}
+		_, typ := p.Entity.Field("spec", "type")
+		if t, _ := linter.String(typ); t != "" && t != "file" && t != "url" {
+			return // other location types (github-discovery, ...) are not files
+		}
+		var targets []*yaml.Node
+		if _, v := p.Entity.Field("spec", "target"); v != nil {
+			targets = append(targets, v)
+		}
+		if _, v := p.Entity.Field("spec", "targets"); v != nil {
+			targets = append(targets, linter.Items(v)...)
+		}
+		for _, n := range targets {
+			target, ok := linter.String(n)
+			if !ok || target == "" || isAbsoluteURL(target) {
+				continue
+			}
+			p.Catalog.AddTarget(p.File, target)
+			p.Defer(n, targetQuestion{file: p.File, target: target})
+		}
+	},
+}
+
+// TemplateSkeletonMissing reports fetch steps whose input.url names nothing.
+var TemplateSkeletonMissing = &linter.Rule{
+	ID:       "template-skeleton-missing",
+	Summary:  "a Template's fetch steps must name a folder or file that exists",
+	Severity: linter.SeverityError,
+	Catalog:  true,
+	Doc: "A scaffolder Template copies its skeleton with `fetch:template`, `fetch:plain`, " +
+		"`fetch:cookiecutter` (a folder) or `fetch:template:file`, `fetch:plain:file` (one file); `input.url` " +
+		"is relative to the Template's file. When it names nothing, every run of the template fails at that " +
+		"step. The files under a skeleton folder are scaffolder input, not catalog files: catalog-lint lists " +
+		"them as skipped and reports nothing in them.",
+	Bad: `apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata:
+  name: new-service
+spec:
+  type: service
+  steps:
+    - id: fetch
+      action: fetch:template
+      input:
+        url: ./skeleton-that-does-not-exist
+`,
+	Good: `apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata:
+  name: new-service
+spec:
+  type: service
+  steps:
+    - id: fetch
+      action: fetch:template
+      input:
+        url: ./skeleton
+`,
+	Check: func(p *linter.Pass) {
+		if !strings.EqualFold(p.Entity.Kind, "Template") || p.Catalog == nil {
+			return
+		}
+		_, steps := p.Entity.Field("spec", "steps")
+		for _, step := range linter.Items(steps) {
+			_, a := linter.Lookup(step, "action")
+			action, _ := linter.String(a)
+			if !strings.HasPrefix(action, "fetch:") {
+				continue
+			}
+			_, input := linter.Lookup(step, "input")
+			_, u := linter.Lookup(input, "url")
+			url, ok := linter.String(u)
+			if !ok || url == "" || isAbsoluteURL(url) || linter.HasTemplateMarker(url) {
+				continue
+			}
+			single := strings.HasSuffix(action, ":file")
+			p.Catalog.AddSkeleton(p.File, url, single)
+			p.Defer(u, skeletonQuestion{file: p.File, url: url, single: single})
+		}
+	},
+}
+
+// EntityDuplicate reports entities defined more than once in a run.
+var EntityDuplicate = &linter.Rule{
+	ID:       "entity-duplicate",
+	Summary:  "an entity must be defined once",
+	Severity: linter.SeverityError,
+	Catalog:  true,
+	Doc: "Two definitions of the same `kind:namespace/name` (compared case-insensitively, as Backstage " +
+		"does) cannot both be in the catalog: one is kept and the other is reported as a conflict in the " +
+		"processing log, which one depending on processing order. Each definition is reported, naming the " +
+		"other; rename one entity or delete the copy.",
+	Bad: `apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata:
+  name: team-payments
+spec:
+  type: team
+  children: []
+---
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata:
+  name: Team-Payments
+spec:
+  type: team
+  children: []
+`,
+	Good: `apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata:
+  name: team-payments
+spec:
+  type: team
+  children: []
+`,
+	Check: func(p *linter.Pass) {
+		if p.Catalog == nil {
+			return
+		}
+		ref := p.Entity.Ref()
+		_, name := p.Entity.Field("metadata", "name")
+		if ref == "" || name == nil || p.Entity.Namespace == "" {
+			return
+		}
+		ref = strings.ToLower(ref)
+		p.Catalog.Define(linter.Definition{Ref: ref, File: p.File, Line: name.Line, Column: name.Column})
+		p.Defer(name, duplicateQuestion{ref: ref, file: p.File, line: name.Line})
+	},
+}
+
+// relationFields are the spec fields that refer to other entities, per kind, with the kind a ref
+// without one defaults to ("" when the kind must be written), as catalog-model's
+// BuiltinKindsEntityProcessor reads them.
+var relationFields = map[string][]struct{ field, defaultKind string }{
+	"component": {{"owner", "group"}, {"system", "system"}, {"subcomponentOf", "component"},
+		{"providesApis", "api"}, {"consumesApis", "api"}, {"dependsOn", ""}, {"dependencyOf", ""}},
+	"api":      {{"owner", "group"}, {"system", "system"}},
+	"resource": {{"owner", "group"}, {"system", "system"}, {"dependsOn", ""}, {"dependencyOf", ""}},
+	"system":   {{"owner", "group"}, {"domain", "domain"}},
+	"domain":   {{"owner", "group"}, {"subdomainOf", "domain"}},
+	"group":    {{"parent", "group"}, {"children", "group"}, {"members", "user"}},
+	"user":     {{"memberOf", "group"}},
+	"template": {{"owner", "group"}},
+}
+
+// RelationTargetMissing reports relations to entities that are not defined anywhere the run can see.
+var RelationTargetMissing = &linter.Rule{
+	ID:       "relation-target-missing",
+	Summary:  "relations must name entities that exist",
+	Severity: linter.SeverityWarning,
+	Catalog:  true,
+	Doc: "`spec.owner`, `spec.system`, `spec.domain`, `spec.subcomponentOf`, `spec.dependsOn`, " +
+		"`spec.dependencyOf`, `spec.providesApis`, `spec.consumesApis`, `spec.parent`, `spec.children`, " +
+		"`spec.members`, `spec.memberOf` and `spec.subdomainOf` name other entities. A ref is resolved as " +
+		"Backstage resolves it: the field's default kind when none is written (`owner` → Group, `system` → " +
+		"System, `providesApis` → API, ...), the referring entity's namespace when none is written, compared " +
+		"case-insensitively. A relation to an entity that does not exist dangles: the UI shows the ref " +
+		"without a link and ownership features silently miss the entity. Only the entities of the run are " +
+		"known: refs to a kind the run defines no entity of (a service repository naming its owner Group, " +
+		"kept in the organization's catalog) are not checked, and a notice says so once. The default " +
+		"severity is warning; set it to `error` in a repository that holds the whole catalog.",
+	Bad: `apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: payments
+spec:
+  type: service
+  lifecycle: production
+  owner: team-paymnets
+---
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata:
+  name: team-payments
+spec:
+  type: team
+  children: []
+`,
+	Good: `apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: payments
+spec:
+  type: service
+  lifecycle: production
+  owner: team-payments
+---
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata:
+  name: team-payments
+spec:
+  type: team
+  children: []
+`,
+	Check: func(p *linter.Pass) {
+		if p.Catalog == nil {
+			return
+		}
+		fields := relationFields[strings.ToLower(p.Entity.Kind)]
+		for _, f := range fields {
+			_, v := p.Entity.Field("spec", f.field)
+			if v == nil {
+				continue
+			}
+			nodes := []*yaml.Node{v}
+			if linter.Resolve(v).Kind == yaml.SequenceNode {
+				nodes = linter.Items(v)
+			}
+			for _, n := range nodes {
+				s, ok := linter.String(n)
+				if !ok || s == "" {
+					continue
+				}
+				ref, ok := ParseRef(s, f.defaultKind, p.Entity.Namespace)
+				if !ok {
+					continue // the kind's spec rule reports a malformed ref
+				}
+				p.Defer(n, relationQuestion{field: "spec." + f.field, value: s, ref: ref})
+			}
+		}
+	},
+}
+
+// KindNotAllowed reports entities whose kind app-config would reject.
+var KindNotAllowed = &linter.Rule{
+	ID:       "kind-not-allowed",
+	Summary:  "an entity's kind must be allowed by app-config's catalog rules",
+	Severity: linter.SeverityError,
+	Catalog:  true,
+	Doc: "When the repository holds a Backstage `app-config*.yaml` with a `catalog` section, its " +
+		"`catalog.rules` (default: `[Component, API, Location]`) and each location's own `rules` say which " +
+		"kinds may be ingested; an entity of another kind is rejected with `NotAllowedError` and never " +
+		"appears. Allow the kind in app-config (for example `rules: [{allow: [User, Group]}]` on the location " +
+		"of org.yaml), or move the entity. The example is linted with `catalog: {rules: [{allow: [Component, " +
+		"API, Location]}]}`.",
+	Bad: `apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata:
+  name: team-payments
+spec:
+  type: team
+  children: []
+`,
+	Good: `apiVersion: backstage.io/v1alpha1
+kind: Location
+metadata:
+  name: all-services
+spec:
+  targets:
+    - ./services/*/catalog-info.yaml
+`,
+	Check: func(p *linter.Pass) {
+		if p.Catalog == nil || p.Entity.Kind == "" {
+			return
+		}
+		_, v := p.Entity.Field("kind")
+		p.Defer(v, kindQuestion{file: p.File, kind: p.Entity.Kind})
+	},
+}
+
+// ParseRef resolves an entity ref `[kind:][namespace/]name` as catalog-model's parseEntityRef does:
+// a missing kind is defaultKind (the ref is invalid when there is none), a missing namespace is
+// namespace. The result is lowercased kind:namespace/name.
+func ParseRef(s, defaultKind, namespace string) (string, bool) {
+	kind, rest, hasKind := strings.Cut(s, ":")
+	if !hasKind {
+		kind, rest = defaultKind, s
+	}
+	ns, name, hasNS := strings.Cut(rest, "/")
+	if !hasNS {
+		ns, name = namespace, rest
+	}
+	if kind == "" || ns == "" || name == "" || strings.ContainsAny(name, ":/") {
+		return "", false
+	}
+	return strings.ToLower(kind + ":" + ns + "/" + name), true
+}
+
+func isAbsoluteURL(s string) bool {
+	i := strings.Index(s, "://")
+	return i > 0 && !strings.ContainsAny(s[:i], "/.")
+}
+
+type (
+	targetQuestion   struct{ file, target string }
+	skeletonQuestion struct {
+		file, url string
+		single    bool
+	}
+	duplicateQuestion struct {
+		ref, file string
+		line      int
+	}
+	relationQuestion struct{ field, value, ref string }
+	kindQuestion     struct{ file, kind string }
+)
+
+// CatalogResolver answers the catalog-wide rules' questions from the run's Catalog, once every file
+// has been read.
+type CatalogResolver struct {
+	Catalog *linter.Catalog
+}
+
+// CatalogResolvers returns the resolvers of every catalog-wide rule, for linter.Options.
+func CatalogResolvers(c *linter.Catalog, into map[*linter.Rule]linter.Resolver) map[*linter.Rule]linter.Resolver {
+	if into == nil {
+		into = map[*linter.Rule]linter.Resolver{}
+	}
+	r := &CatalogResolver{Catalog: c}
+	for _, rule := range []*linter.Rule{LocationTargetMissing, TemplateSkeletonMissing, EntityDuplicate, RelationTargetMissing, KindNotAllowed} {
+		into[rule] = r
+	}
+	return into
+}
+
+// Resolve implements linter.Resolver.
+func (r *CatalogResolver) Resolve(ctx context.Context, questions []any) ([]linter.Answer, []string) {
+	var answers []linter.Answer
+	unchecked := map[string]bool{}
+	add := func(i int, rule *linter.Rule, format string, args ...any) {
+		answers = append(answers, linter.Answer{Question: i, Rule: rule, Message: fmt.Sprintf(format, args...)})
+	}
+	for i, q := range questions {
+		switch q := q.(type) {
+		case targetQuestion:
+			files, glob, outside := r.Catalog.ResolveTarget(q.file, q.target)
+			switch {
+			case outside:
+				add(i, LocationTargetMissing, "location target %q is outside the repository; catalog-lint does not read it", q.target)
+			case glob && len(files) == 0:
+				add(i, LocationTargetMissing, "location target %q matches no file; Backstage will ingest nothing from it", q.target)
+			case !glob && len(files) == 0:
+				add(i, LocationTargetMissing, "location target %q does not exist (looked for %s); Backstage reports a NotFoundError and ingests nothing from it",
+					q.target, filepath.ToSlash(filepath.Join(filepath.Dir(q.file), q.target)))
+			}
+		case skeletonQuestion:
+			p := filepath.Join(filepath.Dir(q.file), filepath.FromSlash(q.url))
+			exists, dir := linter.DiskStat(p)
+			if r.Catalog.FS != nil {
+				exists, dir = r.Catalog.FS.Stat(p)
+			}
+			switch {
+			case !exists:
+				add(i, TemplateSkeletonMissing, "fetch step input.url %q does not exist (looked for %s); the template fails at this step",
+					q.url, filepath.ToSlash(p))
+			case q.single && dir:
+				add(i, TemplateSkeletonMissing, "fetch step input.url %q is a folder, but this action copies one file", q.url)
+			case !q.single && !dir:
+				add(i, TemplateSkeletonMissing, "fetch step input.url %q is a file, but this action copies a folder", q.url)
+			}
+		case duplicateQuestion:
+			var others []string
+			for _, d := range r.Catalog.Definitions(q.ref) {
+				if d.File == q.file && d.Line == q.line {
+					continue
+				}
+				others = append(others, fmt.Sprintf("%s:%d", d.File, d.Line))
+			}
+			if len(others) > 0 {
+				add(i, EntityDuplicate, "entity %s is also defined at %s; Backstage keeps only one of them", q.ref, strings.Join(others, ", "))
+			}
+		case relationQuestion:
+			if len(r.Catalog.Definitions(q.ref)) > 0 {
+				continue
+			}
+			kind, _, _ := strings.Cut(q.ref, ":")
+			if len(r.Catalog.Refs(kind+":")) == 0 {
+				// The run defines no entity of that kind (a service repository names its owner, whose
+				// Group lives in the organization's catalog): nothing can be said, and saying "missing"
+				// for every ref would be noise.
+				unchecked[kind] = true
+				continue
+			}
+			add(i, RelationTargetMissing, "%s %q refers to %s, which is not defined in the files linted%s",
+				q.field, q.value, q.ref, r.suggest(q.ref))
+		case kindQuestion:
+			allow, from, ok := r.Catalog.AllowedKinds(q.file)
+			if ok && !contains(allow, strings.ToLower(q.kind)) {
+				add(i, KindNotAllowed, "kind %q is not allowed from this location by %s (allowed: %s); Backstage rejects the entity",
+					q.kind, filepath.ToSlash(from), strings.Join(allow, ", "))
+			}
+		}
+	}
+	var notices []string
+	for _, kind := range sortedKeys(unchecked) {
+		notices = append(notices, fmt.Sprintf("relations to %s entities were not checked: the files linted define none", kind))
+	}
+	return answers, notices
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// suggest names a defined entity of the same kind and namespace whose name is one edit away.
+func (r *CatalogResolver) suggest(ref string) string {
+	prefix, name, _ := strings.Cut(ref, "/")
+	var best []string
+	for _, d := range r.Catalog.Refs(prefix + "/") {
+		_, other, _ := strings.Cut(d, "/")
+		if editDistance(name, other) <= 2 {
+			best = append(best, d)
+		}
+	}
+	sort.Strings(best)
+	if len(best) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; did you mean %s?", best[0])
+}
