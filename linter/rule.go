@@ -127,8 +127,8 @@ type Pass struct {
 	// Catalog is the run's catalog when it ingests as Backstage does (Options.Catalog), else nil.
 	Catalog *Catalog
 	rule    *Rule
-	emit   func(r *Rule, n *yaml.Node, msg string)
-	defer_ func(r *Rule, n *yaml.Node, key any)
+	emit    func(r *Rule, n *yaml.Node, msg string)
+	defer_  func(r *Rule, n *yaml.Node, key any)
 }
 
 // Defer records a question about node n that the rule's Resolver answers once every file has been
