@@ -96,3 +96,67 @@ func TestCatalogGolden(t *testing.T) {
 		})
 	}
 }
+
+// realRepos are the repositories of ../shared/corpus/real-repos (their YAML files only) with what
+// Backstage would ingest from each: the files reachable from a root and holding entities, the
+// Templates' skeletons left out.
+var realRepos = []struct {
+	name    string
+	linted  []string
+	skipped []string
+}{
+	{"0GiS0+nodejs-backstage-template", []string{"catalog-info.yaml"}, []string{"skeleton/catalog-info.yaml"}},
+	{"2fd5+backstage-monorepo", []string{"airship/3d-models-generator/catalog-info.yaml", "airship/poc/catalog-info.yaml",
+		"catalog-info.yaml", "top-level-app/catalog-info.yaml"}, nil},
+	{"RoadieHQ+sample-service", []string{"another-service/catalog-info.yaml", "catalog-info.yaml", "discovery-location.yaml"}, nil},
+	{"RoadieHQ+software-templates", []string{
+		"examples/azure-actions/template.yaml", "examples/update-json-file/template.yaml", "examples/update-yaml-file/template.yaml",
+		"scaffolder-templates/add-branch-protection/template.yaml", "scaffolder-templates/add-codeowners/template.yaml",
+		"scaffolder-templates/add-security-tools-yaml/template.yaml", "scaffolder-templates/create-aws-serverless-backend/template.yaml",
+		"scaffolder-templates/create-aws-serverless-frontend-and-backend/template.yaml", "scaffolder-templates/create-empty-project/template.yaml",
+		"scaffolder-templates/create-readme/template.yaml", "scaffolder-templates/create-rfc/template.yaml",
+		"scaffolder-templates/debug-template/template.yaml", "scaffolder-templates/delete-entities/template.yaml",
+		"scaffolder-templates/github-pages-site/template.yaml", "scaffolder-templates/ian-testing/template.yaml",
+		"scaffolder-templates/oneof-example/oneof-example.yaml", "scaffolder-templates/pr-with-catalog-entry/template.yaml",
+		"scaffolder-templates/pull-request-test/template.yaml", "scaffolder-templates/roadie-agent-entity-provider/template.yaml",
+		"scaffolder-templates/roadie-agent-scaffolder-action/template.yaml", "scaffolder-templates/roadie-plugin/template.yaml",
+	}, []string{
+		"scaffolder-templates/create-aws-serverless-backend/skeleton/catalog-info.yaml",
+		"scaffolder-templates/create-aws-serverless-frontend-and-backend/skeleton/catalog-info.yaml",
+		"scaffolder-templates/create-empty-project/skeleton/catalog-info.yaml",
+		"scaffolder-templates/github-pages-site/skeleton/catalog-info.yaml",
+	}},
+}
+
+// TestRealRepositories lints the real repositories of the shared corpus as `check .` would: every
+// file Backstage would ingest is linted, every skeleton is skipped, and no finding is in a skeleton.
+func TestRealRepositories(t *testing.T) {
+	shared := sharedDir()
+	if shared == "" {
+		t.Skip("../shared is absent")
+	}
+	for _, repo := range realRepos {
+		dir, err := filepath.Abs(filepath.Join(shared, "corpus", "real-repos", repo.name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(repo.name, func(t *testing.T) {
+			res := lintRepository(t, dir)
+			if diff := cmp.Diff(repo.linted, res.Linted); diff != "" {
+				t.Errorf("linted (-want +got):\n%s", diff)
+			}
+			var skipped []string
+			for _, s := range res.SkippedFiles {
+				skipped = append(skipped, s.File)
+			}
+			if diff := cmp.Diff(repo.skipped, skipped); diff != "" {
+				t.Errorf("skipped (-want +got):\n%s", diff)
+			}
+			for _, f := range res.Findings {
+				if strings.Contains(f.File, "skeleton/") || linter.HasTemplateMarker(f.File) {
+					t.Errorf("finding in a skeleton: %s", formatFinding(f))
+				}
+			}
+		})
+	}
+}

@@ -46,6 +46,12 @@ func TestVerdictsAgreeWithBackstage(t *testing.T) {
 	var files []string
 	if shared := sharedDir(); shared != "" {
 		files = append(files, yamlFiles(t, filepath.Join(shared, "corpus", "backstage-examples"))...)
+		// What discovery lints in the real repositories (skeletons left out).
+		for _, repo := range realRepos {
+			for _, f := range repo.linted {
+				files = append(files, filepath.Join(shared, "corpus", "real-repos", repo.name, filepath.FromSlash(f)))
+			}
+		}
 	}
 	files = append(files, yamlFiles(t, filepath.Join("..", "testdata", "ok"))...)
 	files = append(files, yamlFiles(t, filepath.Join("..", "testdata", "err"))...)
