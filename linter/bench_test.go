@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -147,4 +148,107 @@ func BenchmarkLintMemory(b *testing.B) {
 		})
 	}
 	_ = filepath.Join
+}
+
+var (
+	catalogRepos   = map[int]string{}
+	catalogReposMu sync.Mutex
+)
+
+// catalogRepo returns a synthetic catalog repository of n services (synthetic.Options.Catalog).
+func catalogRepo(b *testing.B, n int) string {
+	b.Helper()
+	catalogReposMu.Lock()
+	defer catalogReposMu.Unlock()
+	if dir, ok := catalogRepos[n]; ok {
+		return dir
+	}
+	dir, err := os.MkdirTemp("", "catalog-lint-bench-catalog-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := synthetic.WriteWith(dir, n, 1, synthetic.Options{Catalog: true}); err != nil {
+		b.Fatal(err)
+	}
+	catalogRepos[n] = dir
+	monoreposMu.Lock()
+	monorepos[-n] = dir // for TestMain's cleanup
+	monoreposMu.Unlock()
+	return dir
+}
+
+// BenchmarkCatalogWide measures what ingesting as Backstage does costs, side by side on one catalog
+// repository (a root Location listing the services by glob, org.yaml, relations on 30% of them):
+// per-file is today's lint of each file alone; catalog adds sniffing, following the Location, the
+// skeleton checks and the catalog-wide rules over every entity.
+func BenchmarkCatalogWide(b *testing.B) {
+	dir := catalogRepo(b, benchFiles())
+	for _, mode := range []string{"per-file", "catalog"} {
+		b.Run(mode, func(b *testing.B) {
+			cfg := linter.DefaultConfig(dir)
+			b.ReportAllocs()
+			var res *linter.Result
+			for i := 0; i < b.N; i++ {
+				opts := linter.Options{Rules: rules.All(), Offline: true, Config: cfg}
+				if mode == "catalog" {
+					opts.Catalog = linter.NewCatalog(dir)
+					opts.Resolvers = rules.CatalogResolvers(opts.Catalog, nil)
+				}
+				l, err := linter.New(opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if res, err = l.LintPaths(context.Background(), []string{dir}, cfg); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(res.Files), "files")
+			b.ReportMetric(float64(res.Entities), "entities")
+			b.ReportMetric(float64(len(res.Findings)), "findings")
+		})
+	}
+}
+
+// BenchmarkCatalogMemory reports the peak heap of a catalog-wide run (the catalog keeps every
+// entity's definition) and what its result retains; CATALOG_BENCH_FILES sets the size (default
+// BENCH_FILES).
+func BenchmarkCatalogMemory(b *testing.B) {
+	n := benchFiles()
+	if v, err := strconv.Atoi(os.Getenv("CATALOG_BENCH_FILES")); err == nil && v > 0 {
+		n = v
+	}
+	dir := catalogRepo(b, n)
+	cfg := linter.DefaultConfig(dir)
+	var before, after runtime.MemStats
+	var res *linter.Result
+	var peak uint64
+	for i := 0; i < b.N; i++ {
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		cat := linter.NewCatalog(dir)
+		l, _ := linter.New(linter.Options{Rules: rules.All(), Offline: true, Config: cfg, Catalog: cat, Resolvers: rules.CatalogResolvers(cat, nil)})
+		done := make(chan struct{})
+		go func() {
+			var m runtime.MemStats
+			for {
+				select {
+				case <-done:
+					return
+				case <-time.After(20 * time.Millisecond):
+					runtime.ReadMemStats(&m)
+					if m.HeapAlloc > peak {
+						peak = m.HeapAlloc
+					}
+				}
+			}
+		}()
+		res, _ = l.LintPaths(context.Background(), []string{dir}, cfg)
+		close(done)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+	}
+	b.ReportMetric(float64(n), "services")
+	b.ReportMetric(float64(peak-before.HeapAlloc)/(1<<20), "peak-MiB")
+	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20), "retained-MiB")
+	runtime.KeepAlive(res)
 }

@@ -110,6 +110,10 @@ func walk(paths []string, cfg *Config, cat *Catalog, fn func(Input)) error {
 			return fmt.Errorf("%s: %w", p, unwrapPathError(err))
 		}
 		w.root = real
+		if cat != nil {
+			cat.sawRoot(p, len(cfg.Exclude) > 0)
+			w.appConfigs(p)
+		}
 		if err := w.dir(p, real, true); err != nil {
 			return fmt.Errorf("%s: %w", p, unwrapPathError(err))
 		}
@@ -143,7 +147,8 @@ func (w *walker) add(path, real string) {
 	case w.skeleton || HasTemplateMarker(name):
 		w.emit(Input{Name: path, Skipped: SkipTemplatedPath})
 	case IsAppConfig(name):
-		w.appConfig(path)
+		// Read before the walk when at the top of a folder walked (appConfigs); elsewhere, such as in
+		// a skeleton, it is not the Backstage instance's configuration.
 	case IsCatalogFileName(name) || w.cfg.included(w.cfg.relative(path)):
 		w.emit(Input{Path: path})
 	default:
@@ -160,14 +165,25 @@ func (w *walker) addAs(path, real string, in Input) {
 	}
 }
 
-// appConfig reads an app-config file's catalog locations and hands out their files.
-func (w *walker) appConfig(path string) {
-	data, err := os.ReadFile(path)
-	if err != nil || int64(len(data)) > w.cfg.MaxFileSize && w.cfg.MaxFileSize > 0 {
+// appConfigs reads the app-config files at the top of a folder walked, before anything else: their
+// catalog locations are roots, and their rules decide which kinds the entities found may have.
+func (w *walker) appConfigs(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
 		return
 	}
-	for _, f := range w.cat.AppConfig(path, data) {
-		w.emit(Input{Path: f})
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !IsAppConfig(e.Name()) {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		data, err := os.ReadFile(p)
+		if err != nil || w.cfg.MaxFileSize > 0 && int64(len(data)) > w.cfg.MaxFileSize {
+			continue
+		}
+		for _, f := range w.cat.AppConfig(p, data) {
+			w.emit(Input{Path: f})
+		}
 	}
 }
 
@@ -217,6 +233,9 @@ func (w *walker) dir(path, real string, top bool) error {
 				return err
 			}
 			continue
+		}
+		if w.cat != nil {
+			w.cat.sawFile(p)
 		}
 		if w.wanted(p, name) {
 			w.add(p, r)

@@ -2,7 +2,6 @@ package linter
 
 import (
 	"bytes"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -43,6 +42,25 @@ type Catalog struct {
 	kinds     []kindRule        // from app-config: which kinds may come from where
 	hasRules  bool              // an app-config with a catalog section was read
 	defs      map[string][]Definition
+	resolved  map[string]resolvedTarget // ResolveTarget's answers, by folder and target
+	index     *defIndex                 // defs without skeletons, built once every file is read
+	toFollow  [][2]string               // Location targets (file, target) not yet followed
+	walked    map[string]bool           // every file the walk saw, for globs once it is over
+	roots     []string                  // the folders walked
+	walkDone  bool
+	noMemory  bool // the walk left folders out (exclude globs): globs must look on disk
+}
+
+type resolvedTarget struct {
+	files         []string
+	glob, outside bool
+}
+
+// defIndex is the definitions of a finished run, skeletons left out, for the catalog-wide rules.
+type defIndex struct {
+	byRef    map[string][]Definition // sorted by file and line
+	byPrefix map[string][]string     // "kind:namespace/" -> refs, sorted
+	kinds    map[string]bool
 }
 
 // CatalogFS is the file system a Catalog resolves Location targets and Template folders against:
@@ -55,11 +73,14 @@ type CatalogFS interface {
 	Glob(pattern string) []string
 }
 
-// Definition is where an entity is defined.
+// Definition is where an entity is defined: its metadata.name.
 type Definition struct {
 	Ref          string // kind:namespace/name, lowercased
 	File         string
 	Line, Column int
+	EndColumn    int
+	Entity       string // the ref as findings carry it
+	Document     int
 }
 
 type kindRule struct {
@@ -97,6 +118,8 @@ func (c *Catalog) init() {
 		return
 	}
 	c.queued, c.skeletons, c.targets, c.defs = map[string]bool{}, map[string]string{}, map[string]bool{}, map[string][]Definition{}
+	c.resolved = map[string]resolvedTarget{}
+	c.walked = map[string]bool{}
 	root := c.Root
 	if root == "" {
 		root = "."
@@ -158,6 +181,22 @@ func cleanKey(p string) string { return filepath.ToSlash(filepath.Clean(p)) }
 // from: relative to from's folder, globs expanded. It returns the files, and whether the target is a
 // glob; a target outside the repository returns outside.
 func (c *Catalog) ResolveTarget(from, target string) (files []string, glob, outside bool) {
+	key := filepath.Dir(from) + "\x00" + target
+	c.mu.Lock()
+	c.init()
+	r, ok := c.resolved[key]
+	c.mu.Unlock()
+	if ok {
+		return r.files, r.glob, r.outside
+	}
+	files, glob, outside = c.resolveTarget(from, target)
+	c.mu.Lock()
+	c.resolved[key] = resolvedTarget{files, glob, outside}
+	c.mu.Unlock()
+	return files, glob, outside
+}
+
+func (c *Catalog) resolveTarget(from, target string) (files []string, glob, outside bool) {
 	joined := target
 	if !filepath.IsAbs(target) {
 		joined = filepath.Join(filepath.Dir(from), filepath.FromSlash(target))
@@ -167,6 +206,9 @@ func (c *Catalog) ResolveTarget(from, target string) (files []string, glob, outs
 		return nil, false, true
 	}
 	if strings.ContainsAny(target, "*?[") {
+		if files, ok := c.globWalked(joined); ok {
+			return files, true, false
+		}
 		return c.fs().Glob(filepath.ToSlash(joined)), true, false
 	}
 	if exists, dir := c.fs().Stat(joined); exists && !dir {
@@ -186,33 +228,96 @@ func globBase(pattern string) string {
 	return pattern
 }
 
-// AddTarget follows a Location target: the files it names are queued for linting (once each).
+// AddTarget follows a Location target: once the walk is over (More), the files it names are queued
+// for linting, once each.
 func (c *Catalog) AddTarget(from, target string) {
-	files, _, outside := c.ResolveTarget(from, target)
-	if outside {
-		return
-	}
-	for _, f := range files {
-		key := cleanKey(f)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.init()
+	c.toFollow = append(c.toFollow, [2]string{from, target})
+}
+
+// sawFile records a file the walk passed, so that globs can be matched without the disk.
+func (c *Catalog) sawFile(p string) {
+	c.mu.Lock()
+	c.walked[cleanKey(p)] = true
+	c.mu.Unlock()
+}
+
+// sawRoot records a folder being walked; excluded says the walk leaves some of it out.
+func (c *Catalog) sawRoot(dir string, excluded bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.init()
+	c.roots = append(c.roots, cleanKey(dir))
+	c.noMemory = c.noMemory || excluded
+}
+
+// More returns the files Locations named that were not linted yet, and forgets them. The engine
+// calls it once the walk and the files it found are done, and again until it returns nothing.
+func (c *Catalog) More() []Input {
+	c.mu.Lock()
+	c.init()
+	c.walkDone = true
+	follow := c.toFollow
+	c.toFollow = nil
+	c.mu.Unlock()
+	for _, t := range follow {
+		files, _, outside := c.ResolveTarget(t[0], t[1])
+		if outside {
+			continue
+		}
 		c.mu.Lock()
-		c.init()
-		c.targets[key] = true
-		if !c.queued[key] {
-			c.queued[key] = true
-			c.pending = append(c.pending, Input{Path: f})
+		for _, f := range files {
+			key := cleanKey(f)
+			c.targets[key] = true
+			if !c.queued[key] {
+				c.queued[key] = true
+				c.pending = append(c.pending, Input{Path: f})
+			}
 		}
 		c.mu.Unlock()
 	}
-}
-
-// More returns the files Locations named that were not linted yet, and forgets them.
-func (c *Catalog) More() []Input {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := c.pending
 	c.pending = nil
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
+}
+
+// globWalked matches a glob against the files the walk saw, when that is the same as looking on
+// disk: the walk is over, it covered the pattern's folder, and no folder under it was left out.
+func (c *Catalog) globWalked(pattern string) ([]string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.walkDone || c.noMemory || c.FS != nil {
+		return nil, false
+	}
+	pattern = filepath.ToSlash(pattern)
+	for _, seg := range strings.Split(pattern, "/") {
+		if seg == "**" || skippedFolders[seg] {
+			return nil, false // the walk skips .git, node_modules and vendor; Backstage does not
+		}
+	}
+	base := filepath.ToSlash(globBase(pattern))
+	covered := false
+	for _, r := range c.roots {
+		if r == "." && !strings.HasPrefix(base, "../") && !path.IsAbs(base) || base == r || strings.HasPrefix(base, r+"/") {
+			covered = true
+		}
+	}
+	if !covered {
+		return nil, false
+	}
+	var out []string
+	for f := range c.walked {
+		if matchGlob(pattern, f) {
+			out = append(out, filepath.FromSlash(f))
+		}
+	}
+	sort.Strings(out)
+	return out, true
 }
 
 // AddSkeleton records that the Template in file fetches url (a folder, or a file when single is
@@ -223,14 +328,22 @@ func (c *Catalog) AddSkeleton(file, url string, single bool) {
 	defer c.mu.Unlock()
 	c.init()
 	c.skeletons[cleanKey(p)] = file
+	c.index = nil
 }
 
 // Skeleton reports whether file is Template input: under a folder (or being a file) a Template
 // fetches, and not the Template's own file.
 func (c *Catalog) Skeleton(file string) (template string, ok bool) {
-	key := cleanKey(file)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.skeletonLocked(file)
+}
+
+func (c *Catalog) skeletonLocked(file string) (template string, ok bool) {
+	if len(c.skeletons) == 0 {
+		return "", false
+	}
+	key := cleanKey(file)
 	for p := key; ; {
 		if t, ok := c.skeletons[p]; ok && cleanKey(t) != key {
 			return t, true
@@ -254,54 +367,90 @@ func (c *Catalog) Exclude(file string) (string, bool) {
 	return "", false
 }
 
-// Define records an entity's definition.
-func (c *Catalog) Define(d Definition) {
+// Define records an entity's definition and returns how many definitions of its ref there are now.
+func (c *Catalog) Define(d Definition) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.init()
 	c.defs[d.Ref] = append(c.defs[d.Ref], d)
+	c.index = nil
+	return len(c.defs[d.Ref])
+}
+
+// HasKindRules reports whether an app-config with a catalog section was read, so that the kinds of
+// entities are checked against its rules.
+func (c *Catalog) HasKindRules() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.hasRules
 }
 
 // Definitions returns where ref (lowercased kind:namespace/name) is defined, skeletons left out,
 // sorted by file and line.
-func (c *Catalog) Definitions(ref string) []Definition {
+func (c *Catalog) Definitions(ref string) []Definition { return c.defIndex().byRef[ref] }
+
+// DefinesKind reports whether the run defines any entity of kind (lowercased).
+func (c *Catalog) DefinesKind(kind string) bool { return c.defIndex().kinds[kind] }
+
+// defIndex builds the index of definitions once Define and AddSkeleton calls are over (the
+// catalog-wide rules ask after every file is read); a later Define or AddSkeleton rebuilds it.
+func (c *Catalog) defIndex() *defIndex {
 	c.mu.Lock()
-	ds := append([]Definition(nil), c.defs[ref]...)
-	c.mu.Unlock()
-	out := ds[:0]
-	for _, d := range ds {
-		if _, skel := c.Skeleton(d.File); !skel {
-			out = append(out, d)
-		}
+	defer c.mu.Unlock()
+	c.init()
+	if c.index != nil {
+		return c.index
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].File != out[j].File {
-			return out[i].File < out[j].File
+	idx := &defIndex{byRef: make(map[string][]Definition, len(c.defs)), kinds: map[string]bool{}}
+	for ref, ds := range c.defs {
+		kept := ds
+		if len(c.skeletons) > 0 {
+			kept = nil
+			for _, d := range ds {
+				if _, skel := c.skeletonLocked(d.File); !skel {
+					kept = append(kept, d)
+				}
+			}
 		}
-		return out[i].Line < out[j].Line
-	})
-	return out
+		if len(kept) == 0 {
+			continue
+		}
+		if len(kept) > 1 {
+			kept = append([]Definition(nil), kept...)
+			sort.Slice(kept, func(i, j int) bool {
+				if kept[i].File != kept[j].File {
+					return kept[i].File < kept[j].File
+				}
+				return kept[i].Line < kept[j].Line
+			})
+		}
+		idx.byRef[ref] = kept
+		kind, _, _ := strings.Cut(ref, ":")
+		idx.kinds[kind] = true
+	}
+	c.index = idx
+	return idx
 }
 
-// Refs returns the defined refs that start with prefix (such as "group:default/"), skeletons left
-// out, sorted.
+// Refs returns the defined refs that start with prefix, a kind and namespace such as
+// "group:default/", skeletons left out, sorted. It is built on first use: only a missing relation
+// asks, for a suggestion.
 func (c *Catalog) Refs(prefix string) []string {
+	idx := c.defIndex()
 	c.mu.Lock()
-	var refs []string
-	for ref := range c.defs {
-		if strings.HasPrefix(ref, prefix) {
-			refs = append(refs, ref)
+	defer c.mu.Unlock()
+	if idx.byPrefix == nil {
+		idx.byPrefix = map[string][]string{}
+		for ref := range idx.byRef {
+			if slash := strings.LastIndex(ref, "/"); slash > 0 {
+				idx.byPrefix[ref[:slash+1]] = append(idx.byPrefix[ref[:slash+1]], ref)
+			}
+		}
+		for _, refs := range idx.byPrefix {
+			sort.Strings(refs)
 		}
 	}
-	c.mu.Unlock()
-	out := refs[:0]
-	for _, ref := range refs {
-		if len(c.Definitions(ref)) > 0 {
-			out = append(out, ref)
-		}
-	}
-	sort.Strings(out)
-	return out
+	return idx.byPrefix[prefix]
 }
 
 // DiskStat is CatalogFS.Stat on the local disk.
@@ -413,27 +562,64 @@ func (diskFS) Stat(name string) (bool, bool) {
 }
 
 func (diskFS) Glob(pattern string) []string {
-	base := globBase(filepath.FromSlash(pattern))
-	if base == "" {
-		base = "."
-	}
+	segs := strings.Split(filepath.ToSlash(filepath.Clean(filepath.FromSlash(pattern))), "/")
 	var out []string
-	_ = filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return nil
+	var expand func(dir string, segs []string)
+	expand = func(dir string, segs []string) {
+		if len(segs) == 0 {
+			return
 		}
-		if d.IsDir() {
-			if p != base && skippedFolders[d.Name()] {
-				return filepath.SkipDir
+		seg, rest := segs[0], segs[1:]
+		switch {
+		case seg == "**":
+			expand(dir, rest) // zero folders
+			entries, _ := os.ReadDir(dir)
+			for _, e := range entries {
+				if e.IsDir() && !skippedFolders[e.Name()] {
+					expand(filepath.Join(dir, e.Name()), segs)
+				}
 			}
-			return nil
+		case !strings.ContainsAny(seg, "*?["):
+			p := filepath.Join(dir, seg)
+			if len(rest) == 0 {
+				if st, err := os.Stat(p); err == nil && !st.IsDir() {
+					out = append(out, p)
+				}
+				return
+			}
+			expand(p, rest)
+		default:
+			entries, _ := os.ReadDir(dir)
+			for _, e := range entries {
+				if ok, _ := path.Match(seg, e.Name()); !ok {
+					continue
+				}
+				p := filepath.Join(dir, e.Name())
+				if len(rest) > 0 {
+					expand(p, rest)
+				} else if st, err := os.Stat(p); err == nil && !st.IsDir() {
+					out = append(out, p)
+				}
+			}
 		}
-		if matchGlob(filepath.ToSlash(filepath.Clean(pattern)), filepath.ToSlash(filepath.Clean(p))) {
-			out = append(out, p)
-		}
-		return nil
-	})
+	}
+	start := "."
+	if filepath.IsAbs(pattern) {
+		start = string(filepath.Separator)
+		segs = segs[1:]
+	}
+	expand(start, segs)
 	sort.Strings(out)
+	return dedupe(out)
+}
+
+func dedupe(sorted []string) []string {
+	out := sorted[:0]
+	for i, s := range sorted {
+		if i == 0 || s != sorted[i-1] {
+			out = append(out, s)
+		}
+	}
 	return out
 }
 

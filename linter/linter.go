@@ -355,8 +355,17 @@ type fileResult struct {
 type question struct {
 	rule    *Rule
 	key     any
-	at      Finding // the place, with Rule and Message left empty
+	at      Finding // the place, with Rule and Message left empty, and no end or source yet
 	ignored map[string]bool
+	node    nodeShape // what span needs of the node asked about, to place an answer
+	src     *source   // the file's content when it cannot be read again (standard input)
+}
+
+// nodeShape is what source.span needs of a node besides its position.
+type nodeShape struct {
+	kind  yaml.Kind
+	style yaml.Style
+	value string // for an alias only
 }
 
 // resolve asks each network rule's resolver its questions and merges the answers into the findings,
@@ -364,11 +373,13 @@ type question struct {
 func (l *Linter) resolve(ctx context.Context, fr fileResult) (findings []Finding, inconclusive int, notices []string) {
 	findings = fr.findings
 	if len(fr.questions) > 0 {
-		byRule := map[*Rule][]question{}
-		for _, q := range fr.questions {
-			byRule[q.rule] = append(byRule[q.rule], q)
+		// Group the questions by rule as indices, not copies: a catalog-wide run asks one per relation.
+		byRule := map[*Rule][]int32{}
+		for i := range fr.questions {
+			byRule[fr.questions[i].rule] = append(byRule[fr.questions[i].rule], int32(i))
 		}
 		seenNotice := map[string]bool{}
+		sources := answerSources{}
 		for _, r := range l.checks { // a stable order
 			qs := byRule[r]
 			res := l.resolvers[r]
@@ -376,8 +387,8 @@ func (l *Linter) resolve(ctx context.Context, fr fileResult) (findings []Finding
 				continue
 			}
 			keys := make([]any, len(qs))
-			for i, q := range qs {
-				keys[i] = q.key
+			for i, qi := range qs {
+				keys[i] = fr.questions[qi].key
 			}
 			answers, ns := res.Resolve(ctx, keys)
 			for _, n := range ns {
@@ -390,15 +401,21 @@ func (l *Linter) resolve(ctx context.Context, fr fileResult) (findings []Finding
 				if a.Question < 0 || a.Question >= len(qs) || a.Rule == nil {
 					continue
 				}
-				q := qs[a.Question]
+				q := &fr.questions[qs[a.Question]]
 				if a.Rule.Inconclusive {
 					inconclusive++
 				}
 				sev, on := l.severity[a.Rule]
-				if !on || q.ignored[a.Rule.ID] {
+				if !on || (a.At == nil && q.ignored[a.Rule.ID]) {
 					continue
 				}
-				f := q.at
+				f := sources.place(*q)
+				if a.At != nil {
+					f = *a.At
+					if s := sources.get(f.File, nil); s != nil && f.Source == "" {
+						f.Source = s.line(f.Line)
+					}
+				}
 				f.Rule, f.Severity, f.Message = a.Rule.ID, sev, a.Message
 				findings = append(findings, f)
 			}
@@ -460,7 +477,7 @@ func (l *Linter) readAndLint(ctx context.Context, path string, sniff bool) fileR
 	if sniff && !HoldsBackstageEntity(data) {
 		return fileResult{notCatalog: true}
 	}
-	return l.lintBytes(ctx, path, data)
+	return l.lintSource(ctx, path, data, true)
 }
 
 func (l *Linter) lintReader(ctx context.Context, name string, r io.Reader) fileResult {
@@ -501,10 +518,16 @@ func (l *Linter) fileFinding(path string, r *Rule, msg string) fileResult {
 }
 
 func (l *Linter) lintBytes(ctx context.Context, name string, data []byte) fileResult {
+	return l.lintSource(ctx, name, data, false)
+}
+
+// lintSource lints data, the content of the file name; onDisk says that the file can be read again
+// to place the answers to its questions, so that its content need not be kept until then.
+func (l *Linter) lintSource(ctx context.Context, name string, data []byte, onDisk bool) fileResult {
 	if l.catalog != nil && templatedDocuments(data) {
 		return fileResult{skipped: SkipTemplatedFile}
 	}
-	fl := fileLint{l: l, name: name, src: &source{data: data}}
+	fl := fileLint{l: l, name: name, src: &source{data: data}, onDisk: onDisk}
 	docs, raw := parseFile(data)
 	for _, f := range raw {
 		fl.doc = f.doc
@@ -544,6 +567,7 @@ type fileLint struct {
 	l         *Linter
 	name      string
 	src       *source
+	onDisk    bool
 	doc       int
 	findings  []Finding
 	questions []question
@@ -585,10 +609,17 @@ func (fl *fileLint) entity(ctx context.Context, e *Entity) {
 		if o, ok := fl.l.resolvers[r].(Observer); ok {
 			o.Observe(ctx, key)
 		}
-		endLine, endCol := fl.src.span(n)
-		fl.questions = append(fl.questions, question{rule: r, key: key, ignored: ignored, at: Finding{
-			File: fl.name, Line: n.Line, Column: n.Column, EndLine: endLine, EndColumn: endCol,
-			Entity: ref, Document: fl.doc, Source: fl.src.line(n.Line)}})
+		// Most questions get no answer: where the value ends and the line's text are worked out for
+		// those that do (placeAnswer), from a copy of the node without its children.
+		q := question{rule: r, key: key, ignored: ignored, node: nodeShape{kind: n.Kind, style: n.Style}, at: Finding{
+			File: fl.name, Line: n.Line, Column: n.Column, Entity: ref, Document: fl.doc}}
+		if n.Kind == yaml.AliasNode {
+			q.node.value = n.Value
+		}
+		if !fl.onDisk {
+			q.src = fl.src
+		}
+		fl.questions = append(fl.questions, q)
 	}}
 	for _, r := range fl.l.checks {
 		if ignored[r.ID] {
@@ -597,6 +628,36 @@ func (fl *fileLint) entity(ctx context.Context, e *Entity) {
 		p.rule = r
 		r.Check(p)
 	}
+}
+
+// answerSources reads, once each, the files whose questions got answers, to place the findings.
+type answerSources map[string]*source
+
+// get returns the source of file: kept (in), or read again from disk; nil when it cannot be read.
+func (a answerSources) get(file string, kept *source) *source {
+	if kept != nil {
+		return kept
+	}
+	if s, ok := a[file]; ok {
+		return s
+	}
+	var s *source
+	if data, err := os.ReadFile(file); err == nil {
+		s = &source{data: data}
+	}
+	a[file] = s
+	return s
+}
+
+// place completes a question's finding with the end of its value and the line's text.
+func (a answerSources) place(q question) Finding {
+	f := q.at
+	f.EndLine, f.EndColumn = f.Line, f.Column
+	if s := a.get(f.File, q.src); s != nil {
+		f.EndLine, f.EndColumn = s.span(&yaml.Node{Kind: q.node.kind, Style: q.node.style, Value: q.node.value, Line: f.Line, Column: f.Column})
+		f.Source = s.line(f.Line)
+	}
+	return f
 }
 
 // ignoredRules reads the entity's IgnoreAnnotation.

@@ -156,6 +156,10 @@ type Answer struct {
 	Question int
 	Rule     *Rule
 	Message  string
+	// At, when set, places the finding elsewhere than the question: at another entity that asked
+	// nothing (the first definition of an entity defined twice). Source is read from the file when
+	// it is left empty and the file is on disk.
+	At *Finding
 }
 
 // Report records a finding at node n (a key or a value of the entity). Messages are lowercase,

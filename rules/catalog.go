@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -171,16 +172,23 @@ spec:
 		if ref == "" || name == nil || p.Entity.Namespace == "" {
 			return
 		}
-		ref = strings.ToLower(ref)
-		p.Catalog.Define(linter.Definition{Ref: ref, File: p.File, Line: name.Line, Column: name.Column})
-		p.Defer(name, duplicateQuestion{ref: ref, file: p.File, line: name.Line})
+		end := name.Column + utf8.RuneCountInString(name.Value) - 1
+		if name.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {
+			end += 2
+		}
+		def := linter.Definition{Ref: strings.ToLower(ref), File: p.File, Line: name.Line, Column: name.Column,
+			EndColumn: end, Entity: ref, Document: p.Entity.Index}
+		// Only a second definition asks a question; the answer places a finding on the first too.
+		if p.Catalog.Define(def) > 1 {
+			p.Defer(name, duplicateQuestion{ref: def.Ref, file: p.File, line: name.Line})
+		}
 	},
 }
 
 // relationFields are the spec fields that refer to other entities, per kind, with the kind a ref
 // without one defaults to ("" when the kind must be written), as catalog-model's
 // BuiltinKindsEntityProcessor reads them.
-var relationFields = map[string][]struct{ field, defaultKind string }{
+var relationFields = map[string][]relationField{
 	"component": {{"owner", "group"}, {"system", "system"}, {"subcomponentOf", "component"},
 		{"providesApis", "api"}, {"consumesApis", "api"}, {"dependsOn", ""}, {"dependencyOf", ""}},
 	"api":      {{"owner", "group"}, {"system", "system"}},
@@ -191,6 +199,8 @@ var relationFields = map[string][]struct{ field, defaultKind string }{
 	"user":     {{"memberOf", "group"}},
 	"template": {{"owner", "group"}},
 }
+
+type relationField struct{ field, defaultKind string }
 
 // RelationTargetMissing reports relations to entities that are not defined anywhere the run can see.
 var RelationTargetMissing = &linter.Rule{
@@ -247,7 +257,7 @@ spec:
 			return
 		}
 		fields := relationFields[strings.ToLower(p.Entity.Kind)]
-		for _, f := range fields {
+		for fi, f := range fields {
 			_, v := p.Entity.Field("spec", f.field)
 			if v == nil {
 				continue
@@ -265,7 +275,7 @@ spec:
 				if !ok {
 					continue // the kind's spec rule reports a malformed ref
 				}
-				p.Defer(n, relationQuestion{field: "spec." + f.field, value: s, ref: ref})
+				p.Defer(n, &relationQuestion{field: &fields[fi], value: s, ref: ref})
 			}
 		}
 	},
@@ -300,11 +310,16 @@ spec:
     - ./services/*/catalog-info.yaml
 `,
 	Check: func(p *linter.Pass) {
-		if p.Catalog == nil || p.Entity.Kind == "" {
+		if p.Catalog == nil || p.Entity.Kind == "" || !p.Catalog.HasKindRules() {
 			return
 		}
-		_, v := p.Entity.Field("kind")
-		p.Defer(v, kindQuestion{file: p.File, kind: p.Entity.Kind})
+		// app-config is read before the walk hands out any file, so its rules are known here.
+		allow, from, ok := p.Catalog.AllowedKinds(p.File)
+		if ok && !contains(allow, strings.ToLower(p.Entity.Kind)) {
+			_, v := p.Entity.Field("kind")
+			p.Report(v, "kind %q is not allowed from this location by %s (allowed: %s); Backstage rejects the entity",
+				p.Entity.Kind, filepath.ToSlash(from), strings.Join(allow, ", "))
+		}
 	},
 }
 
@@ -341,8 +356,10 @@ type (
 		ref, file string
 		line      int
 	}
-	relationQuestion struct{ field, value, ref string }
-	kindQuestion     struct{ file, kind string }
+	relationQuestion struct {
+		field      *relationField
+		value, ref string
+	}
 )
 
 // CatalogResolver answers the catalog-wide rules' questions from the run's Catalog, once every file
@@ -357,7 +374,7 @@ func CatalogResolvers(c *linter.Catalog, into map[*linter.Rule]linter.Resolver) 
 		into = map[*linter.Rule]linter.Resolver{}
 	}
 	r := &CatalogResolver{Catalog: c}
-	for _, rule := range []*linter.Rule{LocationTargetMissing, TemplateSkeletonMissing, EntityDuplicate, RelationTargetMissing, KindNotAllowed} {
+	for _, rule := range []*linter.Rule{LocationTargetMissing, TemplateSkeletonMissing, EntityDuplicate, RelationTargetMissing} {
 		into[rule] = r
 	}
 	return into
@@ -399,36 +416,40 @@ func (r *CatalogResolver) Resolve(ctx context.Context, questions []any) ([]linte
 				add(i, TemplateSkeletonMissing, "fetch step input.url %q is a file, but this action copies a folder", q.url)
 			}
 		case duplicateQuestion:
-			var others []string
-			for _, d := range r.Catalog.Definitions(q.ref) {
+			defs := r.Catalog.Definitions(q.ref)
+			if len(defs) < 2 {
+				continue // the other definition was a skeleton
+			}
+			for _, d := range defs {
+				var others []string
+				for _, o := range defs {
+					if o != d {
+						others = append(others, fmt.Sprintf("%s:%d", o.File, o.Line))
+					}
+				}
+				msg := fmt.Sprintf("entity %s is also defined at %s; Backstage keeps only one of them", q.ref, strings.Join(others, ", "))
 				if d.File == q.file && d.Line == q.line {
+					add(i, EntityDuplicate, "%s", msg)
 					continue
 				}
-				others = append(others, fmt.Sprintf("%s:%d", d.File, d.Line))
+				answers = append(answers, linter.Answer{Question: i, Rule: EntityDuplicate, Message: msg, At: &linter.Finding{
+					File: d.File, Line: d.Line, Column: d.Column, EndLine: d.Line, EndColumn: d.EndColumn,
+					Entity: d.Entity, Document: d.Document}})
 			}
-			if len(others) > 0 {
-				add(i, EntityDuplicate, "entity %s is also defined at %s; Backstage keeps only one of them", q.ref, strings.Join(others, ", "))
-			}
-		case relationQuestion:
+		case *relationQuestion:
 			if len(r.Catalog.Definitions(q.ref)) > 0 {
 				continue
 			}
 			kind, _, _ := strings.Cut(q.ref, ":")
-			if len(r.Catalog.Refs(kind+":")) == 0 {
+			if !r.Catalog.DefinesKind(kind) {
 				// The run defines no entity of that kind (a service repository names its owner, whose
 				// Group lives in the organization's catalog): nothing can be said, and saying "missing"
 				// for every ref would be noise.
 				unchecked[kind] = true
 				continue
 			}
-			add(i, RelationTargetMissing, "%s %q refers to %s, which is not defined in the files linted%s",
-				q.field, q.value, q.ref, r.suggest(q.ref))
-		case kindQuestion:
-			allow, from, ok := r.Catalog.AllowedKinds(q.file)
-			if ok && !contains(allow, strings.ToLower(q.kind)) {
-				add(i, KindNotAllowed, "kind %q is not allowed from this location by %s (allowed: %s); Backstage rejects the entity",
-					q.kind, filepath.ToSlash(from), strings.Join(allow, ", "))
-			}
+			add(i, RelationTargetMissing, "spec.%s %q refers to %s, which is not defined in the files linted%s",
+				q.field.field, q.value, q.ref, r.suggest(q.ref))
 		}
 	}
 	var notices []string

@@ -22,6 +22,10 @@ type Options struct {
 	// ProjectSlug(0) .. ProjectSlug(SentryProjects-1), and never with a mistake, so that every
 	// annotation names a project of a test Sentry holding those.
 	SentryProjects int
+	// Catalog makes a catalog repository of it: a root catalog-info.yaml Location listing the services
+	// by glob, an org.yaml defining the owners, systems and resources the services name, and relations
+	// beyond the required owner (system, dependsOn) on 30% of the services.
+	Catalog bool
 }
 
 // ProjectSlug is the Sentry project slug of project i in WriteWith's annotations.
@@ -35,6 +39,12 @@ func Write(dir string, n int, seed int64) (Stats, error) { return WriteWith(dir,
 func WriteWith(dir string, n int, seed int64, opts Options) (Stats, error) {
 	rng := rand.New(rand.NewSource(seed))
 	var st Stats
+	if opts.Catalog {
+		if err := writeCatalogRoot(dir, n); err != nil {
+			return st, err
+		}
+		st.Files += 2
+	}
 	owners := []string{"team-payments", "team-web", "team-data", "team-platform", "group:default/team-ml"}
 	lifecycles := []string{"production", "experimental", "deprecated"}
 	var b strings.Builder
@@ -72,10 +82,22 @@ spec:
   type: service
   lifecycle: %s
   owner: %s
-  system: system-%d
-  dependsOn:
-    - resource:%s-db
-`, name, i, i, 1+rng.Intn(3), name, slug, i, tagList, name, lifecycles[rng.Intn(len(lifecycles))], owner, i%40, name)
+`, name, i, i, 1+rng.Intn(3), name, slug, i, tagList, name, lifecycles[rng.Intn(len(lifecycles))], owner)
+		if !opts.Catalog || rng.Intn(10) < 3 {
+			fmt.Fprintf(&b, "  system: system-%d\n  dependsOn:\n    - resource:%s-db\n", i%40, name)
+			if opts.Catalog {
+				fmt.Fprintf(&b, `---
+apiVersion: backstage.io/v1alpha1
+kind: Resource
+metadata:
+  name: %s-db
+spec:
+  type: database
+  owner: %s
+`, name, owner)
+				st.Documents++
+			}
+		}
 		st.Documents++
 		if rng.Intn(10) < 3 {
 			fmt.Fprintf(&b, `---
@@ -103,4 +125,31 @@ spec:
 		st.Files++
 	}
 	return st, nil
+}
+
+// writeCatalogRoot writes the root Location and org.yaml of a catalog repository.
+func writeCatalogRoot(dir string, n int) error {
+	root := `apiVersion: backstage.io/v1alpha1
+kind: Location
+metadata:
+  name: monorepo
+spec:
+  targets:
+    - ./org.yaml
+    - ./services/*/catalog-info.yaml
+`
+	var org strings.Builder
+	for _, g := range []string{"team-payments", "team-web", "team-data", "team-platform", "team-ml"} {
+		fmt.Fprintf(&org, "---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: %s\nspec:\n  type: team\n  children: []\n", g)
+	}
+	for i := 0; i < 40 && i < n; i++ {
+		fmt.Fprintf(&org, "---\napiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: system-%d\nspec:\n  owner: team-platform\n", i)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "catalog-info.yaml"), []byte(root), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "org.yaml"), []byte(org.String()), 0o644)
 }
