@@ -222,6 +222,7 @@ func BenchmarkCatalogMemory(b *testing.B) {
 	var before, after runtime.MemStats
 	var res *linter.Result
 	var peak uint64
+	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		runtime.GC()
 		runtime.ReadMemStats(&before)

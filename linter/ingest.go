@@ -310,9 +310,14 @@ func (c *Catalog) globWalked(pattern string) ([]string, bool) {
 	if !covered {
 		return nil, false
 	}
+	segs := strings.Split(pattern, "/")
+	prefix := base + "/"
+	if base == "." || base == "" {
+		prefix = ""
+	}
 	var out []string
 	for f := range c.walked {
-		if matchGlob(pattern, f) {
+		if strings.HasPrefix(f, prefix) && strings.Count(f, "/") == len(segs)-1 && matchSegments(segs, strings.Split(f, "/")) {
 			out = append(out, filepath.FromSlash(f))
 		}
 	}

@@ -160,3 +160,26 @@ func TestRealRepositories(t *testing.T) {
 		})
 	}
 }
+
+func TestParseRef(t *testing.T) {
+	tests := []struct {
+		ref, defaultKind, namespace string
+		want                        string
+		ok                          bool
+	}{
+		{"team-a", "group", "default", "group:default/team-a", true},
+		{"Group:Team-A", "", "default", "group:default/team-a", true},
+		{"ops/team-a", "group", "default", "group:ops/team-a", true},
+		{"team-a", "group", "payments", "group:payments/team-a", true},
+		{"component:other/svc", "", "default", "component:other/svc", true},
+		{"svc", "", "default", "", false}, // dependsOn needs a kind
+		{"group:", "group", "default", "", false},
+		{"a/b/c", "group", "default", "", false},
+	}
+	for _, tt := range tests {
+		got, ok := ParseRef(tt.ref, tt.defaultKind, tt.namespace)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("ParseRef(%q, %q, %q) = %q, %v; want %q, %v", tt.ref, tt.defaultKind, tt.namespace, got, ok, tt.want, tt.ok)
+		}
+	}
+}

@@ -1,0 +1,84 @@
+package linter
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestTemplatedDocuments(t *testing.T) {
+	tests := []struct {
+		name, input string
+		want        bool
+	}{
+		{"plain entity", "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: a\n", false},
+		{"nunjucks value", "kind: Component\nmetadata:\n  name: ${{ values.name | dump }}\n", true},
+		{"jinja block", "kind: Component\n{%- if values.x %}\nmetadata: {}\n{%- endif %}\n", true},
+		{"cookiecutter", "kind: Component\nmetadata:\n  name: {{ cookiecutter.name }}\n", true},
+		{"a Template's own parameters", "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nspec:\n  steps:\n    - input: {name: '${{ parameters.name }}'}\n", false},
+		{"a Template beside a skeleton document", "kind: Template\nspec: {x: '${{ parameters.a }}'}\n---\nkind: Component\nmetadata: {name: '${{ values.a }}'}\n", true},
+		{"markers in comments only", "# name: ${{ values.name }}\nkind: Component\nmetadata:\n  name: a\n", false},
+	}
+	for _, tt := range tests {
+		if got := templatedDocuments([]byte(tt.input)); got != tt.want {
+			t.Errorf("%s: templatedDocuments = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestHoldsBackstageEntity(t *testing.T) {
+	tests := []struct {
+		input string
+		want  bool
+	}{
+		{"apiVersion: backstage.io/v1alpha1\nkind: Group\n", true},
+		{"apiVersion: \"scaffolder.backstage.io/v1beta3\"\nkind: Template\n", true},
+		{"---\n- apiVersion: backstage.io/v1alpha1\n", true},
+		{"on: push\njobs: {}\n", false},
+		{"description: see https://backstage.io/docs\n", false},
+		{"apiVersion: apps/v1\nkind: Deployment\nmetadata: {annotations: {a: backstage.io/x}}\n", false},
+	}
+	for _, tt := range tests {
+		if got := HoldsBackstageEntity([]byte(tt.input)); got != tt.want {
+			t.Errorf("HoldsBackstageEntity(%q) = %v, want %v", tt.input, got, tt.want)
+		}
+	}
+}
+
+// TestGlobsAgree: a glob matched against the files the walk saw gives what the disk gives.
+func TestGlobsAgree(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"a/x/catalog-info.yaml", "a/y/catalog-info.yaml", "a/y/other.yaml", "b/catalog-info.yaml", "a/z/deeper/catalog-info.yaml"} {
+		p := filepath.Join(dir, filepath.FromSlash(f))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("kind: Component\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(dir)
+	cat := NewCatalog(".")
+	if err := walk([]string{"."}, DefaultConfig("."), cat, func(Input) {}); err != nil {
+		t.Fatal(err)
+	}
+	cat.More() // the walk is over
+	for _, pattern := range []string{"a/*/catalog-info.yaml", "a/*/*.yaml", "*/catalog-info.yaml", "a/?/catalog-info.yaml", "c/*.yaml"} {
+		mem, ok := cat.globWalked(pattern)
+		if !ok {
+			t.Fatalf("%s: not matched in memory", pattern)
+		}
+		if diff := cmp.Diff(diskFS{}.Glob(pattern), mem); diff != "" {
+			t.Errorf("%s (-disk +memory):\n%s", pattern, diff)
+		}
+	}
+	if _, ok := cat.globWalked("a/**/catalog-info.yaml"); ok {
+		t.Error("** must be matched on disk")
+	}
+	want := []string{"a/x/catalog-info.yaml", "a/y/catalog-info.yaml", "a/z/deeper/catalog-info.yaml"}
+	if diff := cmp.Diff(want, diskFS{}.Glob("a/**/catalog-info.yaml")); diff != "" {
+		t.Errorf("** on disk (-want +got):\n%s", diff)
+	}
+}
