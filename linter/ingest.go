@@ -2,6 +2,7 @@ package linter
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path"
 	"path/filepath"
@@ -32,6 +33,9 @@ type Catalog struct {
 	FS CatalogFS
 	// Root is the repository's folder: nothing outside it is read. "" means the current folder.
 	Root string
+	// Read, when set, reads the files Locations name (the repository is not on disk: the webhook
+	// server fetches them from GitHub); nil reads the disk.
+	Read func(ctx context.Context, path string) ([]byte, error)
 
 	mu        sync.Mutex
 	rootReal  string

@@ -3,6 +3,7 @@
 package linter
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -312,8 +313,20 @@ func (in Input) name() string {
 }
 
 func (l *Linter) lintInput(ctx context.Context, in Input) fileResult {
+	if in.Reader == nil && l.catalog != nil && l.catalog.Read != nil {
+		// The repository is not on disk (the webhook server reads it from GitHub).
+		data, err := l.catalog.Read(ctx, in.Path)
+		if err != nil {
+			if in.Sniff {
+				return fileResult{notCatalog: true}
+			}
+			return l.fileFinding(in.Path, RuleFileUnreadable, fmt.Sprintf("cannot read file: %v", err))
+		}
+		in = Input{Name: in.Path, Reader: bytes.NewReader(data), Sniff: in.Sniff}
+	}
 	if in.Reader != nil {
-		return l.lintReader(ctx, in.Name, in.Reader)
+		fr := l.lintReaderAs(ctx, in.Name, in.Reader, in.Sniff)
+		return fr
 	}
 	return l.lintFileAs(ctx, in.Path, in.Sniff)
 }
@@ -481,12 +494,27 @@ func (l *Linter) readAndLint(ctx context.Context, path string, sniff bool) fileR
 }
 
 func (l *Linter) lintReader(ctx context.Context, name string, r io.Reader) fileResult {
+	return l.lintReaderAs(ctx, name, r, false)
+}
+
+// lintReaderAs is lintReader; with sniff, input that is too large or holds no Backstage entity is
+// not a catalog file and yields nothing.
+func (l *Linter) lintReaderAs(ctx context.Context, name string, r io.Reader, sniff bool) fileResult {
 	data, err := io.ReadAll(io.LimitReader(r, l.maxSize+1))
 	if err != nil {
+		if sniff {
+			return fileResult{notCatalog: true}
+		}
 		return l.fileFinding(name, RuleFileUnreadable, fmt.Sprintf("cannot read input: %v", err))
 	}
 	if int64(len(data)) > l.maxSize {
+		if sniff {
+			return fileResult{notCatalog: true}
+		}
 		return l.tooLarge(name, int64(len(data)))
+	}
+	if sniff && !HoldsBackstageEntity(data) {
+		return fileResult{notCatalog: true}
 	}
 	return l.lintBytes(ctx, name, data)
 }

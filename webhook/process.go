@@ -41,12 +41,15 @@ type Processor struct {
 	Fetches int
 	// Save, when set, records a job's progress (its Check Run) in the spool.
 	Save func(*Job) error
+	// Blobs caches file contents across jobs by blob SHA; nil fetches every file every time.
+	Blobs *BlobCache
 }
 
 // catalogFile is a file to lint: its path and the blob holding it at the head commit.
 type catalogFile struct {
 	path, blob string
 	touched    bool // changed by the push or pull request: findings are annotated
+	sniff      bool // a changed YAML file, linted only if it holds a Backstage entity
 }
 
 // checkRun returns the job's Check Run: the one an earlier attempt created when it was stopped before
@@ -266,39 +269,107 @@ func (p *Processor) lint(ctx context.Context, gh *github.Client, job *Job) (*lin
 	if tree.GetTruncated() {
 		notes = append(notes, "The repository has more files than GitHub lists at once; some catalog files may not have been linted.")
 	}
-	var files []catalogFile
-	for _, e := range tree.Entries {
-		if !isRegularFile(e) || !isCatalogPath(cfg, e.GetPath()) {
-			continue
-		}
-		if _, wasChanged := changed[e.GetPath()]; all || wasChanged {
-			files = append(files, catalogFile{path: e.GetPath(), blob: e.GetSHA(), touched: wasChanged || !complete})
-		}
-	}
 	if all && complete {
 		notes = append(notes, linter.ConfigFileName+" changed, so every catalog file was linted.")
+	}
+	// The whole catalog is the context of the changed files, as Backstage ingests it: catalog files
+	// by name or include glob, the files app-config and Locations name, files named template.yaml
+	// (a Template names the skeleton folders to leave out) and any changed YAML file holding an
+	// entity. Unchanged files of other names are not fetched. Only changed files are annotated
+	// (unless the change cannot be listed).
+	blobs := map[string]string{}
+	var paths []string
+	for _, e := range tree.Entries {
+		if isRegularFile(e) {
+			blobs[e.GetPath()] = e.GetSHA()
+			paths = append(paths, e.GetPath())
+		}
+	}
+	cat := linter.NewCatalog("")
+	cat.FS = linter.NewTreeFS(paths)
+	cat.Read = func(ctx context.Context, name string) ([]byte, error) {
+		sha, ok := blobs[path.Clean(name)]
+		if !ok {
+			return nil, fmt.Errorf("%s is not a file of %s", name, job.HeadSHA)
+		}
+		return p.blob(ctx, gh, job, name, sha)
+	}
+	var files []catalogFile
+	var inputs []linter.Input
+	for _, name := range paths {
+		_, wasChanged := changed[name]
+		touched := wasChanged || !complete
+		base := path.Base(name)
+		yamlFile := strings.HasSuffix(base, ".yaml") || strings.HasSuffix(base, ".yml")
+		switch {
+		case cfg.Excludes(name) || !yamlFile && !cfg.Matches(name):
+			continue
+		case linter.HasTemplateMarker(name):
+			if touched {
+				inputs = append(inputs, linter.Input{Name: name, Skipped: linter.SkipTemplatedPath})
+			}
+			continue
+		case !strings.Contains(name, "/") && linter.IsAppConfig(base):
+			data, err := cat.Read(ctx, name)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			for _, target := range cat.AppConfig(name, data) {
+				if cat.Queued(target) {
+					files = append(files, catalogFile{path: target, blob: blobs[target], touched: changed[target] != "" || !complete})
+				}
+			}
+			continue
+		case isCatalogPath(cfg, name):
+			if cat.Queued(name) {
+				files = append(files, catalogFile{path: name, blob: blobs[name], touched: touched})
+			}
+		case touched && yamlFile || base == "template.yaml" || base == "template.yml":
+			// Changed YAML files may hold entities; Templates name their skeletons, which are left out.
+			if cat.Queued(name) {
+				files = append(files, catalogFile{path: name, blob: blobs[name], touched: touched, sniff: true})
+			}
+		}
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
 	contents, err := p.fetch(ctx, gh, job, files)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	opts := linter.Options{Rules: rules.All(), Config: cfg}
+	opts := linter.Options{Rules: rules.All(), Config: cfg, Catalog: cat}
 	if p.Sentry != nil {
 		if r := p.Sentry(cfg.Sentry.Organization); r != nil {
 			opts.Resolvers = map[*linter.Rule]linter.Resolver{rules.SentryProjectExists: r}
 		}
 	}
+	opts.Resolvers = rules.CatalogResolvers(cat, opts.Resolvers)
 	l, err := linter.New(opts)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	inputs := make(chan linter.Input, len(files))
+	ch := make(chan linter.Input, len(files)+len(inputs))
 	for i, f := range files {
-		inputs <- linter.Input{Name: f.path, Reader: bytes.NewReader(contents[i])}
+		ch <- linter.Input{Name: f.path, Reader: bytes.NewReader(contents[i]), Sniff: f.sniff}
 	}
-	close(inputs)
-	return l.LintStream(ctx, inputs), files, notes, nil
+	for _, in := range inputs {
+		ch <- in
+	}
+	close(ch)
+	return l.LintStream(ctx, ch), files, notes, nil
+}
+
+// blob returns a file's content at the job's commit, from the cache when an earlier job fetched the
+// same blob.
+func (p *Processor) blob(ctx context.Context, gh *github.Client, job *Job, name, sha string) ([]byte, error) {
+	if data, ok := p.Blobs.Get(sha); ok {
+		return data, nil
+	}
+	data, _, err := gh.Git.GetBlobRaw(ctx, job.Owner, job.Repo, sha)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", name, err)
+	}
+	p.Blobs.Put(sha, data)
+	return data, nil
 }
 
 // isRegularFile reports whether a tree entry is a file's content: mode 100644 or 100755.
@@ -390,11 +461,7 @@ func (p *Processor) fetch(ctx context.Context, gh *github.Client, job *Job, file
 		go func(i int, f catalogFile) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			data, _, err := gh.Git.GetBlobRaw(ctx, job.Owner, job.Repo, f.blob)
-			if err != nil {
-				errs[i] = fmt.Errorf("fetch %s: %w", f.path, err)
-			}
-			out[i] = data
+			out[i], errs[i] = p.blob(ctx, gh, job, f.path, f.blob)
 		}(i, f)
 	}
 	wg.Wait()

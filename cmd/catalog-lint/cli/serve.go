@@ -90,7 +90,7 @@ func runServe(args []string, stdout, stderr io.Writer, env Env) int {
 	if sentryFactory == nil {
 		log.Warn().Msg("no Sentry token: the existence check is skipped")
 	}
-	proc := &webhook.Processor{App: app, Sentry: sentryFactory, Log: log, Save: queue.Save}
+	proc := &webhook.Processor{App: app, Sentry: sentryFactory, Log: log, Save: queue.Save, Blobs: webhook.NewBlobCache(webhook.DefaultBlobCacheBytes)}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()

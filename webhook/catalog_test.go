@@ -1,0 +1,72 @@
+package webhook
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+const group = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n"
+
+// TestCatalogContext: the changed files are linted with the repository's whole catalog as context
+// (a Location, org.yaml it names, the other services), and only they are annotated.
+func TestCatalogContext(t *testing.T) {
+	g := newFakeGitHub(t, map[string]string{
+		// changed: a typo in the owner, and a copy of an existing service
+		"svc/catalog-info.yaml":  strings.Replace(component("svc", "payments"), "owner: team-a", "owner: team-b", 1),
+		"copy/catalog-info.yaml": component("old", "payments"),
+		"ci/workflow.yaml":       "on: push\n",
+	})
+	g.untouched = map[string]string{
+		"catalog-info.yaml":                     "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: root\nspec:\n  targets: [./org/teams.yaml, ./missing.yaml]\n",
+		"org/teams.yaml":                        group,
+		"old/catalog-info.yaml":                 component("old", "payments"),
+		"tpl/template.yaml":                     "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata:\n  name: t\nspec:\n  type: service\n  steps:\n    - id: f\n      action: fetch:template\n      input:\n        url: ./skeleton\n",
+		"tpl/skeleton/catalog-info.yaml":        component("Not Valid", "x"),
+		"tpl/${{ values.x }}/catalog-info.yaml": "name: ${{ values.x }}\n",
+		"README.md":                             "# readme\n",
+	}
+	p := processor(t, g, nil)
+	p.Blobs = NewBlobCache(1 << 20)
+	if err := p.Process(context.Background(), pushJob(headSHA)); err != nil {
+		t.Fatal(err)
+	}
+	final := g.final(t, 1)
+	out := final.GetOutput()
+	var got []string
+	for _, a := range out.Annotations {
+		got = append(got, a.GetPath()+" "+a.GetTitle())
+	}
+	want := []string{
+		"copy/catalog-info.yaml entity-duplicate",
+		"svc/catalog-info.yaml relation-target-missing",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("annotations (-want +got):\n%s\nsummary:\n%s", diff, out.GetSummary())
+	}
+	summary := out.GetSummary()
+	for _, s := range []string{"old/catalog-info.yaml` (not changed)", "missing.yaml", "did you mean group:default/team-a?"} {
+		if !strings.Contains(summary, s) {
+			t.Errorf("summary lacks %q:\n%s", s, summary)
+		}
+	}
+	if strings.Contains(summary, "Not Valid") || strings.Contains(summary, "tpl/skeleton") {
+		t.Errorf("a skeleton was linted:\n%s", summary)
+	}
+	for _, b := range g.blobsServed {
+		if strings.Contains(b, "README") || strings.Contains(b, "values.x") {
+			t.Errorf("fetched %s", b)
+		}
+	}
+
+	// A second push of the same tree fetches nothing again: blobs are cached by SHA.
+	before := len(g.blobsServed)
+	if err := p.Process(context.Background(), pushJob(headSHA)); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(g.blobsServed) - before; n != 0 {
+		t.Errorf("the second push fetched %d blobs again", n)
+	}
+}
