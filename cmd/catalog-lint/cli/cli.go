@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -121,6 +122,7 @@ type checkFlags struct {
 	format, failOn, config, color, stdinName string
 	sentryOrg, sentryURL, sentryTokenFile    string
 	sarifFile                                string
+	context                                  string
 	offline, debug                           bool
 	jobs                                     int
 	exchange                                 exchangeFlags
@@ -152,6 +154,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.StringVar(&f.stdinName, "stdin-filename", "<stdin>", "file name to report for input read from - (standard input)")
 	fs.StringVar(&f.sarifFile, "sarif-file", "", "also write the findings as SARIF to this file (for code scanning)")
 	fs.BoolVar(&f.offline, "offline", false, "skip every rule that needs the network")
+	fs.StringVar(&f.context, "context", "", "lint the catalog under this folder as context and report only on the files named (pre-commit)")
 	fs.IntVar(&f.jobs, "jobs", 0, "files linted at once (default: one per CPU)")
 	fs.StringVar(&f.sentryOrg, "sentry-org", "", "Sentry organization for values without org/ (default: $SENTRY_ORG, then sentry.organization)")
 	fs.StringVar(&f.sentryURL, "sentry-url", "", "Sentry address (default: $SENTRY_URL, then sentry.url, then "+sentry.DefaultURL+")")
@@ -220,6 +223,18 @@ func check(ctx context.Context, f checkFlags, paths []string, stdin io.Reader, s
 		}
 	}
 	walked := without(paths, "-")
+	if f.context != "" {
+		// The files named are reported on; the catalog under the context folder is what they are
+		// checked against (refs, duplicates), as Backstage would ingest them together.
+		named := map[string]bool{}
+		for _, p := range walked {
+			named[absPath(p)] = true
+		}
+		if f.keep == nil {
+			f.keep = func(file string) bool { return named[absPath(file)] }
+		}
+		walked = []string{f.context}
+	}
 	// A run ingests as Backstage does: Locations are followed, skeletons left out and the catalog-wide
 	// rules see every entity, within the repository that holds the folders walked.
 	catalog := linter.NewCatalog(linter.RepositoryRoot(walkRoot(walked)))
@@ -430,6 +445,13 @@ func unwrapPath(err error) error {
 		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
 	}
 	return err
+}
+
+func absPath(p string) string {
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return filepath.Clean(p)
 }
 
 // walkRoot is the folder whose repository a run belongs to: the one folder walked, else the current one.

@@ -70,4 +70,23 @@ func TestPreCommitHook(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
+	if err := os.Remove(filepath.Join(work, "web", "catalog-info.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run("git", "add", "-A"); err != nil {
+		t.Fatalf("git add: %v\n%s", err, out)
+	}
+
+	// The repository is the context: a staged file's owner is checked against the Groups of
+	// org.yaml, which is not staged; a staged YAML file that holds no entity is not linted.
+	if out, err := tryRepo("org.yaml", "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-payments\nspec:\n  type: team\n  children: []\n"); err != nil {
+		t.Fatalf("org.yaml must pass: %v\n%s", err, out)
+	}
+	out, err = tryRepo("pay/catalog-info.yaml", strings.Replace(good, "team-payments", "team-paymnets", 1))
+	if err != nil || !strings.Contains(out, "did you mean group:default/team-payments?") || !strings.Contains(out, "[relation-target-missing]") {
+		t.Errorf("a relation is checked against the repository (a warning: the hook passes): %v\n%s", err, out)
+	}
+	if out, err := tryRepo(".github/workflows/ci.yaml", "on: push\njobs: {}\n"); err != nil {
+		t.Errorf("a YAML file without an entity is not a catalog file: %v\n%s", err, out)
+	}
 }
