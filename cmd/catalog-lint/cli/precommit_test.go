@@ -82,7 +82,7 @@ func TestPreCommitHook(t *testing.T) {
 	if out, err := tryRepo("org.yaml", "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-payments\nspec:\n  type: team\n  children: []\n"); err != nil {
 		t.Fatalf("org.yaml must pass: %v\n%s", err, out)
 	}
-	out, err = tryRepo("pay/catalog-info.yaml", strings.Replace(good, "team-payments", "team-paymnets", 1))
+	out, err = tryRepo("pay/catalog-info.yaml", strings.NewReplacer("team-payments", "team-paymnets", "name: payments", "name: pay").Replace(good))
 	if err != nil || !strings.Contains(out, "did you mean group:default/team-payments?") || !strings.Contains(out, "[relation-target-missing]") {
 		t.Errorf("a relation is checked against the repository (a warning: the hook passes): %v\n%s", err, out)
 	}
