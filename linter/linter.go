@@ -297,7 +297,7 @@ func (l *Linter) excludeSkeletons(res *Result, all *fileResult, perFile []map[st
 	all.findings = findings
 	questions := all.questions[:0]
 	for _, q := range all.questions {
-		if !excluded[q.at.File] {
+		if !excluded[q.at.file] {
 			questions = append(questions, q)
 		}
 	}
@@ -368,10 +368,17 @@ type fileResult struct {
 type question struct {
 	rule    *Rule
 	key     any
-	at      Finding // the place, with Rule and Message left empty, and no end or source yet
+	at      place // where the finding would be, without its end or source line yet
 	ignored map[string]bool
 	node    nodeShape // what span needs of the node asked about, to place an answer
 	src     *source   // the file's content when it cannot be read again (standard input)
+}
+
+// place is where a question's finding would be: kept small, as a catalog-wide run asks one
+// question per relation of every entity.
+type place struct {
+	file, entity         string
+	line, column, docIdx int32
 }
 
 // nodeShape is what source.span needs of a node besides its position.
@@ -639,8 +646,8 @@ func (fl *fileLint) entity(ctx context.Context, e *Entity) {
 		}
 		// Most questions get no answer: where the value ends and the line's text are worked out for
 		// those that do (placeAnswer), from a copy of the node without its children.
-		q := question{rule: r, key: key, ignored: ignored, node: nodeShape{kind: n.Kind, style: n.Style}, at: Finding{
-			File: fl.name, Line: n.Line, Column: n.Column, Entity: ref, Document: fl.doc}}
+		q := question{rule: r, key: key, ignored: ignored, node: nodeShape{kind: n.Kind, style: n.Style}, at: place{
+			file: fl.name, line: int32(n.Line), column: int32(n.Column), entity: ref, docIdx: int32(fl.doc)}}
 		if n.Kind == yaml.AliasNode {
 			q.node.value = n.Value
 		}
@@ -679,7 +686,7 @@ func (a answerSources) get(file string, kept *source) *source {
 
 // place completes a question's finding with the end of its value and the line's text.
 func (a answerSources) place(q question) Finding {
-	f := q.at
+	f := Finding{File: q.at.file, Line: int(q.at.line), Column: int(q.at.column), Entity: q.at.entity, Document: int(q.at.docIdx)}
 	f.EndLine, f.EndColumn = f.Line, f.Column
 	if s := a.get(f.File, q.src); s != nil {
 		f.EndLine, f.EndColumn = s.span(&yaml.Node{Kind: q.node.kind, Style: q.node.style, Value: q.node.value, Line: f.Line, Column: f.Column})
