@@ -441,6 +441,22 @@ func (c *Catalog) defIndex() *defIndex {
 	return idx
 }
 
+// AllDefinitions returns every definition of the run, skeletons left out, sorted by ref, file and
+// line.
+func (c *Catalog) AllDefinitions() []Definition {
+	idx := c.defIndex()
+	refs := make([]string, 0, len(idx.byRef))
+	for ref := range idx.byRef {
+		refs = append(refs, ref)
+	}
+	sort.Strings(refs)
+	var out []Definition
+	for _, ref := range refs {
+		out = append(out, idx.byRef[ref]...)
+	}
+	return out
+}
+
 // Refs returns the defined refs that start with prefix, a kind and namespace such as
 // "group:default/", skeletons left out, sorted. It is built on first use: only a missing relation
 // asks, for a suggestion.

@@ -392,14 +392,22 @@ type nodeShape struct {
 // sorted.
 func (l *Linter) resolve(ctx context.Context, fr fileResult) (findings []Finding, inconclusive int, notices []string) {
 	findings = fr.findings
+	seenNotice := map[string]bool{}
+	addNotices := func(ns []string) {
+		for _, n := range ns {
+			if !seenNotice[n] {
+				seenNotice[n] = true
+				notices = append(notices, n)
+			}
+		}
+	}
+	sources := answerSources{}
 	if len(fr.questions) > 0 {
 		// Group the questions by rule as indices, not copies: a catalog-wide run asks one per relation.
 		byRule := map[*Rule][]int32{}
 		for i := range fr.questions {
 			byRule[fr.questions[i].rule] = append(byRule[fr.questions[i].rule], int32(i))
 		}
-		seenNotice := map[string]bool{}
-		sources := answerSources{}
 		for _, r := range l.checks { // a stable order
 			qs := byRule[r]
 			res := l.resolvers[r]
@@ -411,12 +419,7 @@ func (l *Linter) resolve(ctx context.Context, fr fileResult) (findings []Finding
 				keys[i] = fr.questions[qi].key
 			}
 			answers, ns := res.Resolve(ctx, keys)
-			for _, n := range ns {
-				if !seenNotice[n] {
-					seenNotice[n] = true
-					notices = append(notices, n)
-				}
-			}
+			addNotices(ns)
 			for _, a := range answers {
 				if a.Question < 0 || a.Question >= len(qs) || a.Rule == nil {
 					continue
@@ -439,6 +442,34 @@ func (l *Linter) resolve(ctx context.Context, fr fileResult) (findings []Finding
 				f.Rule, f.Severity, f.Message = a.Rule.ID, sev, a.Message
 				findings = append(findings, f)
 			}
+		}
+	}
+	finished := map[Finisher]bool{}
+	for _, r := range l.checks {
+		fin, ok := l.resolvers[r].(Finisher)
+		if !ok || finished[fin] {
+			continue
+		}
+		finished[fin] = true
+		answers, ns := fin.Finish(ctx)
+		addNotices(ns)
+		for _, a := range answers {
+			if a.At == nil || a.Rule == nil {
+				continue
+			}
+			if a.Rule.Inconclusive {
+				inconclusive++
+			}
+			sev, on := l.severity[a.Rule]
+			if !on {
+				continue
+			}
+			f := *a.At
+			if s := sources.get(f.File, nil); s != nil && f.Source == "" {
+				f.Source = s.line(f.Line)
+			}
+			f.Rule, f.Severity, f.Message = a.Rule.ID, sev, a.Message
+			findings = append(findings, f)
 		}
 	}
 	return SortFindings(findings), inconclusive, notices

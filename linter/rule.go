@@ -143,6 +143,13 @@ type Resolver interface {
 	Resolve(ctx context.Context, questions []any) (answers []Answer, notices []string)
 }
 
+// Finisher is a Resolver with findings of its own once every question is answered, each placed with
+// Answer.At (Answer.Question is ignored), such as entities that conflict with a live catalog. Finish
+// is called once per run.
+type Finisher interface {
+	Finish(ctx context.Context) (answers []Answer, notices []string)
+}
+
 // Observer is a Resolver that wants to see each question as soon as a rule defers it, while files
 // are still being read, to start slow work early (such as fetching a project list). Observe is
 // called from several goroutines at once.

@@ -363,19 +363,36 @@ type (
 )
 
 // CatalogResolver answers the catalog-wide rules' questions from the run's Catalog, once every file
-// has been read.
+// has been read, and from a live Backstage catalog when one is configured.
 type CatalogResolver struct {
 	Catalog *linter.Catalog
+	// Live, when set, is asked about refs the run does not define, and about every entity of the run
+	// (entity-conflict).
+	Live LiveCatalog
+	// Repository is this repository's URL (https://github.com/acme/repo), to tell its own entities
+	// from those another repository registered; "" makes no conflict claim.
+	Repository string
+
+	live liveAnswers
 }
 
 // CatalogResolvers returns the resolvers of every catalog-wide rule, for linter.Options.
 func CatalogResolvers(c *linter.Catalog, into map[*linter.Rule]linter.Resolver) map[*linter.Rule]linter.Resolver {
+	return (&CatalogResolver{Catalog: c}).Register(into)
+}
+
+// Register makes r the resolver of every catalog-wide rule (and, with a live catalog, of
+// entity-conflict) in into, which it returns (a new map when nil).
+func (r *CatalogResolver) Register(into map[*linter.Rule]linter.Resolver) map[*linter.Rule]linter.Resolver {
 	if into == nil {
 		into = map[*linter.Rule]linter.Resolver{}
 	}
-	r := &CatalogResolver{Catalog: c}
 	for _, rule := range []*linter.Rule{LocationTargetMissing, TemplateSkeletonMissing, EntityDuplicate, RelationTargetMissing} {
 		into[rule] = r
+	}
+	if r.Live != nil {
+		into[EntityConflict] = r
+		into[CatalogUnverified] = r
 	}
 	return into
 }
@@ -383,7 +400,10 @@ func CatalogResolvers(c *linter.Catalog, into map[*linter.Rule]linter.Resolver) 
 // Resolve implements linter.Resolver.
 func (r *CatalogResolver) Resolve(ctx context.Context, questions []any) ([]linter.Answer, []string) {
 	var answers []linter.Answer
+	var notices []string
 	unchecked := map[string]bool{}
+	var missing []int // relation questions the run does not answer, for the live catalog
+	r.live.local = r.localRefs
 	add := func(i int, rule *linter.Rule, format string, args ...any) {
 		answers = append(answers, linter.Answer{Question: i, Rule: rule, Message: fmt.Sprintf(format, args...)})
 	}
@@ -441,6 +461,10 @@ func (r *CatalogResolver) Resolve(ctx context.Context, questions []any) ([]linte
 				continue
 			}
 			kind, _, _ := strings.Cut(q.ref, ":")
+			if r.Live != nil {
+				missing = append(missing, i)
+				continue
+			}
 			if !r.Catalog.DefinesKind(kind) {
 				// The run defines no entity of that kind (a service repository names its owner, whose
 				// Group lives in the organization's catalog): nothing can be said, and saying "missing"
@@ -452,7 +476,27 @@ func (r *CatalogResolver) Resolve(ctx context.Context, questions []any) ([]linte
 				q.field.field, q.value, q.ref, r.suggest(q.ref))
 		}
 	}
-	var notices []string
+	if len(missing) > 0 {
+		refs := make([]string, len(missing))
+		for j, i := range missing {
+			refs[j] = questions[i].(*relationQuestion).ref
+		}
+		found, err := r.live.lookup(ctx, r.Live, refs)
+		for _, i := range missing {
+			q := questions[i].(*relationQuestion)
+			switch {
+			case err != nil:
+				add(i, CatalogUnverified, "spec.%s %q refers to %s, which the files linted do not define, and the Backstage catalog could not be asked: %v",
+					q.field.field, q.value, q.ref, err)
+			case found[q.ref] == nil:
+				add(i, RelationTargetMissing, "spec.%s %q refers to %s, which is neither in the files linted nor in the Backstage catalog%s",
+					q.field.field, q.value, q.ref, r.suggest(q.ref))
+			}
+		}
+		if err != nil {
+			notices = append(notices, fmt.Sprintf("the Backstage catalog could not be asked (%v): refs it would have answered are reported as catalog-unverified, never as missing", err))
+		}
+	}
 	for _, kind := range sortedKeys(unchecked) {
 		notices = append(notices, fmt.Sprintf("relations to %s entities were not checked: the files linted define none", kind))
 	}

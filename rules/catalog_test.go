@@ -7,21 +7,30 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/tools/txtar"
 
+	"github.com/catalog-lint/catalog-lint/backstage"
+	"github.com/catalog-lint/catalog-lint/backstage/backstagetest"
 	"github.com/catalog-lint/catalog-lint/linter"
 )
 
 // lintRepository lints the folder dir as `catalog-lint check .` run in it would: a Catalog rooted
 // there, every rule, no network.
 func lintRepository(t *testing.T, dir string) *linter.Result {
+	return lintRepositoryLive(t, dir, nil, "")
+}
+
+// lintRepositoryLive is lintRepository asking live, a Backstage catalog, with this repository's URL.
+func lintRepositoryLive(t *testing.T, dir string, live LiveCatalog, repo string) *linter.Result {
 	t.Helper()
 	t.Chdir(dir)
 	cfg := linter.DefaultConfig(".")
 	cat := linter.NewCatalog(".")
-	l, err := linter.New(linter.Options{Rules: All(), Config: cfg, Offline: true, Catalog: cat, Resolvers: CatalogResolvers(cat, nil)})
+	cr := &CatalogResolver{Catalog: cat, Live: live, Repository: repo}
+	l, err := linter.New(linter.Options{Rules: All(), Config: cfg, Offline: live == nil, Catalog: cat, Resolvers: cr.Register(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +53,7 @@ func extractTxtar(t *testing.T, path string) (dir string, sections map[string]st
 	sections = map[string]string{}
 	for _, f := range ar.Files {
 		switch f.Name {
-		case "want", "linted", "skipped", "notices":
+		case "want", "linted", "skipped", "notices", "live":
 			sections[f.Name] = string(f.Data)
 			continue
 		}
@@ -57,6 +66,46 @@ func extractTxtar(t *testing.T, path string) (dir string, sections map[string]st
 		}
 	}
 	return dir, sections
+}
+
+// liveFromArchive starts the Backstage catalog an archive's live section describes: lines
+// "repository URL" (this repository), "fail STATUS..." (the next answers), "token T" (the token sent;
+// the catalog accepts "tok"), and "Kind namespace name [origin]" entities. No section: no catalog.
+func liveFromArchive(t *testing.T, section string) (LiveCatalog, string) {
+	t.Helper()
+	if strings.TrimSpace(section) == "" {
+		return nil, ""
+	}
+	srv := backstagetest.New("tok")
+	t.Cleanup(srv.Close)
+	repo, token := "", "tok"
+	for _, line := range lines(section) {
+		f := strings.Fields(line)
+		switch {
+		case f[0] == "repository":
+			repo = f[1]
+		case f[0] == "token":
+			token = f[1]
+		case f[0] == "fail":
+			for _, s := range f[1:] {
+				var status int
+				fmt.Sscan(s, &status)
+				srv.Fail(status)
+			}
+		case len(f) >= 3:
+			origin := ""
+			if len(f) > 3 {
+				origin = f[3]
+			}
+			srv.Add(f[0], f[1], f[2], origin)
+		}
+	}
+	c, err := backstage.NewClient(backstage.Config{BaseURL: srv.URL, Token: token,
+		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, repo
 }
 
 func lines(s string) []string {
@@ -78,7 +127,8 @@ func TestCatalogGolden(t *testing.T) {
 		abs, _ := filepath.Abs(a)
 		t.Run(filepath.Base(a), func(t *testing.T) {
 			dir, want := extractTxtar(t, abs)
-			res := lintRepository(t, dir)
+			live, repo := liveFromArchive(t, want["live"])
+			res := lintRepositoryLive(t, dir, live, repo)
 			got := map[string][]string{}
 			for _, f := range res.Findings {
 				got["want"] = append(got["want"], formatFinding(f))
@@ -88,6 +138,11 @@ func TestCatalogGolden(t *testing.T) {
 				got["skipped"] = append(got["skipped"], fmt.Sprintf("%s: %s", filepath.ToSlash(s.File), s.Reason))
 			}
 			got["notices"] = res.Notices
+			for _, line := range append(append(append([]string{}, got["want"]...), got["notices"]...), got["skipped"]...) {
+				if strings.Contains(line, "secret-token-value") {
+					t.Errorf("the token leaked: %s", line)
+				}
+			}
 			for _, section := range []string{"want", "linted", "skipped", "notices"} {
 				if diff := cmp.Diff(lines(want[section]), got[section]); diff != "" {
 					t.Errorf("%s (-want +got):\n%s", section, diff)

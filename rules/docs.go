@@ -20,7 +20,12 @@ func ExampleFindings(r *linter.Rule, resolvers map[*linter.Rule]linter.Resolver)
 		cfg.MaxFileSize = 16 // the example stands for a large file
 	}
 	opts := linter.Options{Rules: All(), Config: cfg, Jobs: 1, Resolvers: resolvers}
-	if r.Catalog {
+	if live, ok := resolvers[r].(*CatalogResolver); ok {
+		// A live catalog rule: its examples are linted in a catalog asking the given live catalog.
+		opts.Catalog = exampleCatalog(r)
+		cr := &CatalogResolver{Catalog: opts.Catalog, Live: live.Live, Repository: live.Repository}
+		opts.Resolvers = cr.Register(copyResolvers(resolvers))
+	} else if r.Catalog {
 		opts.Catalog = exampleCatalog(r)
 		opts.Resolvers = CatalogResolvers(opts.Catalog, copyResolvers(resolvers))
 	}

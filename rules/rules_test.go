@@ -13,6 +13,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/catalog-lint/catalog-lint/backstage"
+	"github.com/catalog-lint/catalog-lint/backstage/backstagetest"
 	"github.com/catalog-lint/catalog-lint/linter"
 	"github.com/catalog-lint/catalog-lint/sentry"
 	"github.com/catalog-lint/catalog-lint/sentry/sentrytest"
@@ -51,7 +53,26 @@ func sentryFixture(t *testing.T) map[*linter.Rule]linter.Resolver {
 	}
 	return map[*linter.Rule]linter.Resolver{
 		SentryProjectExists: &SentryResolver{Lookup: sentry.NewIndex(c), DefaultOrg: "acme"},
+		// The live Backstage catalog of the examples: payments was registered from another repository;
+		// the second one rejects the token.
+		EntityConflict:    &CatalogResolver{Live: liveFixture(t, "tok"), Repository: "https://github.com/acme/payments"},
+		CatalogUnverified: &CatalogResolver{Live: liveFixture(t, "wrong-token"), Repository: "https://github.com/acme/payments"},
 	}
+}
+
+// liveFixture is a fake Backstage catalog over HTTP, read through the real client with token.
+func liveFixture(t *testing.T, token string) LiveCatalog {
+	t.Helper()
+	srv := backstagetest.New("tok")
+	t.Cleanup(srv.Close)
+	srv.Add("Component", "default", "payments", "url:https://github.com/acme/old-payments/blob/main/catalog-info.yaml")
+	srv.Add("Group", "default", "team-payments", "url:https://github.com/acme/org/blob/main/org.yaml")
+	c, err := backstage.NewClient(backstage.Config{BaseURL: srv.URL, Token: token,
+		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 func newLinter(t *testing.T) *linter.Linter {
@@ -198,9 +219,15 @@ func TestRuleExamples(t *testing.T) {
 				t.Errorf("the Bad example does not trigger %s", r.ID)
 			}
 			good := l
-			if r.Catalog {
+			if r.Catalog || resolvers[r] != nil && resolvers[r] == resolvers[EntityConflict] || r == CatalogUnverified {
+				// Good examples of the catalog rules are clean in a catalog, with the working live one.
 				cat := exampleCatalog(r)
-				if good, err = linter.New(linter.Options{Rules: All(), Jobs: 1, Catalog: cat, Resolvers: CatalogResolvers(cat, copyResolvers(resolvers))}); err != nil {
+				cr := &CatalogResolver{Catalog: cat, Live: resolvers[EntityConflict].(*CatalogResolver).Live,
+					Repository: "https://github.com/acme/payments"}
+				if r.Catalog {
+					cr.Live = nil
+				}
+				if good, err = linter.New(linter.Options{Rules: All(), Jobs: 1, Catalog: cat, Resolvers: cr.Register(copyResolvers(resolvers))}); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/catalog-lint/catalog-lint/backstage"
 	"github.com/catalog-lint/catalog-lint/linter"
 	"github.com/catalog-lint/catalog-lint/linter/report"
 	"github.com/catalog-lint/catalog-lint/rules"
@@ -123,9 +125,13 @@ type checkFlags struct {
 	sentryOrg, sentryURL, sentryTokenFile    string
 	sarifFile                                string
 	context                                  string
-	offline, debug                           bool
-	jobs                                     int
-	exchange                                 exchangeFlags
+	backstageURL, backstageTokenFile         string
+	repositoryURL                            string
+	// backstageToken, when set, is the token itself (the Action's input).
+	backstageToken string
+	offline, debug bool
+	jobs           int
+	exchange       exchangeFlags
 	// sentryToken, when set, is the token itself (the GitHub Action's input); not a flag, so that a
 	// token never appears on a command line.
 	sentryToken string
@@ -159,6 +165,9 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.StringVar(&f.sentryOrg, "sentry-org", "", "Sentry organization for values without org/ (default: $SENTRY_ORG, then sentry.organization)")
 	fs.StringVar(&f.sentryURL, "sentry-url", "", "Sentry address (default: $SENTRY_URL, then sentry.url, then "+sentry.DefaultURL+")")
 	fs.StringVar(&f.sentryTokenFile, "sentry-token-file", "", "read the Sentry token from this file (default: $SENTRY_AUTH_TOKEN or $SENTRY_TOKEN)")
+	fs.StringVar(&f.backstageURL, "backstage-url", "", "Backstage backend address: refs the files do not define are looked up in its catalog, and entities checked for conflicts (default: $BACKSTAGE_URL)")
+	fs.StringVar(&f.backstageTokenFile, "backstage-token-file", "", "read the Backstage token from this file (default: $BACKSTAGE_TOKEN)")
+	fs.StringVar(&f.repositoryURL, "repository-url", "", "this repository's URL, to tell its entities from those another repository registered (default: $GITHUB_SERVER_URL/$GITHUB_REPOSITORY, then the origin remote)")
 	f.exchange.register(fs)
 	fs.BoolVar(&f.debug, "debug", false, "say how the Sentry token was obtained (never the token) on standard error")
 	fs.Usage = func() {
@@ -237,8 +246,20 @@ func check(ctx context.Context, f checkFlags, paths []string, stdin io.Reader, s
 	}
 	// A run ingests as Backstage does: Locations are followed, skeletons left out and the catalog-wide
 	// rules see every entity, within the repository that holds the folders walked.
-	catalog := linter.NewCatalog(linter.RepositoryRoot(walkRoot(walked)))
-	resolvers = rules.CatalogResolvers(catalog, resolvers)
+	root := linter.RepositoryRoot(walkRoot(walked))
+	catalog := linter.NewCatalog(root)
+	cr := &rules.CatalogResolver{Catalog: catalog}
+	if !f.offline {
+		live, repo, notice, err := liveCatalog(f, env, root)
+		if err != nil {
+			return fail(err)
+		}
+		if notice != "" {
+			fmt.Fprintln(stderr, "catalog-lint: "+notice)
+		}
+		cr.Live, cr.Repository = live, repo
+	}
+	resolvers = cr.Register(resolvers)
 	l, err := linter.New(linter.Options{Rules: rules.All(), Config: cfg, Offline: f.offline, Jobs: f.jobs, Resolvers: resolvers, Catalog: catalog})
 	if err != nil {
 		return fail(err)
@@ -293,8 +314,8 @@ func check(ctx context.Context, f checkFlags, paths []string, stdin io.Reader, s
 		}
 	}
 	if res.Inconclusive > 0 {
-		fmt.Fprintf(stderr, "catalog-lint: %d Sentry %s could not be verified; exit code %d\n",
-			res.Inconclusive, plural(res.Inconclusive, "reference", "references"), ExitUnverified)
+		fmt.Fprintf(stderr, "catalog-lint: %d %s could not be verified (%s); exit code %d\n",
+			res.Inconclusive, plural(res.Inconclusive, "reference", "references"), unverifiedBy(res), ExitUnverified)
 		out.code = ExitUnverified
 	}
 	return out
@@ -452,6 +473,117 @@ func absPath(p string) string {
 		return abs
 	}
 	return filepath.Clean(p)
+}
+
+// unverifiedBy names the services that could not be asked: "Sentry", "the Backstage catalog".
+func unverifiedBy(res *linter.Result) string {
+	var by []string
+	seen := map[string]bool{}
+	for _, f := range res.Findings {
+		name := ""
+		switch f.Rule {
+		case rules.SentryProjectUnverified.ID:
+			name = "Sentry"
+		case rules.CatalogUnverified.ID:
+			name = "the Backstage catalog"
+		}
+		if name != "" && !seen[name] {
+			seen[name] = true
+			by = append(by, name)
+		}
+	}
+	if len(by) == 0 {
+		return "Sentry"
+	}
+	return strings.Join(by, ", ")
+}
+
+// liveCatalog builds the Backstage catalog client from flags and the environment (never from the
+// repository's configuration, so that a pull request cannot choose where the token goes), and finds
+// this repository's URL. Without an address it returns nil: the catalog-wide rules use the files
+// alone.
+func liveCatalog(f checkFlags, env Env, root string) (rules.LiveCatalog, string, string, error) {
+	base := firstNonEmpty(f.backstageURL, env("BACKSTAGE_URL"))
+	if base == "" {
+		return nil, "", "", nil
+	}
+	token := strings.TrimSpace(f.backstageToken)
+	switch {
+	case token != "":
+	case f.backstageTokenFile != "":
+		data, err := os.ReadFile(f.backstageTokenFile)
+		if err != nil {
+			return nil, "", "", fmt.Errorf("--backstage-token-file: %w", unwrapPath(err))
+		}
+		if token = strings.TrimSpace(string(data)); token == "" {
+			return nil, "", "", fmt.Errorf("--backstage-token-file %s is empty", f.backstageTokenFile)
+		}
+	default:
+		token = strings.TrimSpace(env("BACKSTAGE_TOKEN"))
+	}
+	c, err := backstage.NewClient(backstage.Config{BaseURL: base, Token: token, UserAgent: "catalog-lint/" + version()})
+	if err != nil {
+		return nil, "", "", err
+	}
+	repo := firstNonEmpty(f.repositoryURL, githubRepositoryURL(env), originRemote(root))
+	notice := ""
+	if repo == "" {
+		notice = "this repository's URL is unknown (set --repository-url): entities are not checked for conflicts with the Backstage catalog"
+	}
+	return c, repo, notice, nil
+}
+
+func githubRepositoryURL(env Env) string {
+	if env("GITHUB_SERVER_URL") == "" || env("GITHUB_REPOSITORY") == "" {
+		return ""
+	}
+	return strings.TrimRight(env("GITHUB_SERVER_URL"), "/") + "/" + env("GITHUB_REPOSITORY")
+}
+
+// originRemote reads the origin remote's URL from the repository's .git/config, as an https
+// address (git@github.com:acme/pay.git becomes https://github.com/acme/pay); "" when there is none.
+func originRemote(root string) string {
+	data, err := os.ReadFile(filepath.Join(root, ".git", "config"))
+	if err != nil {
+		return ""
+	}
+	inOrigin := false
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "[") {
+			inOrigin = line == `[remote "origin"]`
+			continue
+		}
+		key, value, ok := strings.Cut(line, "=")
+		if !inOrigin || !ok || strings.TrimSpace(key) != "url" {
+			continue
+		}
+		return httpsRemote(strings.TrimSpace(value))
+	}
+	return ""
+}
+
+// httpsRemote turns a Git remote address into the repository's web address.
+func httpsRemote(remote string) string {
+	remote = strings.TrimSuffix(remote, ".git")
+	switch {
+	case strings.HasPrefix(remote, "https://"), strings.HasPrefix(remote, "http://"):
+		if u, err := url.Parse(remote); err == nil {
+			u.User = nil // never carry credentials along
+			return u.String()
+		}
+		return ""
+	case strings.HasPrefix(remote, "ssh://"):
+		if u, err := url.Parse(remote); err == nil {
+			return "https://" + u.Hostname() + u.Path
+		}
+		return ""
+	case strings.Contains(remote, "@") && strings.Contains(remote, ":"):
+		hostPath := remote[strings.Index(remote, "@")+1:]
+		host, path, _ := strings.Cut(hostPath, ":")
+		return "https://" + host + "/" + strings.TrimPrefix(path, "/")
+	}
+	return ""
 }
 
 // walkRoot is the folder whose repository a run belongs to: the one folder walked, else the current one.
