@@ -176,6 +176,11 @@ func conclusionOf(res *linter.Result) (conclusion, title string) {
 	case c[linter.SeverityError] > 0:
 		return "failure", fmt.Sprintf("%d %s", c[linter.SeverityError], plural(c[linter.SeverityError], "error", "errors"))
 	case res.Inconclusive > 0:
+		for _, f := range res.Findings {
+			if f.Rule == rules.CatalogUnverified.ID {
+				return "neutral", fmt.Sprintf("%d %s could not be verified", res.Inconclusive, plural(res.Inconclusive, "reference", "references"))
+			}
+		}
 		return "neutral", fmt.Sprintf("Sentry could not be asked about %d %s", res.Inconclusive, plural(res.Inconclusive, "project", "projects"))
 	}
 	if c[linter.SeverityWarning] > 0 {

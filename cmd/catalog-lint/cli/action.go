@@ -116,6 +116,9 @@ func jobSummary(out outcome) string {
 		} else {
 			fmt.Fprintf(&b, "Sentry: %s.\n\n", strings.TrimPrefix(out.skipped, "Sentry projects were "))
 		}
+	case res.Inconclusive > 0 && unverifiedBy(res) != "Sentry":
+		fmt.Fprintf(&b, "Checked, but %d %s could not be verified (%s): %s\n\n", res.Inconclusive,
+			plural(res.Inconclusive, "reference", "references"), unverifiedBy(res), strings.Join(res.Notices, "; "))
 	case res.Inconclusive > 0:
 		fmt.Fprintf(&b, "Sentry: checked, but %d %s could not be verified: %s\n\n", res.Inconclusive,
 			plural(res.Inconclusive, "reference", "references"), strings.Join(res.Notices, "; "))

@@ -448,6 +448,9 @@ func staticToken(f checkFlags, env Env) (token, from string, err error) {
 // adjustExchangeConfig lets tests set the token exchange's clock and waits.
 var adjustExchangeConfig func(*tokenexchange.Config)
 
+// adjustBackstageConfig lets tests shorten the catalog client's waits between retries.
+var adjustBackstageConfig func(*backstage.Config)
+
 // adjustSentryConfig lets tests shorten the client's waits between retries.
 var adjustSentryConfig func(*sentry.Config)
 
@@ -521,7 +524,11 @@ func liveCatalog(f checkFlags, env Env, root string) (rules.LiveCatalog, string,
 	default:
 		token = strings.TrimSpace(env("BACKSTAGE_TOKEN"))
 	}
-	c, err := backstage.NewClient(backstage.Config{BaseURL: base, Token: token, UserAgent: "catalog-lint/" + version()})
+	bc := backstage.Config{BaseURL: base, Token: token, UserAgent: "catalog-lint/" + version()}
+	if adjustBackstageConfig != nil {
+		adjustBackstageConfig(&bc)
+	}
+	c, err := backstage.NewClient(bc)
 	if err != nil {
 		return nil, "", "", err
 	}
