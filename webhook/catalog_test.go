@@ -6,6 +6,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/catalog-lint/catalog-lint/backstage"
+	"github.com/catalog-lint/catalog-lint/backstage/backstagetest"
 )
 
 const group = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n"
@@ -68,5 +71,36 @@ func TestCatalogContext(t *testing.T) {
 	}
 	if n := len(g.blobsServed) - before; n != 0 {
 		t.Errorf("the second push fetched %d blobs again", n)
+	}
+}
+
+// TestLiveCatalogConflict: with the server's Backstage catalog, a changed file that copies an entity
+// another repository registered is annotated; one this repository registered is not.
+func TestLiveCatalogConflict(t *testing.T) {
+	srv := backstagetest.New("bs-server-token")
+	defer srv.Close()
+	srv.Add("Component", "default", "copied", "url:https://github.com/o/other/blob/main/catalog-info.yaml")
+	srv.Add("Component", "default", "own", "url:https://github.com/o/r/blob/main/own/catalog-info.yaml")
+	srv.Add("Group", "default", "team-a", "")
+	live, err := backstage.NewClient(backstage.Config{BaseURL: srv.URL, Token: "bs-server-token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := newFakeGitHub(t, map[string]string{
+		"copied/catalog-info.yaml": component("copied", "payments"),
+		"own/catalog-info.yaml":    component("own", "payments"),
+	})
+	p := processor(t, g, nil)
+	p.Live = live
+	if err := p.Process(context.Background(), pushJob(headSHA)); err != nil {
+		t.Fatal(err)
+	}
+	final := g.final(t, 1)
+	out := final.GetOutput()
+	if len(out.Annotations) != 1 || out.Annotations[0].GetPath() != "copied/catalog-info.yaml" || out.Annotations[0].GetTitle() != "entity-conflict" {
+		t.Errorf("annotations %+v\n%s", out.Annotations, out.GetSummary())
+	}
+	if WebURL("https://ghe.example.com/api/v3/") != "https://ghe.example.com" || WebURL("") != "https://github.com" {
+		t.Error("WebURL")
 	}
 }

@@ -43,6 +43,24 @@ type Processor struct {
 	Save func(*Job) error
 	// Blobs caches file contents across jobs by blob SHA; nil fetches every file every time.
 	Blobs *BlobCache
+	// Live, when set, is the Backstage catalog the catalog-wide rules also ask (the server's own
+	// setting, never a repository's); WebURL is GitHub's web address (https://github.com), to name a
+	// job's repository as the catalog's origin locations do.
+	Live   rules.LiveCatalog
+	WebURL string
+}
+
+// WebURL returns GitHub's web address for an API address: https://github.com for the public API
+// (or ""), https://HOST for GitHub Enterprise Server's https://HOST/api/v3.
+func WebURL(apiURL string) string {
+	apiURL = strings.TrimRight(apiURL, "/")
+	switch {
+	case apiURL == "", apiURL == "https://api.github.com":
+		return "https://github.com"
+	case strings.HasSuffix(apiURL, "/api/v3"):
+		return strings.TrimSuffix(apiURL, "/api/v3")
+	}
+	return apiURL
 }
 
 // catalogFile is a file to lint: its path and the blob holding it at the head commit.
@@ -347,7 +365,15 @@ func (p *Processor) lint(ctx context.Context, gh *github.Client, job *Job) (*lin
 			opts.Resolvers = map[*linter.Rule]linter.Resolver{rules.SentryProjectExists: r}
 		}
 	}
-	opts.Resolvers = rules.CatalogResolvers(cat, opts.Resolvers)
+	cr := &rules.CatalogResolver{Catalog: cat, Live: p.Live}
+	if p.Live != nil {
+		web := p.WebURL
+		if web == "" {
+			web = "https://github.com"
+		}
+		cr.Repository = web + "/" + job.Owner + "/" + job.Repo
+	}
+	opts.Resolvers = cr.Register(opts.Resolvers)
 	l, err := linter.New(opts)
 	if err != nil {
 		return nil, nil, nil, err

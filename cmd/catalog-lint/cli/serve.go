@@ -35,6 +35,8 @@ func runServe(args []string, stdout, stderr io.Writer, env Env) int {
 	fs.StringVar(&f.sentryOrg, "sentry-org", "", "default Sentry organization (default: $SENTRY_ORG)")
 	fs.StringVar(&f.sentryURL, "sentry-url", "", "Sentry address (default: $SENTRY_URL, then "+sentry.DefaultURL+")")
 	fs.StringVar(&f.sentryTokenFile, "sentry-token-file", "", "read the Sentry token from this file (default: $SENTRY_AUTH_TOKEN or $SENTRY_TOKEN)")
+	fs.StringVar(&f.backstageURL, "backstage-url", "", "Backstage backend address: refs the files do not define are looked up in its catalog, and entities checked for conflicts (default: $BACKSTAGE_URL)")
+	fs.StringVar(&f.backstageTokenFile, "backstage-token-file", "", "read the Backstage token from this file (default: $BACKSTAGE_TOKEN)")
 	f.exchange.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -90,7 +92,13 @@ func runServe(args []string, stdout, stderr io.Writer, env Env) int {
 	if sentryFactory == nil {
 		log.Warn().Msg("no Sentry token: the existence check is skipped")
 	}
-	proc := &webhook.Processor{App: app, Sentry: sentryFactory, Log: log, Save: queue.Save, Blobs: webhook.NewBlobCache(webhook.DefaultBlobCacheBytes)}
+	// The server's own Backstage catalog, if any; each job's repository URL tells its entities apart.
+	live, _, _, err := liveCatalog(f, env, "")
+	if err != nil {
+		return usageError(stderr, err)
+	}
+	proc := &webhook.Processor{App: app, Sentry: sentryFactory, Log: log, Save: queue.Save,
+		Blobs: webhook.NewBlobCache(webhook.DefaultBlobCacheBytes), Live: live, WebURL: webhook.WebURL(env("GITHUB_API_URL"))}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
