@@ -213,7 +213,17 @@ func (c *Catalog) resolveTarget(from, target string) (files []string, glob, outs
 		if files, ok := c.globWalked(joined); ok {
 			return files, true, false
 		}
-		return c.fs().Glob(filepath.ToSlash(joined)), true, false
+		// A match may be a symbolic link leading out of the repository: it is never read.
+		var inside []string
+		for _, f := range c.fs().Glob(filepath.ToSlash(joined)) {
+			if c.Inside(f) {
+				inside = append(inside, f)
+			}
+		}
+		return inside, true, false
+	}
+	if !c.Inside(joined) {
+		return nil, false, true
 	}
 	if exists, dir := c.fs().Stat(joined); exists && !dir {
 		return []string{joined}, false, false

@@ -132,3 +132,25 @@ func TestWalkRootIsALink(t *testing.T) {
 		t.Errorf("files %v, skips %v", files, skips)
 	}
 }
+
+// TestLocationTargetsStayInside: Location targets, named or matched by a glob, that lead out of the
+// repository through a symbolic link are never read.
+func TestLocationTargetsStayInside(t *testing.T) {
+	repo := symlinkTree(t)
+	root := "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: r\nspec:\n  targets: [./svc/catalog-info.yaml, ./**/catalog-info.yaml, ./outside-dir/catalog-info.yaml]\n"
+	if err := os.WriteFile(filepath.Join(repo, "catalog-info.yaml"), []byte(root), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cat := NewCatalog(repo)
+	cat.AddTarget(filepath.Join(repo, "catalog-info.yaml"), "./svc/catalog-info.yaml")
+	cat.AddTarget(filepath.Join(repo, "catalog-info.yaml"), "./**/catalog-info.yaml")
+	cat.AddTarget(filepath.Join(repo, "catalog-info.yaml"), "./outside-dir/catalog-info.yaml")
+	for _, in := range cat.More() {
+		if strings.Contains(in.Path, "svc") || strings.Contains(in.Path, "outside") {
+			t.Errorf("would read %s", in.Path)
+		}
+	}
+	if _, _, outside := cat.ResolveTarget(filepath.Join(repo, "catalog-info.yaml"), "./svc/catalog-info.yaml"); !outside {
+		t.Error("a target linked outside must be reported as outside")
+	}
+}
