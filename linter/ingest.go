@@ -33,6 +33,9 @@ type Catalog struct {
 	FS CatalogFS
 	// Root is the repository's folder: nothing outside it is read. "" means the current folder.
 	Root string
+	// RepositoryURL is this repository's web address (https://github.com/acme/pay): an absolute URL
+	// target into it (…/blob/main/org.yaml) is read from the repository's own files. "" follows no URL.
+	RepositoryURL string
 	// Read, when set, reads the files Locations name (the repository is not on disk: the webhook
 	// server fetches them from GitHub); nil reads the disk.
 	Read func(ctx context.Context, path string) ([]byte, error)
@@ -52,7 +55,8 @@ type Catalog struct {
 	walked    map[string]bool           // every file the walk saw, for globs once it is over
 	roots     []string                  // the folders walked
 	walkDone  bool
-	noMemory  bool // the walk left folders out (exclude globs): globs must look on disk
+	noMemory  bool   // the walk left folders out (exclude globs): globs must look on disk
+	wd        string // the current folder, for absolute file keys
 }
 
 type resolvedTarget struct {
@@ -135,6 +139,7 @@ func (c *Catalog) init() {
 		root = abs
 	}
 	c.rootReal = root
+	c.wd, _ = os.Getwd()
 }
 
 func (c *Catalog) fs() CatalogFS {
@@ -166,9 +171,10 @@ func (c *Catalog) Inside(p string) bool {
 	return within(root, abs)
 }
 
-// Queued records that the file at path is being linted; it returns false if it already was.
+// Queued records that the file at path is being linted; it returns false if it already was. Paths
+// are compared absolute, so that a file named two ways is linted once.
 func (c *Catalog) Queued(p string) bool {
-	key := cleanKey(p)
+	key := c.fileKey(p)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.init()
@@ -180,6 +186,17 @@ func (c *Catalog) Queued(p string) bool {
 }
 
 func cleanKey(p string) string { return filepath.ToSlash(filepath.Clean(p)) }
+
+// fileKey identifies a file of the run: its absolute path on disk, its clean path in a tree.
+func (c *Catalog) fileKey(p string) string {
+	if c.FS != nil {
+		return cleanKey(p)
+	}
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p)
+	}
+	return filepath.Join(c.wd, p)
+}
 
 // ResolveTarget resolves a Location target (or an app-config file target) written in the file
 // from: relative to from's folder, globs expanded. It returns the files, and whether the target is a
@@ -283,7 +300,7 @@ func (c *Catalog) More() []Input {
 		}
 		c.mu.Lock()
 		for _, f := range files {
-			key := cleanKey(f)
+			key := c.fileKey(f)
 			c.targets[key] = true
 			if !c.queued[key] {
 				c.queued[key] = true
@@ -513,6 +530,64 @@ func (c *Catalog) AllowedKinds(file string) (allow []string, from string, ok boo
 	return nil, "", false
 }
 
+// LocalPath maps an absolute URL into this repository (RepositoryURL), such as
+// https://github.com/acme/pay/blob/main/catalog/org.yaml, to the path of the file relative to the
+// repository's root (catalog/org.yaml); ok is false for any other URL.
+func (c *Catalog) LocalPath(target string) (string, bool) {
+	repo := strings.TrimSuffix(strings.TrimRight(strings.ToLower(c.RepositoryURL), "/"), ".git")
+	if repo == "" {
+		return "", false
+	}
+	rest, ok := cutPrefixFold(target, repo+"/")
+	if !ok {
+		return "", false
+	}
+	// blob/REF/path or tree/REF/path (REF without a slash: a branch, tag or commit)
+	parts := strings.SplitN(rest, "/", 3)
+	if len(parts) != 3 || (parts[0] != "blob" && parts[0] != "tree") || parts[2] == "" {
+		return "", false
+	}
+	p := path.Clean(parts[2])
+	if p == ".." || strings.HasPrefix(p, "../") {
+		return "", false
+	}
+	return "./" + p, true
+}
+
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) < len(prefix) || !strings.EqualFold(s[:len(prefix)], prefix) {
+		return "", false
+	}
+	return s[len(prefix):], true
+}
+
+// RootFile is a path in the repository's root folder, to resolve root-relative targets against.
+func (c *Catalog) RootFile() string { return filepath.Join(c.rootDir(), "catalog-info.yaml") }
+
+// rootDir is the repository's folder as paths of the run are written: "" on a tree (the webhook
+// server), else Root.
+func (c *Catalog) rootDir() string {
+	if c.FS != nil {
+		return ""
+	}
+	if c.Root == "" {
+		return "."
+	}
+	// As the run names its files: relative to the current folder when they are.
+	abs, err := filepath.Abs(c.Root)
+	if err != nil {
+		return c.Root
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return c.Root
+	}
+	if rel, err := filepath.Rel(wd, abs); err == nil {
+		return rel
+	}
+	return c.Root
+}
+
 // IsAppConfig reports whether a file name is a Backstage app-config file.
 func IsAppConfig(name string) bool {
 	return strings.HasPrefix(name, "app-config") && (strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml"))
@@ -555,10 +630,21 @@ func (c *Catalog) AppConfig(file string, data []byte) []string {
 	c.kinds = append(c.kinds, kindRule{allow: global, from: file})
 	c.mu.Unlock()
 	for _, l := range doc.Catalog.Locations {
-		if l.Type != "file" || l.Target == "" {
+		target, resolveFrom := l.Target, from
+		switch {
+		case l.Target == "":
+			continue
+		case l.Type == "url":
+			// A URL into this repository is one of its files, relative to the repository's root.
+			p, ok := c.LocalPath(l.Target)
+			if !ok {
+				continue
+			}
+			target, resolveFrom = p, filepath.Join(c.rootDir(), "app-config")
+		case l.Type != "file":
 			continue
 		}
-		found, _, outside := c.ResolveTarget(from, l.Target)
+		found, _, outside := c.ResolveTarget(resolveFrom, target)
 		if outside {
 			continue
 		}
@@ -567,9 +653,9 @@ func (c *Catalog) AppConfig(file string, data []byte) []string {
 			for _, r := range l.Rules {
 				allow = append(allow, lower(r.Allow)...)
 			}
-			target := filepath.Clean(filepath.Join(base, filepath.FromSlash(l.Target)))
+			key := filepath.Clean(filepath.Join(filepath.Dir(resolveFrom), filepath.FromSlash(target)))
 			c.mu.Lock()
-			c.kinds = append([]kindRule{{target: cleanKey(target), allow: append(allow, global...), from: file}}, c.kinds...)
+			c.kinds = append([]kindRule{{target: cleanKey(key), allow: append(allow, global...), from: file}}, c.kinds...)
 			c.mu.Unlock()
 		}
 		files = append(files, found...)

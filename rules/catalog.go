@@ -61,11 +61,20 @@ spec:
 		}
 		for _, n := range targets {
 			target, ok := linter.String(n)
-			if !ok || target == "" || isAbsoluteURL(target) {
+			if !ok || target == "" {
 				continue
 			}
-			p.Catalog.AddTarget(p.File, target)
-			p.Defer(n, targetQuestion{file: p.File, target: target})
+			from, written := p.File, target
+			if isAbsoluteURL(target) {
+				// A URL into this repository is one of its files; any other URL is not followed.
+				local, ok := p.Catalog.LocalPath(target)
+				if !ok {
+					continue
+				}
+				target, from = local, p.Catalog.RootFile()
+			}
+			p.Catalog.AddTarget(from, target)
+			p.Defer(n, targetQuestion{file: from, target: target, written: written})
 		}
 	},
 }
@@ -413,12 +422,12 @@ func (r *CatalogResolver) Resolve(ctx context.Context, questions []any) ([]linte
 			files, glob, outside := r.Catalog.ResolveTarget(q.file, q.target)
 			switch {
 			case outside:
-				add(i, LocationTargetMissing, "location target %q is outside the repository; catalog-lint does not read it", q.target)
+				add(i, LocationTargetMissing, "location target %q is outside the repository; catalog-lint does not read it", q.written)
 			case glob && len(files) == 0:
-				add(i, LocationTargetMissing, "location target %q matches no file; Backstage will ingest nothing from it", q.target)
+				add(i, LocationTargetMissing, "location target %q matches no file; Backstage will ingest nothing from it", q.written)
 			case !glob && len(files) == 0:
 				add(i, LocationTargetMissing, "location target %q does not exist (looked for %s); Backstage reports a NotFoundError and ingests nothing from it",
-					q.target, filepath.ToSlash(filepath.Join(filepath.Dir(q.file), q.target)))
+					q.written, filepath.ToSlash(filepath.Join(filepath.Dir(q.file), q.target)))
 			}
 		case skeletonQuestion:
 			p := filepath.Join(filepath.Dir(q.file), filepath.FromSlash(q.url))

@@ -29,6 +29,7 @@ func lintRepositoryLive(t *testing.T, dir string, live LiveCatalog, repo string)
 	t.Chdir(dir)
 	cfg := linter.DefaultConfig(".")
 	cat := linter.NewCatalog(".")
+	cat.RepositoryURL = repo
 	cr := &CatalogResolver{Catalog: cat, Live: live, Repository: repo}
 	l, err := linter.New(linter.Options{Rules: All(), Config: cfg, Offline: live == nil, Catalog: cat, Resolvers: cr.Register(nil)})
 	if err != nil {
@@ -53,7 +54,7 @@ func extractTxtar(t *testing.T, path string) (dir string, sections map[string]st
 	sections = map[string]string{}
 	for _, f := range ar.Files {
 		switch f.Name {
-		case "want", "linted", "skipped", "notices", "live":
+		case "want", "linted", "skipped", "notices", "live", "repository":
 			sections[f.Name] = string(f.Data)
 			continue
 		}
@@ -128,6 +129,9 @@ func TestCatalogGolden(t *testing.T) {
 		t.Run(filepath.Base(a), func(t *testing.T) {
 			dir, want := extractTxtar(t, abs)
 			live, repo := liveFromArchive(t, want["live"])
+			if r := strings.TrimSpace(want["repository"]); r != "" {
+				repo = r
+			}
 			res := lintRepositoryLive(t, dir, live, repo)
 			got := map[string][]string{}
 			for _, f := range res.Findings {

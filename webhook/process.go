@@ -309,6 +309,11 @@ func (p *Processor) lint(ctx context.Context, gh *github.Client, job *Job) (*lin
 		}
 	}
 	cat := linter.NewCatalog("")
+	web := p.WebURL
+	if web == "" {
+		web = "https://github.com"
+	}
+	cat.RepositoryURL = web + "/" + job.Owner + "/" + job.Repo
 	cat.FS = linter.NewTreeFS(paths)
 	cat.Read = func(ctx context.Context, name string) ([]byte, error) {
 		sha, ok := blobs[path.Clean(name)]
@@ -365,14 +370,7 @@ func (p *Processor) lint(ctx context.Context, gh *github.Client, job *Job) (*lin
 			opts.Resolvers = map[*linter.Rule]linter.Resolver{rules.SentryProjectExists: r}
 		}
 	}
-	cr := &rules.CatalogResolver{Catalog: cat, Live: p.Live}
-	if p.Live != nil {
-		web := p.WebURL
-		if web == "" {
-			web = "https://github.com"
-		}
-		cr.Repository = web + "/" + job.Owner + "/" + job.Repo
-	}
+	cr := &rules.CatalogResolver{Catalog: cat, Live: p.Live, Repository: cat.RepositoryURL}
 	opts.Resolvers = cr.Register(opts.Resolvers)
 	l, err := linter.New(opts)
 	if err != nil {

@@ -248,16 +248,18 @@ func check(ctx context.Context, f checkFlags, paths []string, stdin io.Reader, s
 	// rules see every entity, within the repository that holds the folders walked.
 	root := linter.RepositoryRoot(walkRoot(walked))
 	catalog := linter.NewCatalog(root)
-	cr := &rules.CatalogResolver{Catalog: catalog}
+	repoURL := firstNonEmpty(f.repositoryURL, githubRepositoryURL(env), originRemote(root))
+	catalog.RepositoryURL = repoURL // Location targets that are URLs into this repository are its files
+	cr := &rules.CatalogResolver{Catalog: catalog, Repository: repoURL}
 	if !f.offline {
-		live, repo, notice, err := liveCatalog(f, env, root)
+		live, err := liveCatalog(f, env)
 		if err != nil {
 			return fail(err)
 		}
-		if notice != "" {
-			fmt.Fprintln(stderr, "catalog-lint: "+notice)
+		if live != nil && repoURL == "" {
+			fmt.Fprintln(stderr, "catalog-lint: this repository's URL is unknown (set --repository-url): entities are not checked for conflicts with the Backstage catalog")
 		}
-		cr.Live, cr.Repository = live, repo
+		cr.Live = live
 	}
 	resolvers = cr.Register(resolvers)
 	l, err := linter.New(linter.Options{Rules: rules.All(), Config: cfg, Offline: f.offline, Jobs: f.jobs, Resolvers: resolvers, Catalog: catalog})
@@ -502,13 +504,12 @@ func unverifiedBy(res *linter.Result) string {
 }
 
 // liveCatalog builds the Backstage catalog client from flags and the environment (never from the
-// repository's configuration, so that a pull request cannot choose where the token goes), and finds
-// this repository's URL. Without an address it returns nil: the catalog-wide rules use the files
-// alone.
-func liveCatalog(f checkFlags, env Env, root string) (rules.LiveCatalog, string, string, error) {
+// repository's configuration, so that a pull request cannot choose where the token goes). Without an
+// address it returns nil: the catalog-wide rules use the files alone.
+func liveCatalog(f checkFlags, env Env) (rules.LiveCatalog, error) {
 	base := firstNonEmpty(f.backstageURL, env("BACKSTAGE_URL"))
 	if base == "" {
-		return nil, "", "", nil
+		return nil, nil
 	}
 	token := strings.TrimSpace(f.backstageToken)
 	switch {
@@ -516,10 +517,10 @@ func liveCatalog(f checkFlags, env Env, root string) (rules.LiveCatalog, string,
 	case f.backstageTokenFile != "":
 		data, err := os.ReadFile(f.backstageTokenFile)
 		if err != nil {
-			return nil, "", "", fmt.Errorf("--backstage-token-file: %w", unwrapPath(err))
+			return nil, fmt.Errorf("--backstage-token-file: %w", unwrapPath(err))
 		}
 		if token = strings.TrimSpace(string(data)); token == "" {
-			return nil, "", "", fmt.Errorf("--backstage-token-file %s is empty", f.backstageTokenFile)
+			return nil, fmt.Errorf("--backstage-token-file %s is empty", f.backstageTokenFile)
 		}
 	default:
 		token = strings.TrimSpace(env("BACKSTAGE_TOKEN"))
@@ -530,14 +531,9 @@ func liveCatalog(f checkFlags, env Env, root string) (rules.LiveCatalog, string,
 	}
 	c, err := backstage.NewClient(bc)
 	if err != nil {
-		return nil, "", "", err
+		return nil, err
 	}
-	repo := firstNonEmpty(f.repositoryURL, githubRepositoryURL(env), originRemote(root))
-	notice := ""
-	if repo == "" {
-		notice = "this repository's URL is unknown (set --repository-url): entities are not checked for conflicts with the Backstage catalog"
-	}
-	return c, repo, notice, nil
+	return c, nil
 }
 
 func githubRepositoryURL(env Env) string {

@@ -93,7 +93,7 @@ func runServe(args []string, stdout, stderr io.Writer, env Env) int {
 		log.Warn().Msg("no Sentry token: the existence check is skipped")
 	}
 	// The server's own Backstage catalog, if any; each job's repository URL tells its entities apart.
-	live, _, _, err := liveCatalog(f, env, "")
+	live, err := liveCatalog(f, env)
 	if err != nil {
 		return usageError(stderr, err)
 	}
