@@ -356,7 +356,7 @@ func isAbsoluteURL(s string) bool {
 }
 
 type (
-	targetQuestion   struct{ file, target string }
+	targetQuestion   struct{ file, target, written string }
 	skeletonQuestion struct {
 		file, url string
 		single    bool
