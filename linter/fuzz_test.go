@@ -1,6 +1,7 @@
 package linter_test
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/tools/txtar"
 
 	"github.com/catalog-lint/catalog-lint/linter"
 	"github.com/catalog-lint/catalog-lint/rules"
@@ -50,6 +52,56 @@ func FuzzLint(f *testing.F) {
 			}
 			if fd.Message == "" {
 				t.Fatalf("finding without a message: %+v", fd)
+			}
+		}
+	})
+}
+
+// FuzzCatalog ingests arbitrary bytes as Backstage would: as a repository's catalog-info.yaml whose
+// Locations are followed (every target reads the same bytes), as its app-config.yaml, with the
+// catalog-wide rules. Whatever the input, it must not panic, must not loop, and must give the same
+// result twice. Seeds: the catalog golden archives' files.
+func FuzzCatalog(f *testing.F) {
+	archives, _ := filepath.Glob(filepath.Join("..", "testdata", "catalog", "*.txtar"))
+	for _, a := range archives {
+		if ar, err := txtar.ParseFile(a); err == nil {
+			for _, file := range ar.Files {
+				f.Add(file.Data)
+			}
+		}
+	}
+	run := func(data []byte) *linter.Result {
+		cat := linter.NewCatalog("")
+		cat.FS = linter.NewTreeFS([]string{"catalog-info.yaml", "org.yaml", "sub/a.yaml", "sub/b.yml", "skeleton/catalog-info.yaml", "packages/backend/x"})
+		cat.Read = func(context.Context, string) ([]byte, error) { return data, nil }
+		targets := cat.AppConfig("app-config.yaml", data)
+		l, err := linter.New(linter.Options{Rules: rules.All(), Jobs: 1, Catalog: cat, Resolvers: rules.CatalogResolvers(cat, nil)})
+		if err != nil {
+			f.Fatal(err)
+		}
+		ch := make(chan linter.Input, 1+len(targets))
+		cat.Queued("catalog-info.yaml")
+		ch <- linter.Input{Name: "catalog-info.yaml", Reader: bytes.NewReader(data)}
+		for _, t := range targets {
+			if cat.Queued(t) {
+				ch <- linter.Input{Path: t}
+			}
+		}
+		close(ch)
+		return l.LintStream(context.Background(), ch)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		first, second := run(data), run(data)
+		first.Skipped, second.Skipped = nil, nil // rule values, the same each time
+		if diff := cmp.Diff(first, second); diff != "" {
+			t.Fatalf("two runs differ:\n%s", diff)
+		}
+		if first.Files > 6 {
+			t.Fatalf("%d files linted from a tree of 5", first.Files)
+		}
+		for _, fd := range first.Findings {
+			if rules.Lookup(fd.Rule) == nil || fd.Message == "" || fd.Line < 0 {
+				t.Fatalf("bad finding %+v", fd)
 			}
 		}
 	})
