@@ -1,8 +1,10 @@
 package linter
 
 import (
+	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -80,5 +82,32 @@ func TestGlobsAgree(t *testing.T) {
 	want := []string{"a/x/catalog-info.yaml", "a/y/catalog-info.yaml", "a/z/deeper/catalog-info.yaml"}
 	if diff := cmp.Diff(want, diskFS{}.Glob("a/**/catalog-info.yaml")); diff != "" {
 		t.Errorf("** on disk (-want +got):\n%s", diff)
+	}
+}
+
+// TestLargeSniffedFiles: a YAML file over the size limit is reported when it holds entities (Backstage
+// would ingest it), and left alone when it does not (a generated manifest).
+func TestLargeSniffedFiles(t *testing.T) {
+	dir := t.TempDir()
+	entities := "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: a\n" + strings.Repeat("# padding\n", 200)
+	manifest := "apiVersion: apps/v1\nkind: Deployment\n" + strings.Repeat("# padding\n", 200)
+	for name, content := range map[string]string{"org.yaml": entities, "deploy.yaml": manifest} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := DefaultConfig(dir)
+	cfg.MaxFileSize = 1024
+	cat := NewCatalog(dir)
+	l, err := New(Options{Rules: BuiltinRules(), Config: cfg, Catalog: cat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.LintPaths(context.Background(), []string{dir}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) != 1 || res.Findings[0].Rule != RuleFileTooLarge.ID || filepath.Base(res.Findings[0].File) != "org.yaml" {
+		t.Errorf("findings %+v", res.Findings)
 	}
 }

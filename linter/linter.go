@@ -484,12 +484,14 @@ func (l *Linter) lintFile(ctx context.Context, path string) fileResult {
 // not a catalog file and yields nothing.
 func (l *Linter) lintFileAs(ctx context.Context, path string, sniff bool) fileResult {
 	fr := l.readAndLint(ctx, path, sniff)
-	if sniff && len(fr.findings) > 0 && fr.entities == 0 && fr.findings[0].Line == 0 &&
-		(fr.findings[0].Rule == RuleFileUnreadable.ID || fr.findings[0].Rule == RuleFileTooLarge.ID) {
+	if sniff && len(fr.findings) > 0 && fr.entities == 0 && fr.findings[0].Line == 0 && fr.findings[0].Rule == RuleFileUnreadable.ID {
 		return fileResult{notCatalog: true}
 	}
 	return fr
 }
+
+// sniffPrefix is how much of a large YAML file is read to tell whether it holds entities.
+const sniffPrefix = 64 << 10
 
 func (l *Linter) readAndLint(ctx context.Context, path string, sniff bool) fileResult {
 	f, err := os.Open(path)
@@ -505,6 +507,15 @@ func (l *Linter) readAndLint(ctx context.Context, path string, sniff bool) fileR
 		return l.fileFinding(path, RuleFileUnreadable, "cannot read file: it is a folder")
 	}
 	if st.Size() > l.maxSize {
+		if sniff {
+			// Reported only when it holds entities (Backstage would ingest it); other large YAML
+			// files, such as generated manifests, are not catalog files.
+			head := make([]byte, sniffPrefix)
+			n, _ := io.ReadFull(f, head)
+			if !HoldsBackstageEntity(head[:n]) {
+				return fileResult{notCatalog: true}
+			}
+		}
 		return l.tooLarge(path, st.Size())
 	}
 	// Read what Stat announced in one go, plus one byte to notice a file that grew past the limit.
@@ -546,7 +557,7 @@ func (l *Linter) lintReaderAs(ctx context.Context, name string, r io.Reader, sni
 		return l.fileFinding(name, RuleFileUnreadable, fmt.Sprintf("cannot read input: %v", err))
 	}
 	if int64(len(data)) > l.maxSize {
-		if sniff {
+		if sniff && !HoldsBackstageEntity(data[:min(len(data), sniffPrefix)]) {
 			return fileResult{notCatalog: true}
 		}
 		return l.tooLarge(name, int64(len(data)))
