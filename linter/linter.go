@@ -385,7 +385,7 @@ type place struct {
 type nodeShape struct {
 	kind  yaml.Kind
 	style yaml.Style
-	value string // for an alias only
+	value string // the scalar's value, to place a fix
 }
 
 // resolve asks each network rule's resolver its questions and merges the answers into the findings,
@@ -432,7 +432,7 @@ func (l *Linter) resolve(ctx context.Context, fr fileResult) (findings []Finding
 				if !on || (a.At == nil && q.ignored[a.Rule.ID]) {
 					continue
 				}
-				f := sources.place(*q)
+				f := sources.place(*q, a.Replace)
 				if a.At != nil {
 					f = *a.At
 					if s := sources.get(f.File, nil); s != nil && f.Source == "" {
@@ -674,11 +674,17 @@ func (fl *fileLint) addNode(r *Rule, n *yaml.Node, entity, msg string) {
 func (fl *fileLint) entity(ctx context.Context, e *Entity) {
 	ignored := ignoredRules(e)
 	ref := e.Ref()
-	p := &Pass{Ctx: ctx, Entity: e, File: fl.name, Catalog: fl.l.catalog, emit: func(r *Rule, n *yaml.Node, msg string) {
+	var p *Pass
+	p = &Pass{Ctx: ctx, Entity: e, File: fl.name, Catalog: fl.l.catalog, emit: func(r *Rule, n *yaml.Node, msg string) {
 		if n == nil {
 			n = e.Root
 		}
 		fl.addNode(r, n, ref, msg)
+		if p.fix != nil && len(fl.findings) > 0 {
+			if last := &fl.findings[len(fl.findings)-1]; last.Rule == r.ID && last.Message == msg {
+				last.Fix = makeFix(fl.src, n.Line, n.Column, n.Kind, n.Style, n.Value, *p.fix)
+			}
+		}
 	}, defer_: func(r *Rule, n *yaml.Node, key any) {
 		if n == nil {
 			n = e.Root
@@ -688,11 +694,8 @@ func (fl *fileLint) entity(ctx context.Context, e *Entity) {
 		}
 		// Most questions get no answer: where the value ends and the line's text are worked out for
 		// those that do (placeAnswer), from a copy of the node without its children.
-		q := question{rule: r, key: key, ignored: ignored, node: nodeShape{kind: n.Kind, style: n.Style}, at: place{
+		q := question{rule: r, key: key, ignored: ignored, node: nodeShape{kind: n.Kind, style: n.Style, value: n.Value}, at: place{
 			file: fl.name, line: int32(n.Line), column: int32(n.Column), entity: ref, docIdx: int32(fl.doc)}}
-		if n.Kind == yaml.AliasNode {
-			q.node.value = n.Value
-		}
 		if !fl.onDisk {
 			q.src = fl.src
 		}
@@ -726,13 +729,17 @@ func (a answerSources) get(file string, kept *source) *source {
 	return s
 }
 
-// place completes a question's finding with the end of its value and the line's text.
-func (a answerSources) place(q question) Finding {
+// place completes a question's finding with the end of its value and the line's text, and with the
+// fix that sets the value to replace, if any.
+func (a answerSources) place(q question, replace *string) Finding {
 	f := Finding{File: q.at.file, Line: int(q.at.line), Column: int(q.at.column), Entity: q.at.entity, Document: int(q.at.docIdx)}
 	f.EndLine, f.EndColumn = f.Line, f.Column
 	if s := a.get(f.File, q.src); s != nil {
 		f.EndLine, f.EndColumn = s.span(&yaml.Node{Kind: q.node.kind, Style: q.node.style, Value: q.node.value, Line: f.Line, Column: f.Column})
 		f.Source = s.line(f.Line)
+		if replace != nil {
+			f.Fix = makeFix(s, f.Line, f.Column, q.node.kind, q.node.style, q.node.value, ReplaceValue(*replace, "set the value to "+doubleQuoted(*replace)))
+		}
 	}
 	return f
 }
@@ -773,10 +780,17 @@ func SortFindings(fs []Finding) []Finding {
 	})
 	out := fs[:0]
 	for _, f := range fs {
-		if len(out) > 0 && f == out[len(out)-1] {
+		if len(out) > 0 && sameFinding(f, out[len(out)-1]) {
 			continue
 		}
 		out = append(out, f)
 	}
 	return out
+}
+
+// sameFinding compares findings by value, fixes included.
+func sameFinding(a, b Finding) bool {
+	fa, fb := a.Fix, b.Fix
+	a.Fix, b.Fix = nil, nil
+	return a == b && (fa == fb || fa != nil && fb != nil && *fa == *fb)
 }

@@ -115,6 +115,8 @@ type Finding struct {
 	Document int
 	// Source is the text of Line, kept for the caret display.
 	Source string
+	// Fix, when set, is the one certain edit that resolves the finding (check --fix applies it).
+	Fix *Fix
 }
 
 // Pass is what a rule's Check sees: one entity and a way to report on it.
@@ -127,6 +129,7 @@ type Pass struct {
 	// Catalog is the run's catalog when it ingests as Backstage does (Options.Catalog), else nil.
 	Catalog *Catalog
 	rule    *Rule
+	fix     *Edit // the fix of the finding being reported (ReportFix)
 	emit    func(r *Rule, n *yaml.Node, msg string)
 	defer_  func(r *Rule, n *yaml.Node, key any)
 }
@@ -163,6 +166,9 @@ type Answer struct {
 	Question int
 	Rule     *Rule
 	Message  string
+	// Replace, when set, is the value that resolves the finding (a renamed project's new slug): the
+	// engine makes it the finding's fix, keeping the value's quoting style.
+	Replace *string
 	// At, when set, places the finding elsewhere than the question: at another entity that asked
 	// nothing (the first definition of an entity defined twice). Source is read from the file when
 	// it is left empty and the file is on disk.

@@ -22,6 +22,24 @@ type source struct {
 type lineText struct {
 	text  string
 	runes []rune
+	// offsets[i] is the byte offset of rune i in text, built on first use for lines that are not
+	// ASCII (fixes need byte offsets; a hostile line can carry thousands of fixes).
+	offsets []int
+}
+
+// byteOffset returns the byte offset in the line of the rune at index i (0-based).
+func (lt *lineText) byteOffset(i int) int {
+	if len(lt.text) == len(lt.runes) { // ASCII: one byte a character
+		return i
+	}
+	if lt.offsets == nil {
+		lt.offsets = make([]int, 0, len(lt.runes)+1)
+		for off := range lt.text {
+			lt.offsets = append(lt.offsets, off)
+		}
+		lt.offsets = append(lt.offsets, len(lt.text))
+	}
+	return lt.offsets[i]
 }
 
 func (s *source) get(n int) *lineText {

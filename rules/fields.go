@@ -23,7 +23,9 @@ func stringFieldAt(p *linter.Pass, pathFn func() string, v *yaml.Node) (s string
 		return "", false
 	}
 	if linter.TypeOf(v) == linter.TypeNumber || linter.TypeOf(v) == linter.TypeBool {
-		p.Report(v, "%s must be a string, not %s; quote it: \"%s\"", path, linter.Describe(v), linter.Resolve(v).Value)
+		p.ReportFix(v, linter.QuoteValue("quote the value"), "%s must be a string, not %s; quote it: \"%s\"", path, linter.Describe(v), linter.Resolve(v).Value)
+	} else if linter.TypeOf(v) == linter.TypeNull && v.Kind == yaml.ScalarNode && isNullWord(v.Value) {
+		p.ReportFix(v, linter.QuoteValue("quote the value"), "%s must be a string, not %s; quote it: \"%s\"", path, linter.Describe(v), v.Value)
 	} else {
 		p.Report(v, "%s must be a string, not %s", path, linter.Describe(v))
 	}
@@ -34,3 +36,7 @@ func stringFieldAt(p *linter.Pass, pathFn func() string, v *yaml.Node) (s string
 func metadataField(e *linter.Entity, name string) (k, v *yaml.Node) {
 	return e.Field("metadata", name)
 }
+
+// isNullWord reports whether a null was written as the word null (the string "null" is a plausible
+// meaning; ~ or nothing is not).
+func isNullWord(s string) bool { return s == "null" || s == "Null" || s == "NULL" }

@@ -232,7 +232,16 @@ func (r *SentryResolver) Resolve(ctx context.Context, questions []any) ([]linter
 					rule = SentryProjectUnverified
 					notice("sentry: " + a.Err.Error())
 				}
-				answers = append(answers, linter.Answer{Question: qi, Rule: rule, Message: msg})
+				ans := linter.Answer{Question: qi, Rule: rule, Message: msg}
+				if a.Status == sentry.Renamed {
+					// The one right value: the new slug, with the organization as written.
+					fixed := a.NewSlug
+					if ref.Org != "" {
+						fixed = ref.Org + "/" + a.NewSlug
+					}
+					ans.Replace = &fixed
+				}
+				answers = append(answers, ans)
 			}
 		}
 	}

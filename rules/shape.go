@@ -69,6 +69,11 @@ func checkShape(p *linter.Pass, path string, k, v *yaml.Node, s *shape) {
 		if s.nonEmpty {
 			want = "a non-empty string"
 		}
+		if typeAllowed(linter.TypeString, s.types) && (t == linter.TypeNumber || t == linter.TypeBool || t == linter.TypeNull && isNullWord(v.Value)) {
+			// The same text, quoted, is the string that was meant.
+			p.ReportFix(v, linter.QuoteValue("quote the value"), "%s must be %s, not %s", path, want, linter.Describe(v))
+			return
+		}
 		p.Report(v, "%s must be %s, not %s", path, want, linter.Describe(v))
 		return
 	}

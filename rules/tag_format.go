@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/catalog-lint/catalog-lint/linter"
 )
@@ -45,7 +46,11 @@ spec:
 		}
 		for i, item := range linter.Items(v) {
 			s, ok := stringFieldAt(p, func() string { return fmt.Sprintf("metadata.tags[%d]", i) }, item)
-			if ok && !isValidTag(s) {
+			if ok && !isValidTag(s) && strings.ToLower(s) != s && isValidTag(strings.ToLower(s)) {
+				// Only the case is wrong: lowercase is the one right tag.
+				p.ReportFix(item, linter.ReplaceValue(strings.ToLower(s), "lowercase the tag"), "tag %q is not valid; use lowercase letters, digits, :, + or # in words joined by single hyphens (at most 63)%s",
+					s, hint(s, suggest(s, true, tagChar)))
+			} else if ok && !isValidTag(s) {
 				p.Report(item, "tag %q is not valid; use lowercase letters, digits, :, + or # in words joined by single hyphens (at most 63)%s",
 					s, hint(s, suggest(s, true, tagChar)))
 			}

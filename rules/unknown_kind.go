@@ -45,7 +45,7 @@ spec:
 		}
 		for k := range builtinKinds {
 			if strings.EqualFold(k, e.Kind) {
-				p.Report(kindNode, "kind %q is not a built-in kind (kinds are case-sensitive); did you mean %q?", e.Kind, k)
+				p.ReportFix(kindNode, linter.ReplaceValue(k, "write the kind as Backstage does"), "kind %q is not a built-in kind (kinds are case-sensitive); did you mean %q?", e.Kind, k)
 				return
 			}
 		}
