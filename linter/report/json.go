@@ -36,15 +36,31 @@ type JSONSkip struct {
 // JSONFinding is one finding. Line and column are 1-based; 0 means the finding is about the whole
 // file. EndColumn is inclusive.
 type JSONFinding struct {
-	Rule      string `json:"rule"`
-	Severity  string `json:"severity"`
-	File      string `json:"file"`
-	Line      int    `json:"line"`
-	Column    int    `json:"column"`
-	EndLine   int    `json:"endLine"`
-	EndColumn int    `json:"endColumn"`
-	Message   string `json:"message"`
-	Entity    string `json:"entity,omitempty"`
+	Rule      string   `json:"rule"`
+	Severity  string   `json:"severity"`
+	File      string   `json:"file"`
+	Line      int      `json:"line"`
+	Column    int      `json:"column"`
+	EndLine   int      `json:"endLine"`
+	EndColumn int      `json:"endColumn"`
+	Message   string   `json:"message"`
+	Entity    string   `json:"entity,omitempty"`
+	Fix       *JSONFix `json:"fix,omitempty"`
+}
+
+// JSONFix is a finding's fix: replace the bytes from start to end (exclusive) with replacement.
+type JSONFix struct {
+	Description string       `json:"description"`
+	Start       JSONPosition `json:"start"`
+	End         JSONPosition `json:"end"`
+	Replacement string       `json:"replacement"`
+}
+
+// JSONPosition is a 1-based line and column (in characters) and a 0-based byte offset.
+type JSONPosition struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
+	Offset int `json:"offset"`
 }
 
 func (jsonWriter) Write(w io.Writer, res *linter.Result) error {
@@ -59,10 +75,16 @@ func (jsonWriter) Write(w io.Writer, res *linter.Result) error {
 		out.Skipped = append(out.Skipped, JSONSkip{File: s.File, Reason: s.Reason})
 	}
 	for _, f := range res.Findings {
-		out.Findings = append(out.Findings, JSONFinding{
+		jf := JSONFinding{
 			Rule: f.Rule, Severity: f.Severity.String(), File: f.File, Line: f.Line, Column: f.Column,
 			EndLine: f.EndLine, EndColumn: f.EndColumn, Message: f.Message, Entity: f.Entity,
-		})
+		}
+		if f.Fix != nil {
+			jf.Fix = &JSONFix{Description: f.Fix.Description, Replacement: f.Fix.Replacement,
+				Start: JSONPosition{f.Fix.Start.Line, f.Fix.Start.Column, f.Fix.Start.Offset},
+				End:   JSONPosition{f.Fix.End.Line, f.Fix.End.Column, f.Fix.End.Offset}}
+		}
+		out.Findings = append(out.Findings, jf)
 		out.Counts[f.Severity.String()]++
 	}
 	enc := json.NewEncoder(w)

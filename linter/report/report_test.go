@@ -35,6 +35,10 @@ func sample() *linter.Result {
 		{Rule: "file-too-large", Severity: linter.SeverityError, File: "big/catalog-info.yaml", Message: "file is 2 MiB, over the 1 MiB limit"},
 		{Rule: "tag-format", Severity: linter.SeverityInfo, File: "web,a:b/catalog-info.yaml", Line: 3, Column: 1, EndLine: 3, EndColumn: 1,
 			Message: "a notice", Source: "x"},
+		{Rule: "tag-format", Severity: linter.SeverityError, File: "services/pay/catalog-info.yaml", Line: 7, Column: 17,
+			EndLine: 7, EndColumn: 18, Message: `tag "Go" is not valid; use lowercase`, Entity: "component:default/pay",
+			Source: "  tags: [Java 1, Go]", Fix: &linter.Fix{Start: linter.Position{Line: 7, Column: 17, Offset: 120},
+				End: linter.Position{Line: 7, Column: 19, Offset: 122}, Replacement: "go", Description: "lowercase the tag"}},
 	},
 		Linted:       []string{"big/catalog-info.yaml", "services/pay/catalog-info.yaml", "web,a:b/catalog-info.yaml"},
 		SkippedFiles: []linter.Skip{{File: "svc/catalog-info.yaml", Reason: linter.SkipSymlinkOutside}},
@@ -184,7 +188,7 @@ func TestJSONShape(t *testing.T) {
 			t.Errorf("finding lacks %q", k)
 		}
 	}
-	if diff := cmp.Diff(map[string]any{"error": 2.0, "warning": 1.0, "info": 1.0}, out["counts"]); diff != "" {
+	if diff := cmp.Diff(map[string]any{"error": 3.0, "warning": 1.0, "info": 1.0}, out["counts"]); diff != "" {
 		t.Errorf("counts (-want +got):\n%s", diff)
 	}
 }
@@ -252,7 +256,7 @@ func TestSummary(t *testing.T) {
 		want string
 	}{
 		{&linter.Result{Files: 1, Entities: 1}, "no problems in 1 file (1 entity)"},
-		{sample(), "2 errors, 1 warning and 1 notice in 3 of 3 files (4 entities); 1 file skipped"},
+		{sample(), "3 errors, 1 warning and 1 notice in 3 of 3 files (4 entities); 1 file skipped"},
 		{&linter.Result{Files: 2, Entities: 2, SkippedFiles: make([]linter.Skip, 3)}, "no problems in 2 files (2 entities); 3 files skipped"},
 	}
 	for _, tt := range tests {

@@ -75,6 +75,29 @@ type sarifResult struct {
 	Message             sarifText         `json:"message"`
 	Locations           []sarifLocation   `json:"locations"`
 	PartialFingerprints map[string]string `json:"partialFingerprints"`
+	Fixes               []sarifFix        `json:"fixes,omitempty"`
+}
+
+// sarifFix is SARIF 2.1.0's fix object (§3.55): one artifact change replacing one region.
+type sarifFix struct {
+	Description     sarifText           `json:"description"`
+	ArtifactChanges []sarifArtifactEdit `json:"artifactChanges"`
+}
+
+type sarifArtifactEdit struct {
+	ArtifactLocation sarifArtifact      `json:"artifactLocation"`
+	Replacements     []sarifReplacement `json:"replacements"`
+}
+
+type sarifReplacement struct {
+	DeletedRegion   sarifByteRegion `json:"deletedRegion"`
+	InsertedContent sarifText       `json:"insertedContent"`
+}
+
+// sarifByteRegion is a region by bytes, exact whatever the characters (columns count UTF-16 units).
+type sarifByteRegion struct {
+	ByteOffset int `json:"byteOffset"`
+	ByteLength int `json:"byteLength"`
 }
 
 type sarifLocation struct {
@@ -144,9 +167,19 @@ func (s *sarifWriter) Write(w io.Writer, res *linter.Result) error {
 		if !ok {
 			idx = -1
 		}
-		run.Results = append(run.Results, sarifResult{RuleID: f.Rule, RuleIndex: idx, Level: sarifLevel(f.Severity),
+		result := sarifResult{RuleID: f.Rule, RuleIndex: idx, Level: sarifLevel(f.Severity),
 			Message: sarifText{Text: f.Message}, Locations: []sarifLocation{loc},
-			PartialFingerprints: map[string]string{"catalogLintFinding/v1": fingerprint(f)}})
+			PartialFingerprints: map[string]string{"catalogLintFinding/v1": fingerprint(f)}}
+		if f.Fix != nil {
+			result.Fixes = []sarifFix{{Description: sarifText{Text: f.Fix.Description}, ArtifactChanges: []sarifArtifactEdit{{
+				ArtifactLocation: artifact(f.File),
+				Replacements: []sarifReplacement{{
+					DeletedRegion:   sarifByteRegion{ByteOffset: f.Fix.Start.Offset, ByteLength: f.Fix.End.Offset - f.Fix.Start.Offset},
+					InsertedContent: sarifText{Text: f.Fix.Replacement},
+				}},
+			}}}}
+		}
+		run.Results = append(run.Results, result)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -128,10 +128,10 @@ type checkFlags struct {
 	backstageURL, backstageTokenFile         string
 	repositoryURL                            string
 	// backstageToken, when set, is the token itself (the Action's input).
-	backstageToken string
-	offline, debug bool
-	jobs           int
-	exchange       exchangeFlags
+	backstageToken            string
+	offline, debug, fix, diff bool
+	jobs                      int
+	exchange                  exchangeFlags
 	// sentryToken, when set, is the token itself (the GitHub Action's input); not a flag, so that a
 	// token never appears on a command line.
 	sentryToken string
@@ -160,6 +160,8 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.StringVar(&f.stdinName, "stdin-filename", "<stdin>", "file name to report for input read from - (standard input)")
 	fs.StringVar(&f.sarifFile, "sarif-file", "", "also write the findings as SARIF to this file (for code scanning)")
 	fs.BoolVar(&f.offline, "offline", false, "skip every rule that needs the network")
+	fs.BoolVar(&f.fix, "fix", false, "apply the fixes of the findings that have one to the files, then report what is left")
+	fs.BoolVar(&f.diff, "diff", false, "print the fixes as a unified diff and change nothing")
 	fs.StringVar(&f.context, "context", "", "lint the catalog under this folder as context and report only on the files named (pre-commit)")
 	fs.IntVar(&f.jobs, "jobs", 0, "files linted at once (default: one per CPU)")
 	fs.StringVar(&f.sentryOrg, "sentry-org", "", "Sentry organization for values without org/ (default: $SENTRY_ORG, then sentry.organization)")
@@ -276,6 +278,12 @@ func check(ctx context.Context, f checkFlags, paths []string, stdin io.Reader, s
 	if stdinCount > 1 {
 		return fail(errors.New("- (standard input) can be given only once"))
 	}
+	if f.fix && f.diff {
+		return fail(errors.New("--fix and --diff do not go together: --diff shows what --fix would change"))
+	}
+	if f.fix && stdinCount > 0 {
+		return fail(errors.New("--fix cannot change standard input; use --diff, or name the file"))
+	}
 	var extra []linter.Input
 	if stdinCount == 1 {
 		extra = append(extra, linter.Input{Name: f.stdinName, Reader: stdin})
@@ -289,6 +297,23 @@ func check(ctx context.Context, f checkFlags, paths []string, stdin io.Reader, s
 		res = keepOnly(res, f.keep)
 	}
 	out.res = res
+	if f.fix || f.diff {
+		files, fixes := fixesByFile(res, f.stdinName)
+		if f.diff {
+			if err := writeDiff(stdout, files, fixes); err != nil {
+				return fail(err)
+			}
+			return exitFor(out, res, failOn)
+		}
+		applied, changed, err := applyFixes(files, fixes)
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(stderr, "catalog-lint: fixed %d %s in %d %s\n", applied, plural(applied, "problem", "problems"), changed, plural(changed, "file", "files"))
+		// What is left, as a run without --fix reports it.
+		f.fix = false
+		return check(ctx, f, paths, stdin, stdout, stderr, env)
+	}
 	if res.Files == 0 && f.keep == nil {
 		fmt.Fprintf(stderr, "catalog-lint: no catalog files found under %s (looked for catalog-info.yaml, catalog-info.yml and the include globs of %s)\n",
 			strings.Join(paths, ", "), linter.ConfigFileName)
@@ -318,6 +343,20 @@ func check(ctx context.Context, f checkFlags, paths []string, stdin io.Reader, s
 	if res.Inconclusive > 0 {
 		fmt.Fprintf(stderr, "catalog-lint: %d %s could not be verified (%s); exit code %d\n",
 			res.Inconclusive, plural(res.Inconclusive, "reference", "references"), unverifiedBy(res), ExitUnverified)
+		out.code = ExitUnverified
+	}
+	return out
+}
+
+// exitFor is the exit code of a run whose output is not the findings (--diff).
+func exitFor(out outcome, res *linter.Result, failOn linter.Severity) outcome {
+	for _, fd := range res.Findings {
+		if failOn > 0 && fd.Severity >= failOn {
+			out.code = ExitFindings
+			return out
+		}
+	}
+	if res.Inconclusive > 0 {
 		out.code = ExitUnverified
 	}
 	return out
