@@ -89,4 +89,30 @@ func TestPreCommitHook(t *testing.T) {
 	if out, err := tryRepo(".github/workflows/ci.yaml", "on: push\njobs: {}\n"); err != nil {
 		t.Errorf("a YAML file without an entity is not a catalog file: %v\n%s", err, out)
 	}
+
+	// catalog-lint-fix fixes the staged file; pre-commit then fails the hook because a file changed,
+	// as it does for formatters, and the fixed file passes.
+	fixable := strings.NewReplacer("kind: Component", "kind: component", "name: payments", "name: fixme").Replace(good)
+	if err := os.MkdirAll(filepath.Join(work, "fixme"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(work, "fixme", "catalog-info.yaml"), []byte(fixable), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run("git", "add", "fixme/catalog-info.yaml"); err != nil {
+		t.Fatalf("git add: %v\n%s", err, out)
+	}
+	out, err = run("pre-commit", "try-repo", repoRoot, "catalog-lint-fix", "--files", "fixme/catalog-info.yaml", "--verbose")
+	if err == nil || !strings.Contains(out, "files were modified by this hook") {
+		t.Errorf("the fix hook must modify the file and say so: %v\n%s", err, out)
+	}
+	if data, _ := os.ReadFile(filepath.Join(work, "fixme", "catalog-info.yaml")); !strings.Contains(string(data), "kind: Component\n") {
+		t.Errorf("not fixed:\n%s", data)
+	}
+	if _, err := run("git", "add", "fixme/catalog-info.yaml"); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run("pre-commit", "try-repo", repoRoot, "catalog-lint-fix", "--files", "fixme/catalog-info.yaml"); err != nil {
+		t.Errorf("a second run must pass: %v\n%s", err, out)
+	}
 }
