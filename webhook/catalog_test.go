@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -102,5 +103,62 @@ func TestLiveCatalogConflict(t *testing.T) {
 	}
 	if WebURL("https://ghe.example.com/api/v3/") != "https://ghe.example.com" || WebURL("") != "https://github.com" {
 		t.Error("WebURL")
+	}
+}
+
+// TestSuggestions: with suggestions on, a pull request gets one review per commit with a suggestion
+// block per line of fixable findings; a second run of the same commit posts nothing.
+func TestSuggestions(t *testing.T) {
+	fixable := strings.NewReplacer("kind: Component", "kind: component").Replace(component("svc", "4711"))
+	g := newFakeGitHub(t, map[string]string{"svc/catalog-info.yaml": fixable, "ok/catalog-info.yaml": component("ok", "payments")})
+	p := processor(t, g, nil)
+	p.Suggestions = true
+	job := &Job{Key: jobKey("o", "r", headSHA), Event: "pull_request", Owner: "o", Repo: "r", HeadSHA: headSHA, PullRequest: 5, Installation: 234}
+	if err := p.Process(context.Background(), job); err != nil {
+		t.Fatal(err)
+	}
+	if len(g.reviews) != 1 {
+		t.Fatalf("%d reviews, want 1", len(g.reviews))
+	}
+	rv := g.reviews[0]
+	comments := rv["comments"].([]any)
+	if rv["commit_id"] != headSHA || rv["event"] != "COMMENT" || len(comments) != 2 {
+		t.Fatalf("review %v", rv)
+	}
+	var got []string
+	for _, c := range comments {
+		cm := c.(map[string]any)
+		body := cm["body"].(string)
+		got = append(got, fmt.Sprintf("%s:%v %s", cm["path"], cm["line"], body[strings.Index(body, "```suggestion"):]))
+	}
+	want := []string{
+		"svc/catalog-info.yaml:2 ```suggestion\nkind: Component\n```",
+		"svc/catalog-info.yaml:6 ```suggestion\n    sentry.io/project-slug: \"4711\"\n```",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("suggestions (-want +got):\n%s", diff)
+	}
+	if err := p.Process(context.Background(), job); err != nil {
+		t.Fatal(err)
+	}
+	if len(g.reviews) != 1 {
+		t.Errorf("a second run of the same commit posted another review")
+	}
+
+	// Off by default.
+	g2 := newFakeGitHub(t, map[string]string{"svc/catalog-info.yaml": fixable})
+	if err := processor(t, g2, nil).Process(context.Background(), job); err != nil {
+		t.Fatal(err)
+	}
+	if len(g2.reviews) != 0 {
+		t.Error("suggestions were posted without being asked for")
+	}
+}
+
+func TestAddedLines(t *testing.T) {
+	patch := "@@ -1,4 +1,5 @@\n apiVersion: backstage.io/v1alpha1\n-kind: component\n+kind: Component\n+# new\n metadata:\n@@ -10,2 +11,2 @@\n   type: service\n-  lifecycle: x\n+  lifecycle: y\n\\ No newline at end of file"
+	got := AddedLines(patch)
+	if diff := cmp.Diff(map[int]bool{2: true, 3: true, 12: true}, got); diff != "" {
+		t.Errorf("added lines (-want +got):\n%s", diff)
 	}
 }

@@ -55,6 +55,8 @@ type fakeGitHub struct {
 	// 160000 a submodule); blobsServed lists the paths whose blobs were fetched.
 	modes       map[string]string
 	blobsServed []string
+	// reviews are the pull request reviews posted, as GitHub received them.
+	reviews []map[string]any
 }
 
 func newFakeGitHub(t *testing.T, files map[string]string) *fakeGitHub {
@@ -120,10 +122,40 @@ func (g *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 			"content": base64.StdEncoding.EncodeToString([]byte(cfg))})
 	case r.Method == http.MethodGet && p == "/repos/o/r/pulls/5/files":
 		var files []map[string]string
-		for path := range g.files {
-			files = append(files, map[string]string{"filename": path, "status": "added", "sha": "blob-" + path})
+		for path, content := range g.files {
+			// An added file: its patch adds every line.
+			lines := strings.Split(strings.TrimSuffix(content, "\n"), "\n")
+			patch := fmt.Sprintf("@@ -0,0 +1,%d @@\n+%s", len(lines), strings.Join(lines, "\n+"))
+			files = append(files, map[string]string{"filename": path, "status": "added", "sha": "blob-" + path, "patch": patch})
 		}
 		writeJSON(200, files)
+	case r.Method == http.MethodGet && p == "/repos/o/r/pulls/5/reviews":
+		g.mu.Lock()
+		var list []map[string]any
+		for i, rv := range g.reviews {
+			list = append(list, map[string]any{"id": i + 1, "commit_id": rv["commit_id"], "body": rv["body"], "state": "COMMENTED"})
+		}
+		g.mu.Unlock()
+		writeJSON(200, list)
+	case r.Method == http.MethodPost && p == "/repos/o/r/pulls/5/reviews":
+		var rv map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&rv); err != nil {
+			writeJSON(400, map[string]string{"message": "Problems parsing JSON"})
+			return
+		}
+		// GitHub refuses a comment on a line outside the diff (422); every line of an added file is in it.
+		for _, c := range rv["comments"].([]any) {
+			cm := c.(map[string]any)
+			if cm["path"] == nil || cm["line"] == nil || cm["side"] != "RIGHT" || cm["body"] == nil {
+				writeJSON(422, map[string]any{"message": "Unprocessable Entity", "errors": []string{"Line could not be resolved"}})
+				return
+			}
+		}
+		g.mu.Lock()
+		g.reviews = append(g.reviews, rv)
+		n := len(g.reviews)
+		g.mu.Unlock()
+		writeJSON(200, map[string]any{"id": n, "commit_id": rv["commit_id"], "body": rv["body"], "state": "COMMENTED"})
 	case r.Method == http.MethodGet && strings.HasPrefix(p, "/repos/o/r/git/trees/"):
 		var entries []map[string]string
 		for _, m := range []map[string]string{g.files, g.untouched} {

@@ -43,6 +43,9 @@ type Processor struct {
 	Save func(*Job) error
 	// Blobs caches file contents across jobs by blob SHA; nil fetches every file every time.
 	Blobs *BlobCache
+	// Suggestions posts, on pull requests, one review per commit with a suggested change for each
+	// fixable finding on a changed line (needs the pull_requests: write permission).
+	Suggestions bool
 	// Live, when set, is the Backstage catalog the catalog-wide rules also ask (the server's own
 	// setting, never a repository's); WebURL is GitHub's web address (https://github.com), to name a
 	// job's repository as the catalog's origin locations do.
@@ -126,7 +129,8 @@ func (p *Processor) Process(ctx context.Context, job *Job) error {
 	} else {
 		created <- nil
 	}
-	res, files, notes, err := p.lint(ctx, gh, job)
+	patches := map[string]string{} // a pull request's changed files' patches, for suggestions
+	res, files, notes, err := p.lint(ctx, gh, job, patches)
 	if cerr := <-created; cerr != nil {
 		return cerr
 	}
@@ -167,6 +171,19 @@ func (p *Processor) Process(ctx context.Context, job *Job) error {
 	}
 	log.Info().Str("conclusion", conclusion).Int("files", res.Files).Int("findings", len(res.Findings)).
 		Dur("took", time.Since(start)).Msg("check run completed")
+	if p.Suggestions && job.PullRequest > 0 {
+		added := map[string]map[int]bool{}
+		for path, patch := range patches {
+			added[path] = AddedLines(patch)
+		}
+		posted, err := PostSuggestions(ctx, gh, job.Owner, job.Repo, job.PullRequest, job.HeadSHA, Suggestions(res.Findings, added))
+		if err != nil {
+			// The Check Run is complete: suggestions are a courtesy, not a reason to lint again.
+			log.Warn().Err(err).Msg("could not post the suggested fixes")
+		} else if posted {
+			log.Info().Msg("posted suggested fixes")
+		}
+	}
 	return nil
 }
 
@@ -255,7 +272,7 @@ func truncateSummary(s string) string {
 }
 
 // lint finds the catalog files to lint, fetches them at the head commit and lints them.
-func (p *Processor) lint(ctx context.Context, gh *github.Client, job *Job) (*linter.Result, []catalogFile, []string, error) {
+func (p *Processor) lint(ctx context.Context, gh *github.Client, job *Job, patches map[string]string) (*linter.Result, []catalogFile, []string, error) {
 	var (
 		changed  map[string]string
 		complete bool
@@ -267,7 +284,7 @@ func (p *Processor) lint(ctx context.Context, gh *github.Client, job *Job) (*lin
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		changed, complete, cerr = p.changedFiles(ctx, gh, job)
+		changed, complete, cerr = p.changedFiles(ctx, gh, job, patches)
 	}()
 	go func() {
 		defer wg.Done()
@@ -440,12 +457,15 @@ func (p *Processor) repoConfig(ctx context.Context, gh *github.Client, job *Job)
 // changedFiles returns the files (path -> blob SHA) the job's change added or modified. complete is
 // false when the change cannot be listed exactly (a new branch, a re-run without a base, a
 // comparison GitHub cut short): then every catalog file is linted.
-func (p *Processor) changedFiles(ctx context.Context, gh *github.Client, job *Job) (map[string]string, bool, error) {
+func (p *Processor) changedFiles(ctx context.Context, gh *github.Client, job *Job, patches map[string]string) (map[string]string, bool, error) {
 	changed := map[string]string{}
 	add := func(files []*github.CommitFile) {
 		for _, f := range files {
 			if f.GetStatus() != "removed" {
 				changed[f.GetFilename()] = f.GetSHA()
+				if f.Patch != nil && job.PullRequest > 0 {
+					patches[f.GetFilename()] = f.GetPatch()
+				}
 			}
 		}
 	}

@@ -31,6 +31,7 @@ func runServe(args []string, stdout, stderr io.Writer, env Env) int {
 	workers := fs.Int("workers", 4, "jobs processed at once")
 	queueSize := fs.Int("queue-size", 1000, "jobs that may wait; beyond, deliveries get 503 and can be redelivered")
 	debug := fs.Bool("debug", false, "log at debug level")
+	suggestions := fs.Bool("suggestions", false, "on pull requests, post one review per commit suggesting the fix of each fixable finding on a changed line (needs pull_requests: write)")
 	var f checkFlags
 	fs.StringVar(&f.sentryOrg, "sentry-org", "", "default Sentry organization (default: $SENTRY_ORG)")
 	fs.StringVar(&f.sentryURL, "sentry-url", "", "Sentry address (default: $SENTRY_URL, then "+sentry.DefaultURL+")")
@@ -98,7 +99,8 @@ func runServe(args []string, stdout, stderr io.Writer, env Env) int {
 		return usageError(stderr, err)
 	}
 	proc := &webhook.Processor{App: app, Sentry: sentryFactory, Log: log, Save: queue.Save,
-		Blobs: webhook.NewBlobCache(webhook.DefaultBlobCacheBytes), Live: live, WebURL: webhook.WebURL(env("GITHUB_API_URL"))}
+		Blobs: webhook.NewBlobCache(webhook.DefaultBlobCacheBytes), Live: live, WebURL: webhook.WebURL(env("GITHUB_API_URL")),
+		Suggestions: *suggestions}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
