@@ -7,14 +7,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/google/go-github/v60/github"
+
 	"github.com/catalog-lint/catalog-lint/linter"
 	"github.com/catalog-lint/catalog-lint/linter/report"
+	"github.com/catalog-lint/catalog-lint/webhook"
 )
 
 // maxSummary keeps the job summary under GitHub's 1 MiB limit per step.
@@ -81,7 +85,77 @@ func runAction(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, e
 	if err := appendFile(env("GITHUB_STEP_SUMMARY"), jobSummary(out)); err != nil {
 		fmt.Fprintf(stderr, "catalog-lint: GITHUB_STEP_SUMMARY: %v\n", err)
 	}
+	switch in.get("suggest-fixes") {
+	case "", "false":
+	case "true":
+		if msg := suggestFixes(ctx, in, env, out.res); msg != "" {
+			fmt.Fprintln(stdout, msg)
+		}
+	default:
+		fmt.Fprintf(stdout, "::warning title=catalog-lint::%s\n", report.EscapeData(fmt.Sprintf("input suggest-fixes must be true or false, not %q", in.get("suggest-fixes"))))
+	}
 	return out.code
+}
+
+// suggestFixes posts, on a pull request, one review with a suggestion for each changed line holding
+// fixable findings (at most one review per commit). It returns a workflow command saying what
+// happened when something stands in the way; it never changes the exit code.
+func suggestFixes(ctx context.Context, in actionInputs, env Env, res *linter.Result) string {
+	warn := func(msg string) string {
+		return "::warning title=catalog-lint::" + report.EscapeData("suggest-fixes: "+msg)
+	}
+	data, err := os.ReadFile(env("GITHUB_EVENT_PATH"))
+	if err != nil {
+		return warn("no event payload (GITHUB_EVENT_PATH)")
+	}
+	var event struct {
+		PullRequest *struct {
+			Number int `json:"number"`
+			Head   struct {
+				SHA string `json:"sha"`
+			} `json:"head"`
+		} `json:"pull_request"`
+	}
+	if json.Unmarshal(data, &event) != nil || event.PullRequest == nil {
+		return "" // suggestions are for pull requests only
+	}
+	token := strings.TrimSpace(in.get("github-token"))
+	owner, repo, ok := strings.Cut(env("GITHUB_REPOSITORY"), "/")
+	if token == "" || !ok {
+		return warn("needs the github-token input and GITHUB_REPOSITORY")
+	}
+	gh := github.NewClient(nil).WithAuthToken(token)
+	if api := env("GITHUB_API_URL"); api != "" && api != "https://api.github.com" {
+		u, err := url.Parse(strings.TrimRight(api, "/") + "/")
+		if err != nil {
+			return warn("GITHUB_API_URL is not an address")
+		}
+		gh.BaseURL = u
+	}
+	number, head := event.PullRequest.Number, event.PullRequest.Head.SHA
+	added := map[string]map[int]bool{}
+	opts := &github.ListOptions{PerPage: 100}
+	for {
+		files, resp, err := gh.PullRequests.ListFiles(ctx, owner, repo, number, opts)
+		if err != nil {
+			return warn(fmt.Sprintf("could not list the pull request's files: %v", err))
+		}
+		for _, f := range files {
+			added[f.GetFilename()] = webhook.AddedLines(f.GetPatch())
+		}
+		if resp.NextPage == 0 {
+			break
+		}
+		opts.Page = resp.NextPage
+	}
+	posted, err := webhook.PostSuggestions(ctx, gh, owner, repo, number, head, webhook.Suggestions(res.Findings, added))
+	switch {
+	case err != nil:
+		return warn(fmt.Sprintf("%v (the token needs pull-requests: write; pull requests from forks get a read-only token)", err))
+	case posted:
+		return "::notice title=catalog-lint::" + report.EscapeData("suggested fixes were posted as a review")
+	}
+	return ""
 }
 
 func appendFile(path, text string) error {
