@@ -106,3 +106,64 @@ func FuzzCatalog(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFix: whatever the input, applying the fixes of its findings changes only the bytes inside the
+// fix ranges, and linting again leaves none of the findings that were fixed. Seeds: testdata/fix.
+func FuzzFix(f *testing.F) {
+	for _, dir := range []string{"fix", "err"} {
+		files, _ := filepath.Glob(filepath.Join("..", "testdata", dir, "*.yaml"))
+		for _, p := range files {
+			if data, err := os.ReadFile(p); err == nil {
+				f.Add(data)
+			}
+		}
+	}
+	l, err := linter.New(linter.Options{Rules: rules.All(), Jobs: 1})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		findings, _ := l.LintBytes(context.Background(), "f.yaml", data)
+		var fixes []linter.Fix
+		fixedBy := map[linter.Fix]linter.Finding{}
+		for _, fd := range findings {
+			if fd.Fix != nil {
+				fixes = append(fixes, *fd.Fix)
+				fixedBy[*fd.Fix] = fd
+			}
+		}
+		if len(fixes) == 0 {
+			return
+		}
+		out, applied, _ := linter.ApplyFixes(data, fixes)
+		// Every byte outside the applied ranges is the same, in the same order.
+		var kept, keptOut []byte
+		at, atOut := 0, 0
+		for _, fx := range applied {
+			if fx.Start.Offset < at || fx.End.Offset > len(data) {
+				t.Fatalf("fix out of order or range: %+v", fx)
+			}
+			gap := fx.Start.Offset - at
+			kept = append(kept, data[at:fx.Start.Offset]...)
+			keptOut = append(keptOut, out[atOut:atOut+gap]...)
+			if string(out[atOut+gap:atOut+gap+len(fx.Replacement)]) != fx.Replacement {
+				t.Fatalf("replacement not where it belongs: %+v", fx)
+			}
+			at, atOut = fx.End.Offset, atOut+gap+len(fx.Replacement)
+		}
+		kept, keptOut = append(kept, data[at:]...), append(keptOut, out[atOut:]...)
+		if !bytes.Equal(kept, keptOut) {
+			t.Fatalf("bytes outside the fixes changed:\n%q\n%q", data, out)
+		}
+		// The fixed findings are gone.
+		again, _ := l.LintBytes(context.Background(), "f.yaml", out)
+		for _, fx := range applied {
+			was := fixedBy[fx]
+			for _, fd := range again {
+				if fd.Rule == was.Rule && fd.Line == was.Line && fd.Column == was.Column && fd.Message == was.Message {
+					t.Fatalf("still there after its fix %+v:\n%s\n%q", fx, fd.Message, out)
+				}
+			}
+		}
+	})
+}

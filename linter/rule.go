@@ -57,6 +57,9 @@ type Rule struct {
 	// Bad is a catalog file the rule reports; Good is the same entity fixed. Both are linted by the
 	// tests and printed in docs/rules.md.
 	Bad, Good string
+	// Fix says which of the rule's findings carry a certain fix (check --fix, --diff, suggestions);
+	// "" when none does. docs/rules.md prints it.
+	Fix string
 	// Severity is the default; .catalog-lint.yaml can change it.
 	Severity Severity
 	// Network rules ask a remote service. They run only when the Linter has a Resolver for them

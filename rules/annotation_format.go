@@ -8,6 +8,7 @@ import (
 
 // AnnotationFormat is catalog-model's isValidAnnotationKey and isValidAnnotationValue.
 var AnnotationFormat = &linter.Rule{
+	Fix:      quoteFix,
 	ID:       "annotation-format",
 	Summary:  "annotations must have valid keys and string values",
 	Severity: linter.SeverityError,

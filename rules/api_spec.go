@@ -4,6 +4,7 @@ import "github.com/catalog-lint/catalog-lint/linter"
 
 // APISpec follows catalog-model's API.v1alpha1.schema.json.
 var APISpec = &linter.Rule{
+	Fix:      quoteFix,
 	ID:       "api-spec",
 	Summary:  "an API's spec must have type, lifecycle, owner and definition",
 	Severity: linter.SeverityError,

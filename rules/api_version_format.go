@@ -4,6 +4,7 @@ import "github.com/catalog-lint/catalog-lint/linter"
 
 // APIVersionFormat is catalog-model's isValidApiVersion.
 var APIVersionFormat = &linter.Rule{
+	Fix:      quoteFix,
 	ID:       "api-version-format",
 	Summary:  "apiVersion must be a valid group/version string",
 	Severity: linter.SeverityError,

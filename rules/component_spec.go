@@ -4,6 +4,7 @@ import "github.com/catalog-lint/catalog-lint/linter"
 
 // ComponentSpec follows catalog-model's Component.v1alpha1.schema.json.
 var ComponentSpec = &linter.Rule{
+	Fix:      quoteFix,
 	ID:       "component-spec",
 	Summary:  "a Component's spec must have type, lifecycle and owner",
 	Severity: linter.SeverityError,

@@ -72,11 +72,16 @@ func Markdown(resolvers map[*linter.Rule]linter.Resolver) string {
 	b.WriteString("Every rule has a stable ID, used in output, in `.catalog-lint.yaml` (`rules: {ID: off|error|warning|info}`)\n")
 	b.WriteString("and in the `catalog-lint.io/ignore` annotation. The Backstage rules follow @backstage/catalog-model 1.10.1\n")
 	b.WriteString("exactly, but report every problem of a document instead of the first.\n\n")
+	b.WriteString("Findings marked *fix* carry one certain edit: `check --fix` applies it, `check --diff` shows it, the\n")
+	b.WriteString("JSON and SARIF outputs include it, and pull requests can get it as a suggestion. A did-you-mean is never a fix.\n\n")
 	b.WriteString("| Rule | Default severity | Checks that |\n| --- | --- | --- |\n")
 	for _, r := range All() {
 		net := ""
 		if r.Network {
 			net = " (network)"
+		}
+		if r.Fix != "" {
+			net += " · *fix*"
 		}
 		fmt.Fprintf(&b, "| [`%s`](#%s) | %s | %s%s |\n", r.ID, r.ID, r.Severity, r.Summary, net)
 	}
@@ -86,6 +91,9 @@ func Markdown(resolvers map[*linter.Rule]linter.Resolver) string {
 			b.WriteString(" · needs the network (skipped with `--offline`)")
 		}
 		fmt.Fprintf(&b, ".\n\n%s\n", r.Doc)
+		if r.Fix != "" {
+			fmt.Fprintf(&b, "\n**Fix** (`check --fix`): %s.\n", r.Fix)
+		}
 		if r.Check == nil && !r.Network && r != linter.RuleYAMLSyntax && r != linter.RuleYAMLDuplicateKey &&
 			r != linter.RuleYAMLLimits && r != linter.RuleDocumentNotMapping && r != linter.RuleFileEncoding {
 			continue // about files, not content: no example to show

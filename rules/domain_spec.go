@@ -4,6 +4,7 @@ import "github.com/catalog-lint/catalog-lint/linter"
 
 // DomainSpec follows catalog-model's Domain.v1alpha1.schema.json.
 var DomainSpec = &linter.Rule{
+	Fix:      quoteFix,
 	ID:       "domain-spec",
 	Summary:  "a Domain's spec must have an owner",
 	Severity: linter.SeverityError,

@@ -4,6 +4,7 @@ import "github.com/catalog-lint/catalog-lint/linter"
 
 // EntityNameFormat is catalog-model's isValidEntityName (isValidObjectName).
 var EntityNameFormat = &linter.Rule{
+	Fix:      quoteFix,
 	ID:       "entity-name-format",
 	Summary:  "metadata.name must be a valid entity name",
 	Severity: linter.SeverityError,

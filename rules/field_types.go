@@ -5,6 +5,7 @@ import "github.com/catalog-lint/catalog-lint/linter"
 // FieldTypes covers the types catalog-model's Entity and EntityMeta schemas give the envelope's
 // containers and free-text fields; the formatted fields have rules of their own.
 var FieldTypes = &linter.Rule{
+	Fix:      quoteFix,
 	ID:       "field-types",
 	Summary:  "metadata and spec must be mappings, and metadata's text fields strings",
 	Severity: linter.SeverityError,

@@ -40,3 +40,6 @@ func metadataField(e *linter.Entity, name string) (k, v *yaml.Node) {
 // isNullWord reports whether a null was written as the word null (the string "null" is a plausible
 // meaning; ~ or nothing is not).
 func isNullWord(s string) bool { return s == "null" || s == "Null" || s == "NULL" }
+
+// quoteFix describes the fix of rules that require strings: the same text, quoted.
+const quoteFix = "a number, a boolean or the word `null` where a string is required is quoted, the same text (`4711` becomes `\"4711\"`)"

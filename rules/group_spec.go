@@ -6,6 +6,7 @@ var profile = obj(nil, prop{"displayName", nonEmptyStr}, prop{"email", nonEmptyS
 
 // GroupSpec follows catalog-model's Group.v1alpha1.schema.json.
 var GroupSpec = &linter.Rule{
+	Fix:      quoteFix,
 	ID:       "group-spec",
 	Summary:  "a Group's spec must have type and children",
 	Severity: linter.SeverityError,

@@ -4,6 +4,7 @@ import "github.com/catalog-lint/catalog-lint/linter"
 
 // KindFormat is catalog-model's isValidKind.
 var KindFormat = &linter.Rule{
+	Fix:      quoteFix,
 	ID:       "kind-format",
 	Summary:  "kind must be letters and digits, starting with a letter",
 	Severity: linter.SeverityError,

@@ -8,6 +8,7 @@ import (
 
 // LabelFormat is catalog-model's isValidLabelKey and isValidLabelValue plus the schema's types.
 var LabelFormat = &linter.Rule{
+	Fix:      quoteFix,
 	ID:       "label-format",
 	Summary:  "labels must have valid keys and short string values",
 	Severity: linter.SeverityError,

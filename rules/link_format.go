@@ -9,6 +9,7 @@ import (
 
 // LinkFormat is catalog-model's links schema and FieldFormatEntityPolicy's links checks.
 var LinkFormat = &linter.Rule{
+	Fix:      quoteFix,
 	ID:       "link-format",
 	Summary:  "links must have a valid url and non-empty title, icon and type",
 	Severity: linter.SeverityError,

@@ -4,6 +4,7 @@ import "github.com/catalog-lint/catalog-lint/linter"
 
 // LocationSpec follows catalog-model's Location.v1alpha1.schema.json.
 var LocationSpec = &linter.Rule{
+	Fix:      quoteFix,
 	ID:       "location-spec",
 	Summary:  "a Location's spec must be well-formed",
 	Severity: linter.SeverityError,

@@ -4,6 +4,7 @@ import "github.com/catalog-lint/catalog-lint/linter"
 
 // NamespaceFormat is catalog-model's isValidNamespace (a DNS label).
 var NamespaceFormat = &linter.Rule{
+	Fix:      quoteFix,
 	ID:       "namespace-format",
 	Summary:  "metadata.namespace must be a lowercase DNS label",
 	Severity: linter.SeverityError,

@@ -4,6 +4,7 @@ import "github.com/catalog-lint/catalog-lint/linter"
 
 // ResourceSpec follows catalog-model's Resource.v1alpha1.schema.json.
 var ResourceSpec = &linter.Rule{
+	Fix:      quoteFix,
 	ID:       "resource-spec",
 	Summary:  "a Resource's spec must have type and owner",
 	Severity: linter.SeverityError,

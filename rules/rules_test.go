@@ -257,3 +257,35 @@ func TestDocsUpToDate(t *testing.T) {
 			cmp.Diff(string(got), want))
 	}
 }
+
+// TestFixesDocumented: every rule whose findings carry a fix in the golden cases says so (Rule.Fix,
+// printed in docs/rules.md), and a rule that says so has a fix somewhere in them.
+func TestFixesDocumented(t *testing.T) {
+	l := newLinter(t)
+	var files []string
+	for _, dir := range []string{"err", "fix"} {
+		found, _ := filepath.Glob(filepath.Join("..", "testdata", dir, "*.yaml"))
+		files = append(files, found...)
+	}
+	fixed := map[string]bool{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		findings, _ := l.LintBytes(context.Background(), f, data)
+		for _, fd := range findings {
+			if fd.Fix != nil {
+				fixed[fd.Rule] = true
+				if Lookup(fd.Rule).Fix == "" {
+					t.Errorf("%s has a fix in %s but its docs do not say so: %s", fd.Rule, f, fd.Message)
+				}
+			}
+		}
+	}
+	for _, r := range All() {
+		if r.Fix != "" && !fixed[r.ID] && r != SentryProjectExists {
+			t.Errorf("%s says it fixes, but no golden case shows a fix", r.ID)
+		}
+	}
+}

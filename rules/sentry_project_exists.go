@@ -21,6 +21,7 @@ type SentryRef struct {
 
 // SentryProjectExists asks Sentry whether each sentry.io/project-slug names an existing project.
 var SentryProjectExists = &linter.Rule{
+	Fix:      "a renamed project's old slug is replaced with its new one, the `org/` part and the quoting kept; a did-you-mean for a missing project is only a suggestion",
 	ID:       "sentry-project-exists",
 	Summary:  "sentry.io/project-slug must name a project that exists in Sentry",
 	Severity: linter.SeverityError,

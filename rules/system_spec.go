@@ -4,6 +4,7 @@ import "github.com/catalog-lint/catalog-lint/linter"
 
 // SystemSpec follows catalog-model's System.v1alpha1.schema.json.
 var SystemSpec = &linter.Rule{
+	Fix:      quoteFix,
 	ID:       "system-spec",
 	Summary:  "a System's spec must have an owner",
 	Severity: linter.SeverityError,

@@ -9,6 +9,7 @@ import (
 
 // TagFormat is catalog-model 1.10.1's makeValidator isValidTag plus the schema's types.
 var TagFormat = &linter.Rule{
+	Fix:      quoteFix + "; a tag whose only fault is its case is lowercased (`Python` becomes `python`)",
 	ID:       "tag-format",
 	Summary:  "tags must be lowercase words joined by single hyphens",
 	Severity: linter.SeverityError,

@@ -29,6 +29,7 @@ var templateSpec = obj([]string{"type", "steps"},
 
 // TemplateSpec follows Template.v1beta3.schema.json of @backstage/plugin-scaffolder-common.
 var TemplateSpec = &linter.Rule{
+	Fix:      quoteFix,
 	ID:       "template-spec",
 	Summary:  "a scaffolder Template's spec must have type and steps",
 	Severity: linter.SeverityError,

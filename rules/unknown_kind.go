@@ -9,6 +9,7 @@ import (
 
 // UnknownKind warns about entities no built-in kind validator accepts.
 var UnknownKind = &linter.Rule{
+	Fix:      "a built-in kind in the wrong case is written as Backstage spells it (`component` becomes `Component`)",
 	ID:       "unknown-kind",
 	Summary:  "kind and apiVersion should name a kind Backstage knows",
 	Severity: linter.SeverityWarning,

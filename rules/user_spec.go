@@ -4,6 +4,7 @@ import "github.com/catalog-lint/catalog-lint/linter"
 
 // UserSpec follows catalog-model's User.v1alpha1.schema.json.
 var UserSpec = &linter.Rule{
+	Fix:      quoteFix,
 	ID:       "user-spec",
 	Summary:  "a User's spec must have memberOf",
 	Severity: linter.SeverityError,
