@@ -74,10 +74,18 @@ func Summary(res *linter.Result) string {
 		return "no problems in " + scope
 	}
 	files := map[string]bool{}
+	fixable := 0
 	for _, f := range res.Findings {
 		files[f.File] = true
+		if f.Fix != nil {
+			fixable++
+		}
 	}
-	return fmt.Sprintf("%s in %d of %s", joinAnd(parts), len(files), scope)
+	out := fmt.Sprintf("%s in %d of %s", joinAnd(parts), len(files), scope)
+	if fixable > 0 {
+		out += fmt.Sprintf("; %d fixable with --fix", fixable)
+	}
+	return out
 }
 
 func plural(n int, word string) string {

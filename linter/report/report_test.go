@@ -256,7 +256,7 @@ func TestSummary(t *testing.T) {
 		want string
 	}{
 		{&linter.Result{Files: 1, Entities: 1}, "no problems in 1 file (1 entity)"},
-		{sample(), "3 errors, 1 warning and 1 notice in 3 of 3 files (4 entities); 1 file skipped"},
+		{sample(), "3 errors, 1 warning and 1 notice in 3 of 3 files (4 entities); 1 file skipped; 1 fixable with --fix"},
 		{&linter.Result{Files: 2, Entities: 2, SkippedFiles: make([]linter.Skip, 3)}, "no problems in 2 files (2 entities); 3 files skipped"},
 	}
 	for _, tt := range tests {
