@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -39,6 +40,40 @@ type Config struct {
 	Rules map[string]RuleSetting
 	// Sentry holds the settings of the Sentry existence check.
 	Sentry SentryConfig
+	// Annotations are the organization's own rules for annotations, in file order.
+	Annotations []AnnotationRule
+}
+
+// AnnotationRule is one entry of the `annotations` section: an annotation some entities must have,
+// and the shape its value must take.
+type AnnotationRule struct {
+	Key string
+	// Required lists the entities that must have the annotation: a kind, or a kind and spec.type.
+	Required []KindType
+	// Pattern, when set, must match the whole value (RE2); PatternText is as written.
+	Pattern     *regexp.Regexp
+	PatternText string
+	// Message replaces the default message of a value that does not match.
+	Message string
+	// Line is where the entry stands in the configuration file.
+	Line int
+}
+
+// KindType is `Kind` or `Kind:type` in annotations.*.required.
+type KindType struct {
+	Kind, Type string
+}
+
+// Matches reports whether an entity of kind with spec.type typ is one kt names.
+func (kt KindType) Matches(kind, typ string) bool {
+	return kt.Kind == kind && (kt.Type == "" || kt.Type == typ)
+}
+
+func (kt KindType) String() string {
+	if kt.Type == "" {
+		return kt.Kind
+	}
+	return kt.Kind + ":" + kt.Type
 }
 
 // RuleSetting is one entry of the `rules` section.
@@ -170,8 +205,10 @@ func ParseConfig(path, dir string, data []byte) (*Config, error) {
 			cfg.Rules = p.rules(v)
 		case "sentry":
 			cfg.Sentry = p.sentry(v)
+		case "annotations":
+			cfg.Annotations = p.annotations(v)
 		default:
-			p.add(k, fmt.Sprintf("unknown key %q; known keys are exclude, include, max_file_size, rules and sentry", k.Value))
+			p.add(k, fmt.Sprintf("unknown key %q; known keys are annotations, exclude, include, max_file_size, rules and sentry", k.Value))
 		}
 	}
 	if len(p.errs) > 0 {
@@ -234,6 +271,66 @@ func (p *configParser) globs(key string, v *yaml.Node) []string {
 		}
 		out = append(out, s)
 	}
+	return out
+}
+
+var (
+	kindPattern          = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*$`)
+	annotationKeyPattern = regexp.MustCompile(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`)
+)
+
+// annotations reads the `annotations` section: annotation key -> {required, pattern, message}.
+func (p *configParser) annotations(v *yaml.Node) []AnnotationRule {
+	if TypeOf(v) != TypeMapping {
+		p.add(v, fmt.Sprintf("annotations must be a mapping of annotation keys to {required, pattern, message}, not %s", Describe(v)))
+		return nil
+	}
+	var out []AnnotationRule
+	Pairs(v, func(k, val *yaml.Node) {
+		rule := AnnotationRule{Key: k.Value, Line: k.Line}
+		if !annotationKeyPattern.MatchString(k.Value) || len(k.Value) > 316 {
+			p.add(k, fmt.Sprintf("annotations: %q is not an annotation key such as sentry.io/project-slug", k.Value))
+			return
+		}
+		if TypeOf(val) != TypeMapping {
+			p.add(val, fmt.Sprintf("annotations.%s must be a mapping with required, pattern or message, not %s", k.Value, Describe(val)))
+			return
+		}
+		Pairs(val, func(fk, fv *yaml.Node) {
+			switch fk.Value {
+			case "required":
+				if TypeOf(fv) != TypeSequence {
+					p.add(fv, fmt.Sprintf("annotations.%s.required must be a list such as [Component:service, API], not %s", k.Value, Describe(fv)))
+					return
+				}
+				for _, item := range Items(fv) {
+					s := p.str("annotations."+k.Value+".required entry", item)
+					kind, typ, hasType := strings.Cut(s, ":")
+					if !kindPattern.MatchString(kind) || hasType && strings.TrimSpace(typ) == "" {
+						p.add(item, fmt.Sprintf("annotations.%s.required: %q is not Kind or Kind:type (such as Component or Component:service)", k.Value, s))
+						continue
+					}
+					rule.Required = append(rule.Required, KindType{Kind: kind, Type: typ})
+				}
+			case "pattern":
+				text := p.str("annotations."+k.Value+".pattern", fv)
+				re, err := regexp.Compile(`^(?:` + text + `)$`)
+				if err != nil {
+					p.add(fv, fmt.Sprintf("annotations.%s.pattern %q is not a valid regular expression (RE2): %v", k.Value, text, err))
+					return
+				}
+				rule.Pattern, rule.PatternText = re, text
+			case "message":
+				rule.Message = p.str("annotations."+k.Value+".message", fv)
+			default:
+				p.add(fk, fmt.Sprintf("annotations.%s: unknown key %q; use required, pattern and message", k.Value, fk.Value))
+			}
+		})
+		if rule.Message != "" && rule.Pattern == nil {
+			p.add(k, fmt.Sprintf("annotations.%s: message is for values that do not match the pattern; give a pattern", k.Value))
+		}
+		out = append(out, rule)
+	})
 	return out
 }
 

@@ -111,3 +111,35 @@ func TestLargeSniffedFiles(t *testing.T) {
 		t.Errorf("findings %+v", res.Findings)
 	}
 }
+
+// TestAnnotationsConfig: the annotations section is checked when it is loaded, each mistake with its
+// line.
+func TestAnnotationsConfig(t *testing.T) {
+	good := "annotations:\n  sentry.io/project-slug:\n    required: [Component:service, API]\n  pagerduty.com/service-id:\n    pattern: '^P[A-Z0-9]{6}$'\n    message: like PABC123\n"
+	cfg, err := ParseConfig(ConfigFileName, ".", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Annotations) != 2 || cfg.Annotations[0].Required[0] != (KindType{"Component", "service"}) ||
+		cfg.Annotations[0].Required[1] != (KindType{"API", ""}) || !cfg.Annotations[1].Pattern.MatchString("PABC123") ||
+		cfg.Annotations[1].Pattern.MatchString("xPABC123") || cfg.Annotations[1].Line != 4 {
+		t.Errorf("parsed %+v", cfg.Annotations)
+	}
+	tests := []struct{ input, want string }{
+		{"annotations:\n  a.io/b:\n    pattern: '[unclosed'\n", `.catalog-lint.yaml:3: annotations.a.io/b.pattern "[unclosed" is not a valid regular expression (RE2)`},
+		{"annotations:\n  a.io/b:\n    pattern: '(?<=x)y'\n", `.catalog-lint.yaml:3: annotations.a.io/b.pattern "(?<=x)y" is not a valid regular expression`},
+		{"annotations:\n  a.io/b:\n    required: [component service]\n", `.catalog-lint.yaml:3: annotations.a.io/b.required: "component service" is not Kind or Kind:type`},
+		{"annotations:\n  a.io/b:\n    required: ['Component:']\n", `.catalog-lint.yaml:3: annotations.a.io/b.required: "Component:" is not Kind or Kind:type`},
+		{"annotations:\n  a.io/b:\n    required: Component\n", `.catalog-lint.yaml:3: annotations.a.io/b.required must be a list`},
+		{"annotations:\n  a.io/b:\n    requird: [API]\n", `.catalog-lint.yaml:3: annotations.a.io/b: unknown key "requird"`},
+		{"annotations:\n  not a key:\n    required: [API]\n", `.catalog-lint.yaml:2: annotations: "not a key" is not an annotation key`},
+		{"annotations:\n  a.io/b:\n    message: hello\n", `.catalog-lint.yaml:2: annotations.a.io/b: message is for values that do not match the pattern`},
+		{"annotations: [a]\n", `.catalog-lint.yaml:1: annotations must be a mapping`},
+	}
+	for _, tt := range tests {
+		_, err := ParseConfig(ConfigFileName, ".", []byte(tt.input))
+		if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("%q: err = %v, want %q...", tt.input, err, tt.want)
+		}
+	}
+}

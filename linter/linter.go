@@ -47,6 +47,7 @@ type Linter struct {
 	skipped   []*Rule
 	resolvers map[*Rule]Resolver
 	catalog   *Catalog
+	cfg       *Config
 }
 
 // Result is the outcome of linting a set of files.
@@ -76,7 +77,7 @@ func New(opts Options) (*Linter, error) {
 	if cfg == nil {
 		cfg = DefaultConfig(".")
 	}
-	l := &Linter{severity: map[*Rule]Severity{}, maxSize: cfg.MaxFileSize, jobs: opts.Jobs, resolvers: opts.Resolvers, catalog: opts.Catalog}
+	l := &Linter{severity: map[*Rule]Severity{}, maxSize: cfg.MaxFileSize, jobs: opts.Jobs, resolvers: opts.Resolvers, catalog: opts.Catalog, cfg: cfg}
 	if l.maxSize <= 0 {
 		l.maxSize = DefaultMaxFileSize
 	}
@@ -675,7 +676,7 @@ func (fl *fileLint) entity(ctx context.Context, e *Entity) {
 	ignored := ignoredRules(e)
 	ref := e.Ref()
 	var p *Pass
-	p = &Pass{Ctx: ctx, Entity: e, File: fl.name, Catalog: fl.l.catalog, emit: func(r *Rule, n *yaml.Node, msg string) {
+	p = &Pass{Ctx: ctx, Entity: e, File: fl.name, Catalog: fl.l.catalog, Config: fl.l.cfg, emit: func(r *Rule, n *yaml.Node, msg string) {
 		if n == nil {
 			n = e.Root
 		}

@@ -131,10 +131,12 @@ type Pass struct {
 	File string
 	// Catalog is the run's catalog when it ingests as Backstage does (Options.Catalog), else nil.
 	Catalog *Catalog
-	rule    *Rule
-	fix     *Edit // the fix of the finding being reported (ReportFix)
-	emit    func(r *Rule, n *yaml.Node, msg string)
-	defer_  func(r *Rule, n *yaml.Node, key any)
+	// Config is the run's configuration (rules read their own sections, such as annotations).
+	Config *Config
+	rule   *Rule
+	fix    *Edit // the fix of the finding being reported (ReportFix)
+	emit   func(r *Rule, n *yaml.Node, msg string)
+	defer_ func(r *Rule, n *yaml.Node, key any)
 }
 
 // Defer records a question about node n that the rule's Resolver answers once every file has been

@@ -28,6 +28,11 @@ func lintRepositoryLive(t *testing.T, dir string, live LiveCatalog, repo string)
 	t.Helper()
 	t.Chdir(dir)
 	cfg := linter.DefaultConfig(".")
+	if _, err := os.Stat(linter.ConfigFileName); err == nil {
+		if cfg, err = linter.LoadConfig(linter.ConfigFileName); err != nil {
+			t.Fatal(err)
+		}
+	}
 	cat := linter.NewCatalog(".")
 	cat.RepositoryURL = repo
 	cr := &CatalogResolver{Catalog: cat, Live: live, Repository: repo}

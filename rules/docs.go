@@ -19,6 +19,9 @@ func ExampleFindings(r *linter.Rule, resolvers map[*linter.Rule]linter.Resolver)
 	if r == linter.RuleFileTooLarge {
 		cfg.MaxFileSize = 16 // the example stands for a large file
 	}
+	if r == AnnotationRequired || r == AnnotationPattern {
+		cfg = exampleConfig()
+	}
 	opts := linter.Options{Rules: All(), Config: cfg, Jobs: 1, Resolvers: resolvers}
 	if live, ok := resolvers[r].(*CatalogResolver); ok {
 		// A live catalog rule: its examples are linted in a catalog asking the given live catalog.
@@ -41,6 +44,15 @@ func ExampleFindings(r *linter.Rule, resolvers map[*linter.Rule]linter.Resolver)
 		}
 	}
 	return out
+}
+
+// exampleConfig is the configuration of the configured annotation rules' examples.
+func exampleConfig() *linter.Config {
+	cfg, err := linter.ParseConfig(linter.ConfigFileName, ".", []byte(exampleAnnotationsConfig))
+	if err != nil {
+		panic("rules: the example configuration does not load: " + err.Error())
+	}
+	return cfg
 }
 
 // exampleCatalog is the catalog a catalog-wide rule's examples are linted in: a repository holding

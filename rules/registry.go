@@ -10,7 +10,7 @@ import (
 
 // checks are the rules of this package; the engine's own (linter.BuiltinRules) join them in All.
 var checks = []*linter.Rule{
-	AnnotationFormat, APISpec, APIVersionFormat, CatalogUnverified, ComponentSpec, DomainSpec, EntityConflict, EntityDuplicate, EntityNameFormat,
+	AnnotationFormat, AnnotationPattern, AnnotationRequired, APISpec, APIVersionFormat, CatalogUnverified, ComponentSpec, DomainSpec, EntityConflict, EntityDuplicate, EntityNameFormat,
 	FieldTypes, GroupSpec, IgnoreAnnotation, KindFormat, KindNotAllowed, LabelFormat, LinkFormat, LocationSpec,
 	LocationTargetMissing, NamespaceFormat, PlaceholderValue, RelationTargetMissing, RequiredFields, ResourceSpec,
 	SentryProjectExists, SentryProjectSlugFormat, SentryProjectUnverified,

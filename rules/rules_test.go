@@ -219,6 +219,11 @@ func TestRuleExamples(t *testing.T) {
 				t.Errorf("the Bad example does not trigger %s", r.ID)
 			}
 			good := l
+			if r == AnnotationRequired || r == AnnotationPattern {
+				if good, err = linter.New(linter.Options{Rules: All(), Jobs: 1, Config: exampleConfig(), Resolvers: resolvers}); err != nil {
+					t.Fatal(err)
+				}
+			}
 			if r.Catalog || resolvers[r] != nil && resolvers[r] == resolvers[EntityConflict] || r == CatalogUnverified {
 				// Good examples of the catalog rules are clean in a catalog, with the working live one.
 				cat := exampleCatalog(r)
