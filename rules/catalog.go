@@ -396,7 +396,7 @@ func (r *CatalogResolver) Register(into map[*linter.Rule]linter.Resolver) map[*l
 	if into == nil {
 		into = map[*linter.Rule]linter.Resolver{}
 	}
-	for _, rule := range []*linter.Rule{LocationTargetMissing, TemplateSkeletonMissing, EntityDuplicate, RelationTargetMissing} {
+	for _, rule := range []*linter.Rule{LocationTargetMissing, TemplateSkeletonMissing, EntityDuplicate, RelationTargetMissing, TechDocsDirMissing} {
 		into[rule] = r
 	}
 	if r.Live != nil {
@@ -428,6 +428,10 @@ func (r *CatalogResolver) Resolve(ctx context.Context, questions []any) ([]linte
 			case !glob && len(files) == 0:
 				add(i, LocationTargetMissing, "location target %q does not exist (looked for %s); Backstage reports a NotFoundError and ingests nothing from it",
 					q.written, filepath.ToSlash(filepath.Join(filepath.Dir(q.file), q.target)))
+			}
+		case techdocsQuestion:
+			if msg := r.techdocs(q); msg != "" {
+				add(i, TechDocsDirMissing, "%s", msg)
 			}
 		case skeletonQuestion:
 			p := filepath.Join(filepath.Dir(q.file), filepath.FromSlash(q.url))
@@ -536,4 +540,86 @@ func (r *CatalogResolver) suggest(ref string) string {
 		return ""
 	}
 	return fmt.Sprintf("; did you mean %s?", best[0])
+}
+
+// TechDocsAnnotation points TechDocs at an entity's documentation.
+const TechDocsAnnotation = "backstage.io/techdocs-ref"
+
+// TechDocsDirMissing reports backstage.io/techdocs-ref: dir:PATH values that name no documentation.
+var TechDocsDirMissing = &linter.Rule{
+	ID:       "techdocs-dir-missing",
+	Summary:  "backstage.io/techdocs-ref dir: must name a folder with mkdocs.yml or docs/",
+	Severity: linter.SeverityError,
+	Catalog:  true,
+	Doc: "`backstage.io/techdocs-ref: dir:PATH` tells TechDocs to build the documentation in PATH, relative " +
+		"to the catalog file. The folder must exist and hold `mkdocs.yml` (or `mkdocs.yaml`) or a `docs/` " +
+		"folder; otherwise the TechDocs build fails and the entity's Docs tab stays empty. `url:` values are " +
+		"not checked. In `serve`, the commit's tree is what is looked at.",
+	Bad: `apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: payments
+  annotations:
+    backstage.io/techdocs-ref: dir:./documentation
+spec:
+  type: service
+  lifecycle: production
+  owner: team-payments
+`,
+	Good: `apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: payments
+  annotations:
+    backstage.io/techdocs-ref: dir:./services/payments
+spec:
+  type: service
+  lifecycle: production
+  owner: team-payments
+`,
+	Check: func(p *linter.Pass) {
+		if p.Catalog == nil {
+			return
+		}
+		_, v := p.Entity.Annotation(TechDocsAnnotation)
+		s, ok := linter.String(v)
+		if !ok || !strings.HasPrefix(s, "dir:") {
+			return
+		}
+		dir := strings.TrimSpace(strings.TrimPrefix(s, "dir:"))
+		if dir == "" || isAbsoluteURL(dir) || linter.HasTemplateMarker(dir) {
+			return
+		}
+		p.Defer(v, techdocsQuestion{file: p.File, dir: dir})
+	},
+}
+
+type techdocsQuestion struct{ file, dir string }
+
+// techdocs answers a techdocs-ref question: "" when the folder holds documentation.
+func (r *CatalogResolver) techdocs(q techdocsQuestion) string {
+	dir := filepath.Join(filepath.Dir(q.file), filepath.FromSlash(q.dir))
+	stat := linter.DiskStat
+	if r.Catalog.FS != nil {
+		stat = r.Catalog.FS.Stat
+	}
+	if !r.Catalog.Inside(dir) {
+		return fmt.Sprintf("backstage.io/techdocs-ref %q names a folder outside the repository", "dir:"+q.dir)
+	}
+	exists, isDir := stat(dir)
+	switch {
+	case !exists:
+		return fmt.Sprintf("backstage.io/techdocs-ref %q: the folder %s does not exist; the TechDocs build will fail", "dir:"+q.dir, filepath.ToSlash(dir))
+	case !isDir:
+		return fmt.Sprintf("backstage.io/techdocs-ref %q: %s is a file, not a folder", "dir:"+q.dir, filepath.ToSlash(dir))
+	}
+	for _, name := range []string{"mkdocs.yml", "mkdocs.yaml"} {
+		if ok, d := stat(filepath.Join(dir, name)); ok && !d {
+			return ""
+		}
+	}
+	if ok, d := stat(filepath.Join(dir, "docs")); ok && d {
+		return ""
+	}
+	return fmt.Sprintf("backstage.io/techdocs-ref %q: %s holds neither mkdocs.yml nor a docs/ folder; the TechDocs build will fail", "dir:"+q.dir, filepath.ToSlash(dir))
 }

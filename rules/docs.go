@@ -56,11 +56,11 @@ func exampleConfig() *linter.Config {
 }
 
 // exampleCatalog is the catalog a catalog-wide rule's examples are linted in: a repository holding
-// catalog-info.yaml, services/payments/catalog-info.yaml and skeleton/catalog-info.yaml, and for
+// catalog-info.yaml, services/payments/catalog-info.yaml and mkdocs.yml, skeleton/catalog-info.yaml, and for
 // kind-not-allowed an app-config with Backstage's default rules.
 func exampleCatalog(r *linter.Rule) *linter.Catalog {
 	c := linter.NewCatalog(".")
-	c.FS = linter.NewTreeFS([]string{"catalog-info.yaml", "services/payments/catalog-info.yaml", "skeleton/catalog-info.yaml"})
+	c.FS = linter.NewTreeFS([]string{"catalog-info.yaml", "services/payments/catalog-info.yaml", "services/payments/mkdocs.yml", "skeleton/catalog-info.yaml"})
 	if r == KindNotAllowed {
 		c.AppConfig("app-config.yaml", []byte("catalog:\n  rules:\n    - allow: [Component, API, Location]\n"))
 	}

@@ -14,7 +14,7 @@ var checks = []*linter.Rule{
 	FieldTypes, GroupSpec, IgnoreAnnotation, KindFormat, KindNotAllowed, LabelFormat, LinkFormat, LocationSpec,
 	LocationTargetMissing, NamespaceFormat, PlaceholderValue, RelationTargetMissing, RequiredFields, ResourceSpec,
 	SentryProjectExists, SentryProjectSlugFormat, SentryProjectUnverified,
-	SystemSpec, TagFormat, TemplateSkeletonMissing, TemplateSpec, UnknownKind, UnknownRootField, UserSpec,
+	SystemSpec, TagFormat, TechDocsDirMissing, TemplateSkeletonMissing, TemplateSpec, UnknownKind, UnknownRootField, UserSpec,
 }
 
 var (
