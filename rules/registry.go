@@ -11,7 +11,7 @@ import (
 // checks are the rules of this package; the engine's own (linter.BuiltinRules) join them in All.
 var checks = []*linter.Rule{
 	AnnotationFormat, AnnotationPattern, AnnotationRequired, APISpec, APIVersionFormat, CatalogUnverified, ComponentSpec, DomainSpec, EntityConflict, EntityDuplicate, EntityNameFormat,
-	FieldTypes, GroupSpec, IgnoreAnnotation, KindFormat, KindNotAllowed, LabelFormat, LinkFormat, LocationSpec,
+	FieldTypes, GitHubRepoArchived, GitHubRepoExists, GitHubRepoUnverified, GroupSpec, IgnoreAnnotation, KindFormat, KindNotAllowed, LabelFormat, LinkFormat, LocationSpec,
 	LocationTargetMissing, NamespaceFormat, PlaceholderValue, RelationTargetMissing, RequiredFields, ResourceSpec,
 	SentryProjectExists, SentryProjectSlugFormat, SentryProjectUnverified,
 	SystemSpec, TagFormat, TechDocsDirMissing, TemplateSkeletonMissing, TemplateSpec, UnknownKind, UnknownRootField, UserSpec,

@@ -12,10 +12,12 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-github/v60/github"
 
 	"github.com/catalog-lint/catalog-lint/backstage"
 	"github.com/catalog-lint/catalog-lint/backstage/backstagetest"
 	"github.com/catalog-lint/catalog-lint/linter"
+	"github.com/catalog-lint/catalog-lint/rules/githubtest"
 	"github.com/catalog-lint/catalog-lint/sentry"
 	"github.com/catalog-lint/catalog-lint/sentry/sentrytest"
 )
@@ -55,9 +57,39 @@ func sentryFixture(t *testing.T) map[*linter.Rule]linter.Resolver {
 		SentryProjectExists: &SentryResolver{Lookup: sentry.NewIndex(c), DefaultOrg: "acme"},
 		// The live Backstage catalog of the examples: payments was registered from another repository;
 		// the second one rejects the token.
+		GitHubRepoExists:  githubFixture(t),
 		EntityConflict:    &CatalogResolver{Live: liveFixture(t, "tok"), Repository: "https://github.com/acme/payments"},
 		CatalogUnverified: &CatalogResolver{Live: liveFixture(t, "wrong-token"), Repository: "https://github.com/acme/payments"},
 	}
+}
+
+// githubFixture is the GitHub the rule tests ask, over HTTP through go-github: acme/payments exists,
+// acme/payments-legacy is archived, acme/payments-old moved to acme/payments, flaky-org answers 503.
+func githubFixture(t *testing.T) linter.Resolver {
+	t.Helper()
+	srv := githubtest.New("ghs_rules_test")
+	t.Cleanup(srv.Close)
+	srv.AddRepo("acme/payments", false)
+	srv.AddRepo("acme/payments-legacy", true)
+	srv.Move("acme/payments-old", "acme/payments")
+	srv.Fail = func(owner, _ string) int {
+		if owner == "flaky-org" {
+			return http.StatusServiceUnavailable
+		}
+		return 0
+	}
+	return &GitHubResolver{Client: githubClient(t, srv.URL, "ghs_rules_test")}
+}
+
+// githubClient is go-github pointed at a fake.
+func githubClient(t *testing.T, url, token string) *github.Client {
+	t.Helper()
+	c, err := github.NewClient(nil).WithAuthToken(token).WithEnterpriseURLs(url, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.BaseURL.Path = "/"
+	return c
 }
 
 // liveFixture is a fake Backstage catalog over HTTP, read through the real client with token.

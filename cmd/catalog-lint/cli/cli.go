@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
@@ -16,6 +17,9 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/google/go-github/v60/github"
 
 	"github.com/catalog-lint/catalog-lint/backstage"
 	"github.com/catalog-lint/catalog-lint/linter"
@@ -128,7 +132,9 @@ type checkFlags struct {
 	backstageURL, backstageTokenFile         string
 	repositoryURL                            string
 	// backstageToken, when set, is the token itself (the Action's input).
-	backstageToken            string
+	backstageToken string
+	// githubToken, when set, is the GitHub token (the Action's github-token input).
+	githubToken               string
 	offline, debug, fix, diff bool
 	jobs                      int
 	exchange                  exchangeFlags
@@ -262,6 +268,16 @@ func check(ctx context.Context, f checkFlags, paths []string, stdin io.Reader, s
 			fmt.Fprintln(stderr, "catalog-lint: this repository's URL is unknown (set --repository-url): entities are not checked for conflicts with the Backstage catalog")
 		}
 		cr.Live = live
+		gh, notice, err := githubResolver(f, env)
+		if err != nil {
+			return fail(err)
+		}
+		if notice != "" {
+			fmt.Fprintln(stderr, "catalog-lint: "+notice)
+		}
+		if gh != nil {
+			resolvers = gh.Register(resolvers)
+		}
 	}
 	resolvers = cr.Register(resolvers)
 	l, err := linter.New(linter.Options{Rules: rules.All(), Config: cfg, Offline: f.offline, Jobs: f.jobs, Resolvers: resolvers, Catalog: catalog})
@@ -530,6 +546,8 @@ func unverifiedBy(res *linter.Result) string {
 			name = "Sentry"
 		case rules.CatalogUnverified.ID:
 			name = "the Backstage catalog"
+		case rules.GitHubRepoUnverified.ID:
+			name = "GitHub"
 		}
 		if name != "" && !seen[name] {
 			seen[name] = true
@@ -540,6 +558,25 @@ func unverifiedBy(res *linter.Result) string {
 		return "Sentry"
 	}
 	return strings.Join(by, ", ")
+}
+
+// githubResolver builds the GitHub repository check from GITHUB_TOKEN (or the Action's github-token
+// input) and GITHUB_API_URL; never from the repository's configuration. Without a token it returns a
+// notice instead.
+func githubResolver(f checkFlags, env Env) (*rules.GitHubResolver, string, error) {
+	token := strings.TrimSpace(firstNonEmpty(f.githubToken, env("GITHUB_TOKEN")))
+	if token == "" {
+		return nil, "GitHub repositories were not checked: no token (set GITHUB_TOKEN)", nil
+	}
+	c := github.NewClient(&http.Client{Timeout: 30 * time.Second}).WithAuthToken(token)
+	if api := strings.TrimRight(env("GITHUB_API_URL"), "/"); api != "" && api != "https://api.github.com" {
+		u, err := url.Parse(api + "/")
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return nil, "", fmt.Errorf("GITHUB_API_URL %q is not an http(s) address", api)
+		}
+		c.BaseURL = u
+	}
+	return &rules.GitHubResolver{Client: c}, "", nil
 }
 
 // liveCatalog builds the Backstage catalog client from flags and the environment (never from the
