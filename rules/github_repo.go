@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"sort"
 	"strings"
 	"sync"
 
@@ -140,11 +139,65 @@ spec:
 `,
 }
 
-// GitHubResolver answers GitHubRepoExists' questions with the GitHub API.
+// GitHubResolver answers GitHubRepoExists' questions with the GitHub API. Lookups start as soon as
+// a file names a repository (Observe), so that they overlap with reading the other files.
 type GitHubResolver struct {
 	Client *github.Client
 	// Concurrency bounds the requests in flight (default 8).
 	Concurrency int
+
+	once    sync.Once
+	sem     chan struct{}
+	mu      sync.Mutex
+	pending map[string]*repoLookup
+}
+
+// repoLookup is one repository's lookup, done once per run.
+type repoLookup struct {
+	done   chan struct{}
+	answer repoAnswer
+}
+
+func (r *GitHubResolver) init() {
+	r.once.Do(func() {
+		n := r.Concurrency
+		if n <= 0 {
+			n = 8
+		}
+		r.sem = make(chan struct{}, n)
+		r.pending = map[string]*repoLookup{}
+	})
+}
+
+// start begins the lookup of ref unless one is under way or done, and returns it.
+func (r *GitHubResolver) start(ctx context.Context, ref GitHubRef) *repoLookup {
+	r.init()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if l, ok := r.pending[ref.key()]; ok {
+		return l
+	}
+	l := &repoLookup{done: make(chan struct{})}
+	r.pending[ref.key()] = l
+	go func() {
+		defer close(l.done)
+		select {
+		case r.sem <- struct{}{}:
+		case <-ctx.Done():
+			l.answer = repoAnswer{err: "interrupted"}
+			return
+		}
+		defer func() { <-r.sem }()
+		l.answer = r.lookup(ctx, ref)
+	}()
+	return l
+}
+
+// Observe implements linter.Observer: the lookup starts while files are still being read.
+func (r *GitHubResolver) Observe(ctx context.Context, question any) {
+	if ref, ok := question.(GitHubRef); ok {
+		r.start(ctx, ref)
+	}
 }
 
 // Register makes r the resolver of the GitHub repository rules in into.
@@ -165,38 +218,16 @@ type repoAnswer struct {
 
 // Resolve implements linter.Resolver.
 func (r *GitHubResolver) Resolve(ctx context.Context, questions []any) ([]linter.Answer, []string) {
-	distinct := map[string]GitHubRef{}
+	answers := map[string]repoAnswer{}
 	for _, q := range questions {
 		if ref, ok := q.(GitHubRef); ok {
-			distinct[ref.key()] = ref
+			if _, done := answers[ref.key()]; !done {
+				l := r.start(ctx, ref)
+				<-l.done
+				answers[ref.key()] = l.answer
+			}
 		}
 	}
-	keys := make([]string, 0, len(distinct))
-	for k := range distinct {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	n := r.Concurrency
-	if n <= 0 {
-		n = 8
-	}
-	answers := make(map[string]repoAnswer, len(keys))
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, n)
-	for _, k := range keys {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(k string, ref GitHubRef) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			a := r.lookup(ctx, ref)
-			mu.Lock()
-			answers[k] = a
-			mu.Unlock()
-		}(k, distinct[k])
-	}
-	wg.Wait()
 
 	var out []linter.Answer
 	var notices []string

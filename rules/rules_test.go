@@ -84,12 +84,20 @@ func githubFixture(t *testing.T) linter.Resolver {
 // githubClient is go-github pointed at a fake.
 func githubClient(t *testing.T, url, token string) *github.Client {
 	t.Helper()
-	c, err := github.NewClient(nil).WithAuthToken(token).WithEnterpriseURLs(url, url)
+	c, err := githubClientFor(url, token)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.BaseURL.Path = "/"
 	return c
+}
+
+func githubClientFor(url, token string) (*github.Client, error) {
+	c, err := github.NewClient(nil).WithAuthToken(token).WithEnterpriseURLs(url, url)
+	if err != nil {
+		return nil, err
+	}
+	c.BaseURL.Path = "/"
+	return c, nil
 }
 
 // liveFixture is a fake Backstage catalog over HTTP, read through the real client with token.

@@ -162,3 +162,23 @@ func TestAddedLines(t *testing.T) {
 		t.Errorf("added lines (-want +got):\n%s", diff)
 	}
 }
+
+// TestGitHubRepoWithInstallationToken: serve asks GitHub about github.com/project-slug with the
+// installation's token.
+func TestGitHubRepoWithInstallationToken(t *testing.T) {
+	withRepo := func(name, slug string) string {
+		return strings.Replace(component(name, "payments"), "  annotations:\n", "  annotations:\n    github.com/project-slug: "+slug+"\n", 1)
+	}
+	g := newFakeGitHub(t, map[string]string{
+		"a/catalog-info.yaml": withRepo("a", "o/r"),
+		"b/catalog-info.yaml": withRepo("b", "o/missing"),
+	})
+	if err := processor(t, g, nil).Process(context.Background(), pushJob(headSHA)); err != nil {
+		t.Fatal(err)
+	}
+	final := g.final(t, 1)
+	out := final.GetOutput()
+	if len(out.Annotations) != 1 || out.Annotations[0].GetPath() != "b/catalog-info.yaml" || out.Annotations[0].GetTitle() != "github-repo-exists" {
+		t.Errorf("annotations %+v\n%s", out.Annotations, out.GetSummary())
+	}
+}

@@ -112,6 +112,8 @@ func (g *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
+	case r.Method == http.MethodGet && p == "/repos/o/r":
+		writeJSON(200, map[string]any{"id": 1, "name": "r", "full_name": "o/r", "archived": false, "owner": map[string]any{"login": "o"}})
 	case r.Method == http.MethodGet && p == "/repos/o/r/contents/.catalog-lint.yaml":
 		cfg, ok := g.files[".catalog-lint.yaml"]
 		if !ok || r.URL.Query().Get("ref") == "" {

@@ -389,6 +389,8 @@ func (p *Processor) lint(ctx context.Context, gh *github.Client, job *Job, patch
 	}
 	cr := &rules.CatalogResolver{Catalog: cat, Live: p.Live, Repository: cat.RepositoryURL}
 	opts.Resolvers = cr.Register(opts.Resolvers)
+	// github.com/project-slug is asked with the installation's token: it sees what the App may see.
+	opts.Resolvers = (&rules.GitHubResolver{Client: gh}).Register(opts.Resolvers)
 	l, err := linter.New(opts)
 	if err != nil {
 		return nil, nil, nil, err

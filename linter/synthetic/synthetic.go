@@ -22,11 +22,17 @@ type Options struct {
 	// ProjectSlug(0) .. ProjectSlug(SentryProjects-1), and never with a mistake, so that every
 	// annotation names a project of a test Sentry holding those.
 	SentryProjects int
+	// GitHubRepos, when set, makes github.com/project-slug name only acme/repo-0000 ..
+	// acme/repo-(GitHubRepos-1) (GitHubRepo).
+	GitHubRepos int
 	// Catalog makes a catalog repository of it: a root catalog-info.yaml Location listing the services
 	// by glob, an org.yaml defining the owners, systems and resources the services name, and relations
 	// beyond the required owner (system, dependsOn) on 30% of the services.
 	Catalog bool
 }
+
+// GitHubRepo is the repository of service i's github.com/project-slug with Options.GitHubRepos.
+func GitHubRepo(i, repos int) string { return fmt.Sprintf("acme/repo-%04d", i%repos) }
 
 // ProjectSlug is the Sentry project slug of project i in WriteWith's annotations.
 func ProjectSlug(i int) string { return fmt.Sprintf("svc-%05d", i) }
@@ -55,6 +61,10 @@ func WriteWith(dir string, n int, seed int64, opts Options) (Stats, error) {
 		tags := []string{"java", "go", "python", "grpc", "rest", "kafka"}
 		rng.Shuffle(len(tags), func(a, c int) { tags[a], tags[c] = tags[c], tags[a] })
 		tagList := strings.Join(tags[:1+rng.Intn(3)], ", ")
+		repo := "acme/" + name
+		if opts.GitHubRepos > 0 {
+			repo = GitHubRepo(i, opts.GitHubRepos)
+		}
 		slug := name
 		if opts.SentryProjects > 0 {
 			slug = ProjectSlug(i % opts.SentryProjects)
@@ -70,7 +80,7 @@ metadata:
   labels:
     example.com/tier: "%d"
   annotations:
-    github.com/project-slug: acme/%s
+    github.com/project-slug: %s
     sentry.io/project-slug: %s
     backstage.io/techdocs-ref: dir:.
     pagerduty.com/service-id: P%06d
@@ -82,7 +92,7 @@ spec:
   type: service
   lifecycle: %s
   owner: %s
-`, name, i, i, 1+rng.Intn(3), name, slug, i, tagList, name, lifecycles[rng.Intn(len(lifecycles))], owner)
+`, name, i, i, 1+rng.Intn(3), repo, slug, i, tagList, name, lifecycles[rng.Intn(len(lifecycles))], owner)
 		if !opts.Catalog || rng.Intn(10) < 3 {
 			fmt.Fprintf(&b, "  system: system-%d\n  dependsOn:\n    - resource:%s-db\n", i%40, name)
 			if opts.Catalog {
