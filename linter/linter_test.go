@@ -128,7 +128,7 @@ func TestParseConfig(t *testing.T) {
 		{name: "unknown auth", input: "sentry:\n  auth:\n    bearer: x\n", wantErr: `c.yaml:3: unknown key "bearer" in sentry.auth`},
 		{name: "syntax", input: "rules: [\n", wantErr: "c.yaml:1: yaml syntax error"},
 		{name: "not a mapping", input: "- a\n", wantErr: "c.yaml:1: the configuration must be a mapping"},
-		{name: "two errors", input: "a: 1\nb: 2\n", wantErr: "c.yaml:1: unknown key \"a\"; known keys are exclude, include, max_file_size, rules and sentry\nc.yaml:2: unknown key \"b\""},
+		{name: "two errors", input: "a: 1\nb: 2\n", wantErr: "c.yaml:1: unknown key \"a\"; known keys are annotations, exclude, include, max_file_size, rules and sentry\nc.yaml:2: unknown key \"b\""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
