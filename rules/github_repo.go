@@ -33,7 +33,8 @@ var GitHubRepoExists = &linter.Rule{
 	Severity: linter.SeverityError,
 	Network:  true,
 	Fix:      "a repository that moved (GitHub answers its old name with a redirect) gets its new `owner/name`",
-	Doc: "With a GitHub token (`GITHUB_TOKEN` for check and the Action, the installation token in serve; " +
+	Doc: "With a GitHub token (`GITHUB_TOKEN` for check and the Action, the installation token in serve; it " +
+		"must be able to read the repositories named, as GitHub answers 404 for those it cannot see; " +
 		"`GITHUB_API_URL` for GitHub Enterprise Server), each distinct repository is asked once per run " +
 		"(`GET /repos/{owner}/{repo}`, at most 8 at a time). A repository GitHub does not show the token (404) " +
 		"is reported; one that moved (a rename or a transfer: GitHub redirects) gets its new name, as a fix. " +

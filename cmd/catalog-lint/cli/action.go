@@ -47,7 +47,8 @@ func runAction(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, e
 		sentryOrg: in.get("sentry-org"), sentryURL: in.get("sentry-url"), sentryToken: in.get("sentry-token"),
 		sarifFile: in.get("sarif-file"), stdinName: "<stdin>",
 		backstageURL: in.get("backstage-url"), backstageToken: in.get("backstage-token"),
-		githubToken: in.get("github-token"),
+		// The repository check uses GITHUB_TOKEN only when the workflow passes it in env: the job's
+		// default token sees no other private repository, and its 404s would read as "missing".
 		exchange: exchangeFlags{
 			issuer: in.get("token-exchange-issuer"), endpoint: in.get("token-exchange-endpoint"),
 			clientID: in.get("token-exchange-client-id"), clientSecret: in.get("token-exchange-client-secret"),

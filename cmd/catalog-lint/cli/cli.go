@@ -132,9 +132,7 @@ type checkFlags struct {
 	backstageURL, backstageTokenFile         string
 	repositoryURL                            string
 	// backstageToken, when set, is the token itself (the Action's input).
-	backstageToken string
-	// githubToken, when set, is the GitHub token (the Action's github-token input).
-	githubToken               string
+	backstageToken            string
 	offline, debug, fix, diff bool
 	jobs                      int
 	exchange                  exchangeFlags
@@ -268,7 +266,7 @@ func check(ctx context.Context, f checkFlags, paths []string, stdin io.Reader, s
 			fmt.Fprintln(stderr, "catalog-lint: this repository's URL is unknown (set --repository-url): entities are not checked for conflicts with the Backstage catalog")
 		}
 		cr.Live = live
-		gh, notice, err := githubResolver(f, env)
+		gh, notice, err := githubResolver(env)
 		if err != nil {
 			return fail(err)
 		}
@@ -560,11 +558,10 @@ func unverifiedBy(res *linter.Result) string {
 	return strings.Join(by, ", ")
 }
 
-// githubResolver builds the GitHub repository check from GITHUB_TOKEN (or the Action's github-token
-// input) and GITHUB_API_URL; never from the repository's configuration. Without a token it returns a
-// notice instead.
-func githubResolver(f checkFlags, env Env) (*rules.GitHubResolver, string, error) {
-	token := strings.TrimSpace(firstNonEmpty(f.githubToken, env("GITHUB_TOKEN")))
+// githubResolver builds the GitHub repository check from GITHUB_TOKEN and GITHUB_API_URL; never from
+// the repository's configuration. Without a token it returns a notice instead.
+func githubResolver(env Env) (*rules.GitHubResolver, string, error) {
+	token := strings.TrimSpace(env("GITHUB_TOKEN"))
 	if token == "" {
 		return nil, "GitHub repositories were not checked: no token (set GITHUB_TOKEN)", nil
 	}
