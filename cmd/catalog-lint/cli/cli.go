@@ -34,7 +34,7 @@ const (
 	ExitOK         = 0 // nothing at or above --fail-on
 	ExitFindings   = 1 // findings at or above --fail-on
 	ExitUsage      = 2 // usage or configuration error
-	ExitUnverified = 3 // a remote check (Sentry) could not be completed
+	ExitUnverified = 3 // a remote check (Sentry, GitHub, the Backstage catalog) could not be completed
 )
 
 // Version is set at build time with -ldflags "-X github.com/catalog-lint/catalog-lint/cmd/catalog-lint/cli.Version=v1.2.3".
@@ -66,7 +66,7 @@ Exit codes:
   0  no finding at or above --fail-on
   1  findings at or above --fail-on
   2  usage or configuration error
-  3  a remote check could not be completed (Sentry unreachable)
+  3  a remote check could not be completed (Sentry, GitHub or the Backstage catalog could not be asked)
 `
 
 // Env reads environment variables; tests replace it.
@@ -177,9 +177,9 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	f.exchange.register(fs)
 	fs.BoolVar(&f.debug, "debug", false, "say how the Sentry token was obtained (never the token) on standard error")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: catalog-lint check [flags] [PATH...]\n\nLints catalog-info.yaml/.yml files under each PATH (default .); - reads one file from standard input.\n\nFlags:\n")
+		fmt.Fprint(stderr, "Usage: catalog-lint check [flags] [PATH...]\n\nLints what Backstage would ingest under each PATH (default .): catalog-info.yaml/.yml, YAML files holding\nentities, app-config locations and Location targets; - reads one file from standard input.\n\nFlags:\n")
 		fs.PrintDefaults()
-		fmt.Fprint(stderr, "\nExit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or configuration error, 3 could not verify (Sentry).\n")
+		fmt.Fprint(stderr, "\nExit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or configuration error, 3 could not verify (Sentry, GitHub or the Backstage catalog could not be asked).\n")
 	}
 	paths, err := parseInterspersed(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
