@@ -329,7 +329,7 @@ func check(ctx context.Context, f checkFlags, paths []string, stdin io.Reader, s
 		return check(ctx, f, paths, stdin, stdout, stderr, env)
 	}
 	if res.Files == 0 && f.keep == nil {
-		fmt.Fprintf(stderr, "catalog-lint: no catalog files found under %s (looked for catalog-info.yaml, catalog-info.yml and the include globs of %s)\n",
+		fmt.Fprintf(stderr, "catalog-lint: no catalog files found under %s (looked for catalog-info.yaml, catalog-info.yml, YAML files holding Backstage entities and the include globs of %s)\n",
 			strings.Join(paths, ", "), linter.ConfigFileName)
 	}
 	if err := writer.Write(stdout, res); err != nil {
