@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sort"
 	"sync"
+	"time"
 )
 
 // Status is the answer for one project reference.
@@ -54,6 +55,12 @@ type Index struct {
 	PerProjectMax int
 	// Concurrency bounds per-project retrievals in flight per organization (default 4).
 	Concurrency int
+	// TTL, when set, makes an organization's list and answers expire that long after they were read,
+	// so that one Index can serve many runs (the webhook server: at most one list request per
+	// organization per TTL). Zero keeps them for the Index's life (one CLI run).
+	TTL time.Duration
+	// Now is the clock (tests replace it).
+	Now func() time.Time
 
 	mu   sync.Mutex
 	orgs map[string]*orgState
@@ -68,6 +75,7 @@ type orgState struct {
 	forbidden bool // the list answered 403: the token lacks org:read
 	tried     bool // a prefetch already asked (and may have failed): Lookup decides what to do next
 	answers   map[string]Answer
+	since     time.Time // when this state began, for TTL
 }
 
 // NewIndex returns an Index over client.
@@ -78,9 +86,17 @@ func NewIndex(client *Client) *Index {
 func (ix *Index) org(org string) *orgState {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	now := time.Now
+	if ix.Now != nil {
+		now = ix.Now
+	}
 	st := ix.orgs[org]
+	if st != nil && ix.TTL > 0 && now().Sub(st.since) >= ix.TTL {
+		// Expired: a fresh state; a caller still holding the old one finishes with it.
+		st = nil
+	}
 	if st == nil {
-		st = &orgState{lock: make(chan struct{}, 1), answers: map[string]Answer{}}
+		st = &orgState{lock: make(chan struct{}, 1), answers: map[string]Answer{}, since: now()}
 		ix.orgs[org] = st
 	}
 	return st

@@ -505,3 +505,33 @@ func TestConcurrentCallersShareOneFetch(t *testing.T) {
 		t.Errorf("%d requests, want 1", srv.Requests())
 	}
 }
+
+// TestIndexTTL: an Index shared by many runs (the webhook server) lists an organization once per TTL,
+// and answers from its cache in between.
+func TestIndexTTL(t *testing.T) {
+	srv := fixture(t)
+	srv.AddProjects("acme",
+		sentrytest.Project{ID: "11", Slug: "payments", Name: "Payments"},
+		sentrytest.Project{ID: "12", Slug: "checkout-web", Name: "Checkout"},
+		sentrytest.Project{ID: "13", Slug: "billing-api", Name: "Billing"})
+	c, _ := client(t, srv, token)
+	now := time.Unix(1_700_000_000, 0)
+	ix := sentry.NewIndex(c)
+	ix.TTL, ix.Now = time.Minute, func() time.Time { return now }
+	refs := []string{"payments", "checkout-web", "billing-api"} // more than PerProjectMax: one list
+	lists := func() int { return srv.Count("/api/0/organizations/acme/projects/") }
+	for i := 0; i < 5; i++ { // five pushes within the minute
+		if got := ix.Lookup(context.Background(), "acme", refs); got["payments"].Status != sentry.Found {
+			t.Fatalf("lookup %d: %+v", i, got)
+		}
+		now = now.Add(10 * time.Second)
+	}
+	if n := lists(); n != 1 {
+		t.Errorf("%d list requests within the TTL, want 1", n)
+	}
+	now = now.Add(time.Minute)
+	ix.Lookup(context.Background(), "acme", refs)
+	if n := lists(); n != 2 {
+		t.Errorf("%d list requests after the TTL, want 2", n)
+	}
+}

@@ -134,8 +134,10 @@ type checkFlags struct {
 	// backstageToken, when set, is the token itself (the Action's input).
 	backstageToken            string
 	offline, debug, fix, diff bool
-	jobs                      int
-	exchange                  exchangeFlags
+	// sentryCacheTTL is serve's --sentry-cache-ttl.
+	sentryCacheTTL time.Duration
+	jobs           int
+	exchange       exchangeFlags
 	// sentryToken, when set, is the token itself (the GitHub Action's input); not a flag, so that a
 	// token never appears on a command line.
 	sentryToken string
