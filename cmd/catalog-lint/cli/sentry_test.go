@@ -9,8 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
+	"github.com/catalog-lint/catalog-lint/rules"
 	"github.com/catalog-lint/catalog-lint/sentry"
 	"github.com/catalog-lint/catalog-lint/sentry/sentrytest"
+	"github.com/catalog-lint/catalog-lint/webhook"
 )
 
 const testToken = "sntryu_cli_test_token_0123456789"
@@ -163,5 +167,30 @@ func TestRepositoryConfigCannotRedirectToken(t *testing.T) {
 	ok := writeTree(t, map[string]string{".catalog-lint.yaml": "sentry:\n  url: https://de.sentry.io\n"})
 	if r := cli(t, ok, nil, "", "check"); r.code != ExitOK {
 		t.Errorf("a sentry.io region must be accepted: exit %d %s", r.code, r.stderr)
+	}
+}
+
+// TestServeSharesSentryIndex: serve's jobs share one index, so several pushes within
+// --sentry-cache-ttl make one list request per organization; 0 gives each job its own.
+func TestServeSharesSentryIndex(t *testing.T) {
+	for _, tt := range []struct {
+		ttl   time.Duration
+		lists int
+	}{{time.Minute, 1}, {0, 3}} {
+		srv := sentryServer(t)
+		env := map[string]string{"SENTRY_AUTH_TOKEN": testToken, "SENTRY_URL": srv.URL}
+		factory, err := serverSentry(checkFlags{sentryCacheTTL: tt.ttl}, func(k string) string { return env[k] }, webhook.NewMetrics(), zerolog.Nop())
+		if err != nil || factory == nil {
+			t.Fatalf("serverSentry: %v", err)
+		}
+		for job := 0; job < 3; job++ {
+			got := factory("acme").(*rules.SentryResolver).Lookup.Lookup(context.Background(), "acme", []string{"payments", "checkout", "nope"})
+			if got["payments"].Status != sentry.Found {
+				t.Fatalf("job %d: %+v", job, got)
+			}
+		}
+		if n := srv.Count("/api/0/organizations/acme/projects/"); n != tt.lists {
+			t.Errorf("ttl %v: %d list requests for 3 jobs, want %d", tt.ttl, n, tt.lists)
+		}
 	}
 }

@@ -36,7 +36,7 @@ func runServe(args []string, stdout, stderr io.Writer, env Env) int {
 	fs.StringVar(&f.sentryOrg, "sentry-org", "", "default Sentry organization (default: $SENTRY_ORG)")
 	fs.StringVar(&f.sentryURL, "sentry-url", "", "Sentry address (default: $SENTRY_URL, then "+sentry.DefaultURL+")")
 	fs.StringVar(&f.sentryTokenFile, "sentry-token-file", "", "read the Sentry token from this file (default: $SENTRY_AUTH_TOKEN or $SENTRY_TOKEN)")
-	fs.DurationVar(&f.sentryCacheTTL, "sentry-cache-ttl", time.Minute, "how long an organization's Sentry project list (and the answers from it) are reused across jobs")
+	fs.DurationVar(&f.sentryCacheTTL, "sentry-cache-ttl", time.Minute, "how long an organization's Sentry project list (and the answers from it) are reused across jobs; 0: not at all")
 	fs.StringVar(&f.backstageURL, "backstage-url", "", "Backstage backend address: refs the files do not define are looked up in its catalog, and entities checked for conflicts (default: $BACKSTAGE_URL)")
 	fs.StringVar(&f.backstageTokenFile, "backstage-token-file", "", "read the Backstage token from this file (default: $BACKSTAGE_TOKEN)")
 	f.exchange.register(fs)
@@ -182,9 +182,17 @@ func serverSentry(f checkFlags, env Env, metrics *webhook.Metrics, log zerolog.L
 	serverOrg := firstNonEmpty(f.sentryOrg, env("SENTRY_ORG"))
 	// One index for every job: an organization's project list is read at most once per TTL, however
 	// many pushes arrive.
-	index := sentry.NewIndex(client)
-	index.TTL = f.sentryCacheTTL
+	// --sentry-cache-ttl 0 gives every job its own index, as before.
+	var shared *sentry.Index
+	if f.sentryCacheTTL > 0 {
+		shared = sentry.NewIndex(client)
+		shared.TTL = f.sentryCacheTTL
+	}
 	return func(repoOrg string) linter.Resolver {
+		index := shared
+		if index == nil {
+			index = sentry.NewIndex(client)
+		}
 		return &rules.SentryResolver{Lookup: index, DefaultOrg: firstNonEmpty(repoOrg, serverOrg)}
 	}, nil
 }
