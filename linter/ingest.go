@@ -45,7 +45,6 @@ type Catalog struct {
 	queued    map[string]bool   // cleaned paths handed to the linter
 	pending   []Input           // Location targets found, not yet linted
 	skeletons map[string]string // cleaned folder or file -> the Template file that fetches it
-	targets   map[string]bool   // cleaned paths reached through a Location or app-config
 	kinds     []kindRule        // from app-config: which kinds may come from where
 	hasRules  bool              // an app-config with a catalog section was read
 	defs      map[string][]Definition
@@ -125,7 +124,7 @@ func (c *Catalog) init() {
 	if c.queued != nil {
 		return
 	}
-	c.queued, c.skeletons, c.targets, c.defs = map[string]bool{}, map[string]string{}, map[string]bool{}, map[string][]Definition{}
+	c.queued, c.skeletons, c.defs = map[string]bool{}, map[string]string{}, map[string][]Definition{}
 	c.resolved = map[string]resolvedTarget{}
 	c.walked = map[string]bool{}
 	root := c.Root
@@ -301,7 +300,6 @@ func (c *Catalog) More() []Input {
 		c.mu.Lock()
 		for _, f := range files {
 			key := c.fileKey(f)
-			c.targets[key] = true
 			if !c.queued[key] {
 				c.queued[key] = true
 				c.pending = append(c.pending, Input{Path: f})
@@ -356,9 +354,9 @@ func (c *Catalog) globWalked(pattern string) ([]string, bool) {
 	return out, true
 }
 
-// AddSkeleton records that the Template in file fetches url (a folder, or a file when single is
-// set) as scaffolder input: what is there is not a catalog file.
-func (c *Catalog) AddSkeleton(file, url string, single bool) {
+// AddSkeleton records that the Template in file fetches url (a folder, or one file) as scaffolder
+// input: what is there is not a catalog file.
+func (c *Catalog) AddSkeleton(file, url string) {
 	p := filepath.Clean(filepath.Join(filepath.Dir(file), filepath.FromSlash(url)))
 	c.mu.Lock()
 	defer c.mu.Unlock()

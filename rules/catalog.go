@@ -132,7 +132,7 @@ spec:
 				continue
 			}
 			single := strings.HasSuffix(action, ":file")
-			p.Catalog.AddSkeleton(p.File, url, single)
+			p.Catalog.AddSkeleton(p.File, url)
 			p.Defer(u, skeletonQuestion{file: p.File, url: url, single: single})
 		}
 	},

@@ -350,21 +350,15 @@ func check(ctx context.Context, f checkFlags, paths []string, stdin io.Reader, s
 	for _, n := range res.Notices {
 		fmt.Fprintln(stderr, "catalog-lint: "+n)
 	}
-	for _, fd := range res.Findings {
-		if failOn > 0 && fd.Severity >= failOn {
-			out.code = ExitFindings
-			return out
-		}
-	}
-	if res.Inconclusive > 0 {
+	out = exitFor(out, res, failOn)
+	if out.code == ExitUnverified {
 		fmt.Fprintf(stderr, "catalog-lint: %d %s could not be verified (%s); exit code %d\n",
 			res.Inconclusive, plural(res.Inconclusive, "reference", "references"), unverifiedBy(res), ExitUnverified)
-		out.code = ExitUnverified
 	}
 	return out
 }
 
-// exitFor is the exit code of a run whose output is not the findings (--diff).
+// exitFor sets the exit code the findings and the unverified checks call for.
 func exitFor(out outcome, res *linter.Result, failOn linter.Severity) outcome {
 	for _, fd := range res.Findings {
 		if failOn > 0 && fd.Severity >= failOn {
