@@ -172,6 +172,8 @@ func (e *RenamedError) Error() string {
 type UnavailableError struct {
 	Op  string
 	Err error
+	// RetryAfter is set when Sentry's rate limit was the cause: how long until it resets.
+	RetryAfter time.Duration
 }
 
 func (e *UnavailableError) Error() string { return fmt.Sprintf("sentry: %s: %v", e.Op, e.Err) }
@@ -328,7 +330,7 @@ func (c *Client) get(ctx context.Context, op, path string, query url.Values) (*h
 			return nil, nil, &UnavailableError{Op: op, Err: &TokenError{Err: err}}
 		}
 		resp, body, err := c.once(ctx, op, target, token)
-		var wait time.Duration
+		var wait, limited time.Duration
 		switch {
 		case err == nil && resp.StatusCode == http.StatusUnauthorized && c.cfg.Tokens != nil && !renewed:
 			// The token may have expired early or been revoked: one fresh token, one more try.
@@ -346,8 +348,9 @@ func (c *Client) get(ctx context.Context, op, path string, query url.Values) (*h
 		case resp.StatusCode == http.StatusTooManyRequests:
 			lastErr = fmt.Errorf("429 too many requests: %s", c.redact(detailOf(body)))
 			wait = c.rateLimitWait(resp, attempt)
+			limited = max(wait, time.Second)
 			if wait > c.cfg.MaxRateLimitWait {
-				return nil, nil, &UnavailableError{Op: op, Err: fmt.Errorf("%w (rate limit resets in %s)", lastErr, wait.Round(time.Second))}
+				return nil, nil, &UnavailableError{Op: op, Err: fmt.Errorf("%w (rate limit resets in %s)", lastErr, wait.Round(time.Second)), RetryAfter: limited}
 			}
 		case resp.StatusCode >= 500:
 			lastErr = fmt.Errorf("%d %s", resp.StatusCode, strings.ToLower(http.StatusText(resp.StatusCode)))
@@ -356,7 +359,7 @@ func (c *Client) get(ctx context.Context, op, path string, query url.Values) (*h
 			return resp, body, nil
 		}
 		if attempt >= c.cfg.Attempts || c.cfg.Now().Add(wait).Sub(start) > c.cfg.RetryBudget {
-			return nil, nil, &UnavailableError{Op: op, Err: fmt.Errorf("%w (after %d attempts)", lastErr, attempt)}
+			return nil, nil, &UnavailableError{Op: op, Err: fmt.Errorf("%w (after %d attempts)", lastErr, attempt), RetryAfter: limited}
 		}
 		if err := c.cfg.Sleep(ctx, wait); err != nil {
 			return nil, nil, &UnavailableError{Op: op, Err: err}

@@ -19,7 +19,7 @@ import (
 // second (each to a new commit, so every one is spooled and queued) and reports the handler's answer
 // latency: p50 and p99, as the client sees it.
 func BenchmarkAcceptLatency(b *testing.B) {
-	q, err := OpenQueue(filepath.Join(b.TempDir(), "spool"), 1<<20)
+	q, err := OpenSpool(filepath.Join(b.TempDir(), "spool"), 1<<20, 0)
 	if err != nil {
 		b.Fatal(err)
 	}

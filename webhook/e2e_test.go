@@ -12,7 +12,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -57,6 +56,8 @@ type fakeGitHub struct {
 	blobsServed []string
 	// reviews are the pull request reviews posted, as GitHub received them.
 	reviews []map[string]any
+	// intercept, when set, may answer a request first (rate limits); it returns true if it did.
+	intercept func(w http.ResponseWriter, r *http.Request) bool
 }
 
 func newFakeGitHub(t *testing.T, files map[string]string) *fakeGitHub {
@@ -78,6 +79,9 @@ func (g *fakeGitHub) pem() []byte {
 func (g *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 	if g.latency > 0 {
 		time.Sleep(g.latency)
+	}
+	if g.intercept != nil && g.intercept(w, r) {
+		return
 	}
 	p := r.URL.Path
 	g.mu.Lock()
@@ -377,7 +381,7 @@ func TestSentryOutageIsNeutral(t *testing.T) {
 func TestRestartCompletesJob(t *testing.T) {
 	g := newFakeGitHub(t, map[string]string{"svc/catalog-info.yaml": component("svc", "payments")})
 	dir := filepath.Join(t.TempDir(), "spool")
-	first, _ := OpenQueue(dir, 10)
+	first, _ := OpenSpool(dir, 10, 0)
 	job := pushJob(headSHA)
 	if ok, err := first.Add(job); !ok || err != nil {
 		t.Fatal(ok, err)
@@ -403,7 +407,7 @@ func TestRestartCompletesJob(t *testing.T) {
 	}
 	// The process is gone; its job is still spooled, with its Check Run. A new one starts.
 	g.onBlob = nil
-	second, err := OpenQueue(dir, 10)
+	second, err := OpenSpool(dir, 10, 0)
 	if err != nil || second.Depth() != 1 {
 		t.Fatalf("resumed %d, %v", second.Depth(), err)
 	}
@@ -411,7 +415,7 @@ func TestRestartCompletesJob(t *testing.T) {
 	done := make(chan struct{})
 	p2 := processor(t, g, nil)
 	p2.Save = second.Save
-	go func() { Work(ctx, second, p2.Process, 2, zerolog.Nop(), nil); close(done) }()
+	go func() { _ = second.Run(ctx, &Runner{Process: p2.Process, Log: zerolog.Nop()}, 2); close(done) }()
 	waitFor(t, func() bool { second.mu.Lock(); defer second.mu.Unlock(); return len(second.pending) == 0 })
 	cancel()
 	<-done
@@ -421,8 +425,8 @@ func TestRestartCompletesJob(t *testing.T) {
 	if final := g.final(t, 1); final.GetConclusion() != "success" || runs != 1 {
 		t.Errorf("conclusion %s, %d check runs created (want 1)", final.GetConclusion(), runs)
 	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
-		t.Errorf("the spool still holds %d files", len(entries))
+	if entries, _ := filepath.Glob(filepath.Join(dir, "*.json")); len(entries) != 0 {
+		t.Errorf("the spool still holds %d jobs", len(entries))
 	}
 }
 
@@ -449,14 +453,14 @@ func TestFloodOfDeliveries(t *testing.T) {
 	proc := processor(t, g, nil)
 	done := make(chan struct{})
 	go func() {
-		Work(ctx, q, func(ctx context.Context, j *Job) error {
+		_ = q.Run(ctx, &Runner{Process: func(ctx context.Context, j *Job) error {
 			cp := *j
 			cp.Owner, cp.Repo = "o", "r"
 			return proc.Process(ctx, &cp)
-		}, 4, zerolog.Nop(), s.metrics)
+		}, Log: zerolog.Nop(), Metrics: s.metrics}, 4)
 		close(done)
 	}()
-	waitFor(t, func() bool { q.mu.Lock(); defer q.mu.Unlock(); return len(q.pending) == 0 && q.Depth() == 0 })
+	waitFor(t, func() bool { q.mu.Lock(); defer q.mu.Unlock(); return len(q.pending) == 0 && len(q.ch) == 0 })
 	cancel()
 	<-done
 	perSHA := map[string]int{}

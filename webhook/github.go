@@ -90,9 +90,11 @@ type retryTransport struct {
 	sleep func(ctx context.Context, d time.Duration) error
 }
 
+// A rate limit asking for a longer wait than retryMaxWait is not waited out in the request: the job
+// is snoozed instead (see RateLimited), freeing its worker and staying within the job timeout.
 const (
 	retryAttempts = 4
-	retryMaxWait  = 60 * time.Second
+	retryMaxWait  = 10 * time.Second
 )
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -139,7 +141,7 @@ func (t *retryTransport) shouldRetry(req *http.Request, resp *http.Response, err
 			d := time.Until(time.Unix(reset, 0))
 			return max(d, 0), d <= retryMaxWait
 		}
-		return time.Minute, false // GitHub asks for at least a minute: too long for one job
+		return time.Minute, false // GitHub asks for at least a minute: the job is snoozed
 	case resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusServiceUnavailable ||
 		resp.StatusCode == http.StatusGatewayTimeout:
 		return backoff, true

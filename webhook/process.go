@@ -135,6 +135,22 @@ func (p *Processor) Process(ctx context.Context, job *Job) error {
 		return cerr
 	}
 	runID := job.CheckRunID
+	if _, _, limited := RateLimited(err, time.Now()); limited {
+		return err // the job is snoozed with its Check Run in progress; no other request now
+	}
+	if wait, reason, limited := Limited(ctx); limited && err == nil {
+		// Sentry (or GitHub, for a rule) asked us to wait: publishing now would call its answers
+		// unverifiable. Say why the run waits, and try again once the limit resets.
+		_, _, uerr := gh.Checks.UpdateCheckRun(ctx, job.Owner, job.Repo, runID, github.UpdateCheckRunOptions{
+			Name: CheckName, Status: github.String("in_progress"),
+			Output: &github.CheckRunOutput{Title: github.String("Waiting for a rate limit"),
+				Summary: github.String(fmt.Sprintf("%s: catalog-lint tries again in %s.", reason, wait.Round(time.Second)))},
+		})
+		if uerr != nil {
+			log.Warn().Err(uerr).Msg("could not say on the check run that it waits")
+		}
+		return &SnoozeError{Wait: wait, Reason: reason}
+	}
 	if err != nil {
 		// The job could not be linted (GitHub failed us, or the configuration is broken): say so on
 		// the check run rather than leave it in progress.
@@ -185,6 +201,29 @@ func (p *Processor) Process(ctx context.Context, job *Job) error {
 		}
 	}
 	return nil
+}
+
+// Expire completes the Check Run of a job given up for its age (timed_out), creating it if the job
+// never got that far, so that a required check is not left waiting forever; a re-run lints again.
+func (p *Processor) Expire(ctx context.Context, job *Job, why string) error {
+	gh := p.App.Client(job.Installation)
+	out := &github.CheckRunOutput{Title: github.String("catalog-lint gave up"),
+		Summary: github.String(truncateSummary("catalog-lint did not lint this commit: " + why + ". Re-run the check to lint it."))}
+	now := &github.Timestamp{Time: time.Now()}
+	if job.CheckRunID == 0 && job.CreatingCheckRun {
+		if id, err := p.checkRun(ctx, gh, job, time.Now(), p.Log); err == nil {
+			job.CheckRunID = id
+		}
+	}
+	if job.CheckRunID != 0 {
+		_, _, err := gh.Checks.UpdateCheckRun(ctx, job.Owner, job.Repo, job.CheckRunID, github.UpdateCheckRunOptions{
+			Name: CheckName, Status: github.String("completed"), Conclusion: github.String("timed_out"), CompletedAt: now, Output: out})
+		return err
+	}
+	_, _, err := gh.Checks.CreateCheckRun(ctx, job.Owner, job.Repo, github.CreateCheckRunOptions{
+		Name: CheckName, HeadSHA: job.HeadSHA, ExternalID: github.String(job.Key), Status: github.String("completed"),
+		Conclusion: github.String("timed_out"), CompletedAt: now, Output: out})
+	return err
 }
 
 func annotation(f linter.Finding) *github.CheckRunAnnotation {

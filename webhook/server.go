@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,9 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -28,8 +27,8 @@ type Config struct {
 	Secret []byte
 	// AppID filters check_run events to the runs of this App (0: no filter).
 	AppID int64
-	// Queue receives accepted jobs.
-	Queue *Queue
+	// Queue stores accepted jobs: a Spool, or a RiverQueue shared by every replica.
+	Queue Queue
 	// Logger gets one line per delivery; never a payload, a token or the secret.
 	Logger zerolog.Logger
 	// MaxBody overrides MaxBody (tests).
@@ -63,13 +62,14 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics()
 	}
+	cfg.Metrics.watchQueue(cfg.Queue)
 	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New(), metrics: cfg.Metrics}
 	s.accepting.Store(true)
 	s.engine.Use(gin.Recovery())
 	s.engine.POST("/webhook", s.webhook)
 	s.engine.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok\n") })
 	s.engine.GET("/readyz", s.ready)
-	s.engine.GET("/metrics", s.serveMetrics)
+	s.engine.GET("/metrics", gin.WrapH(cfg.Metrics.handler()))
 	return s, nil
 }
 
@@ -84,11 +84,19 @@ func (s *Server) ready(c *gin.Context) {
 		c.String(http.StatusServiceUnavailable, "shutting down\n")
 		return
 	}
-	if s.cfg.Queue.Depth() >= s.cfg.Queue.Capacity() {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	st, err := s.cfg.Queue.Stats(ctx)
+	switch {
+	case err != nil:
+		// Said without the error's text: it may name the database's address.
+		s.log.Warn().Msg("readyz: the queue's store does not answer")
+		c.String(http.StatusServiceUnavailable, "queue unavailable\n")
+	case st.Depth >= st.Capacity:
 		c.String(http.StatusServiceUnavailable, "queue full\n")
-		return
+	default:
+		c.String(http.StatusOK, "ready\n")
 	}
-	c.String(http.StatusOK, "ready\n")
 }
 
 // webhook checks the signature before reading anything from the payload, then queues a job.
@@ -145,6 +153,7 @@ func (s *Server) webhook(c *gin.Context) {
 		return
 	}
 	job.Delivery, job.Event, job.Received = delivery, event, time.Now().UTC()
+	job.Key = keyFor(job.Owner, job.Repo, job.HeadSHA, job.Kind, delivery)
 	log = log.With().Str("repository", job.Owner+"/"+job.Repo).Str("sha", job.HeadSHA).Logger()
 	added, err := s.cfg.Queue.Add(job)
 	switch {
@@ -152,8 +161,9 @@ func (s *Server) webhook(c *gin.Context) {
 		log.Warn().Msg("queue full")
 		answer(http.StatusServiceUnavailable, "queue_full", "too many jobs waiting; redeliver later")
 	case err != nil:
-		log.Error().Err(err).Msg("could not spool the job")
-		answer(http.StatusInternalServerError, "spool_error", "could not record the job")
+		// Nothing is accepted that is not stored: GitHub records a failed delivery, to redeliver.
+		log.Error().Err(err).Msg("could not store the job")
+		answer(http.StatusServiceUnavailable, "queue_unavailable", "could not store the job; redeliver later")
 	case !added:
 		log.Info().Msg("duplicate of a pending job")
 		answer(http.StatusAccepted, "duplicate", "this commit is already queued")
@@ -250,7 +260,7 @@ func jobFor(event string, payload []byte, appID int64) (*Job, string, error) {
 	if p.Installation == nil || p.Installation.ID == 0 {
 		return nil, "the delivery names no installation of the App", nil
 	}
-	j := &Job{Owner: owner, Repo: p.Repository.Name, Installation: p.Installation.ID}
+	j := &Job{Owner: owner, Repo: p.Repository.Name, Installation: p.Installation.ID, Kind: KindRerun}
 	switch event {
 	case "push":
 		switch {
@@ -259,7 +269,7 @@ func jobFor(event string, payload []byte, appID int64) (*Job, string, error) {
 		case p.Deleted || p.After == zeroSHA:
 			return nil, "branch deletion", nil
 		}
-		j.HeadSHA = p.After
+		j.HeadSHA, j.Kind = p.After, KindPush
 		if p.Before != zeroSHA {
 			j.BaseSHA = p.Before
 		}
@@ -273,6 +283,7 @@ func jobFor(event string, payload []byte, appID int64) (*Job, string, error) {
 			return nil, "", errors.New("malformed pull_request payload: no pull_request")
 		}
 		j.HeadSHA, j.BaseSHA, j.PullRequest = p.PullRequest.Head.SHA, p.PullRequest.Base.SHA, p.PullRequest.Number
+		j.Kind = KindPullRequest
 	case "check_suite":
 		// "requested" comes with every push, which the push event already covers: only a re-run
 		// from GitHub's UI asks for a new lint.
@@ -304,7 +315,7 @@ func jobFor(event string, payload []byte, appID int64) (*Job, string, error) {
 	if j.BaseSHA != "" && !isSHA(j.BaseSHA) {
 		return nil, "", fmt.Errorf("malformed %s payload: base SHA %q", event, truncate(j.BaseSHA, 64))
 	}
-	j.Key = jobKey(j.Owner, j.Repo, j.HeadSHA)
+	j.Key = jobKey(j.Owner, j.Repo, j.HeadSHA) // the server adds the kind (and a re-run's delivery)
 	return j, "", nil
 }
 
@@ -340,79 +351,3 @@ func jsonError(err error) string {
 	return "invalid JSON"
 }
 
-// Metrics counts what the server does, for GET /metrics in Prometheus' text format: deliveries by
-// event and outcome, jobs by outcome with their latency, and GitHub and Sentry requests by status.
-type Metrics struct {
-	mu         sync.Mutex
-	deliveries map[[2]string]int64
-	jobs       map[string]int64
-	jobSeconds float64
-	requests   map[[2]string]int64 // service, status
-}
-
-// NewMetrics returns empty counters.
-func NewMetrics() *Metrics {
-	return &Metrics{deliveries: map[[2]string]int64{}, jobs: map[string]int64{}, requests: map[[2]string]int64{}}
-}
-
-func (m *Metrics) delivery(event, outcome string) {
-	// A client chooses the header: keep the label set small and the label text plain.
-	if len(event) == 0 || len(event) > 40 || strings.Trim(event, "abcdefghijklmnopqrstuvwxyz_") != "" {
-		event = "other"
-	}
-	m.mu.Lock()
-	m.deliveries[[2]string{event, outcome}]++
-	m.mu.Unlock()
-}
-
-// Job records a finished job ("completed" or "failed") and how long it took from its delivery.
-func (m *Metrics) Job(outcome string, d time.Duration) {
-	m.mu.Lock()
-	m.jobs[outcome]++
-	m.jobSeconds += d.Seconds()
-	m.mu.Unlock()
-}
-
-// Request records an HTTP exchange with "github" or "sentry"; status 0 means no answer arrived.
-func (m *Metrics) Request(service string, status int) {
-	m.mu.Lock()
-	m.requests[[2]string{service, fmt.Sprint(status)}]++
-	m.mu.Unlock()
-}
-
-func sortedKeys[K comparable](m map[K]int64, less func(a, b K) bool) []K {
-	keys := make([]K, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return less(keys[i], keys[j]) })
-	return keys
-}
-
-func (s *Server) serveMetrics(c *gin.Context) {
-	m := s.metrics
-	var b strings.Builder
-	pair := func(a, b [2]string) bool { return a[0]+"\x00"+a[1] < b[0]+"\x00"+b[1] }
-	m.mu.Lock()
-	b.WriteString("# HELP catalog_lint_webhook_deliveries_total Webhook deliveries by event and outcome.\n")
-	b.WriteString("# TYPE catalog_lint_webhook_deliveries_total counter\n")
-	for _, k := range sortedKeys(m.deliveries, pair) {
-		fmt.Fprintf(&b, "catalog_lint_webhook_deliveries_total{event=%q,outcome=%q} %d\n", k[0], k[1], m.deliveries[k])
-	}
-	b.WriteString("# HELP catalog_lint_jobs_total Jobs finished, by outcome.\n# TYPE catalog_lint_jobs_total counter\n")
-	var jobs int64
-	for _, k := range sortedKeys(m.jobs, func(a, b string) bool { return a < b }) {
-		fmt.Fprintf(&b, "catalog_lint_jobs_total{outcome=%q} %d\n", k, m.jobs[k])
-		jobs += m.jobs[k]
-	}
-	b.WriteString("# HELP catalog_lint_job_seconds Time from delivery to finished job.\n# TYPE catalog_lint_job_seconds summary\n")
-	fmt.Fprintf(&b, "catalog_lint_job_seconds_sum %g\ncatalog_lint_job_seconds_count %d\n", m.jobSeconds, jobs)
-	b.WriteString("# HELP catalog_lint_requests_total Requests to GitHub and Sentry by status (0: no answer).\n# TYPE catalog_lint_requests_total counter\n")
-	for _, k := range sortedKeys(m.requests, pair) {
-		fmt.Fprintf(&b, "catalog_lint_requests_total{service=%q,status=%q} %d\n", k[0], k[1], m.requests[k])
-	}
-	m.mu.Unlock()
-	b.WriteString("# HELP catalog_lint_queue_depth Jobs waiting for a worker.\n# TYPE catalog_lint_queue_depth gauge\n")
-	fmt.Fprintf(&b, "catalog_lint_queue_depth %d\n", s.cfg.Queue.Depth())
-	c.Data(http.StatusOK, "text/plain; version=0.0.4; charset=utf-8", []byte(b.String()))
-}

@@ -47,9 +47,9 @@ func prPayload(action string) []byte {
 		action, headSHA, baseSHA))
 }
 
-func setup(t *testing.T, capacity int) (*Server, *Queue, *bytes.Buffer) {
+func setup(t *testing.T, capacity int) (*Server, *Spool, *bytes.Buffer) {
 	t.Helper()
-	q, err := OpenQueue(filepath.Join(t.TempDir(), "spool"), capacity)
+	q, err := OpenSpool(filepath.Join(t.TempDir(), "spool"), capacity, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestSignatureTestVector(t *testing.T) {
 }
 
 func TestNewServerRequiresSecret(t *testing.T) {
-	q, _ := OpenQueue(t.TempDir(), 1)
+	q, _ := OpenSpool(t.TempDir(), 1, 0)
 	if _, err := NewServer(Config{Queue: q}); err == nil || !strings.Contains(err.Error(), "secret is required") {
 		t.Errorf("err = %v", err)
 	}
@@ -119,7 +119,10 @@ func TestDeliveries(t *testing.T) {
 		{"closed pull request", "pull_request", prPayload("closed"), sign(prPayload("closed")), "", 202, "ignored"},
 		{"unsupported content type", "push", push, sign(push), "text/plain", 400, "malformed"},
 		{"push", "push", push, sign(push), "", 202, "queued"},
-		{"form-encoded pull request for the same commit", "pull_request", []byte(form), sign([]byte(form)), "application/x-www-form-urlencoded", 202, "duplicate"},
+		{"push again", "push", push, sign(push), "", 202, "duplicate"},
+		// A pull request's job is another kind: it compares with the base and may post suggestions.
+		{"form-encoded pull request for the same commit", "pull_request", []byte(form), sign([]byte(form)), "application/x-www-form-urlencoded", 202, "queued"},
+		{"the pull request again", "pull_request", prPayload("synchronize"), sign(prPayload("synchronize")), "", 202, "duplicate"},
 	}
 	s, q, logs := setup(t, 10)
 	for _, tt := range tests {
@@ -132,11 +135,14 @@ func TestDeliveries(t *testing.T) {
 			}
 		})
 	}
-	if q.Depth() != 1 {
-		t.Fatalf("queue depth %d, want 1", q.Depth())
+	if q.Depth() != 2 {
+		t.Fatalf("queue depth %d, want 2", q.Depth())
 	}
 	j := <-q.Jobs()
-	want := Job{Key: "baxterthehacker/public-repo@" + headSHA, Delivery: "72d3162e-cc78-11e3-81ab-4c9367dc0958", Event: "push",
+	if pr := <-q.Jobs(); pr.Key != "baxterthehacker/public-repo@"+headSHA+"#pull_request" || pr.Kind != KindPullRequest || pr.PullRequest != 2 {
+		t.Errorf("pull request job = %+v", *pr)
+	}
+	want := Job{Key: "baxterthehacker/public-repo@" + headSHA, Kind: KindPush, Delivery: "72d3162e-cc78-11e3-81ab-4c9367dc0958", Event: "push",
 		Owner: "baxterthehacker", Repo: "public-repo", HeadSHA: headSHA, BaseSHA: baseSHA, Installation: 234, Received: j.Received}
 	if *j != want {
 		t.Errorf("job = %+v", *j)
@@ -222,7 +228,7 @@ func TestQueueFullAndShutdown(t *testing.T) {
 // are not; a damaged spool file is set aside.
 func TestSpoolSurvivesRestart(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "spool")
-	q, err := OpenQueue(dir, 10)
+	q, err := OpenSpool(dir, 10, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +245,7 @@ func TestSpoolSurvivesRestart(t *testing.T) {
 	_ = os.WriteFile(filepath.Join(dir, "garbage.json"), []byte("{not json"), 0o600)
 	_ = os.WriteFile(filepath.Join(dir, "half.json.tmp"), []byte("{"), 0o600)
 
-	q2, err := OpenQueue(dir, 10)
+	q2, err := OpenSpool(dir, 10, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +287,7 @@ func TestConcurrentDeliveries(t *testing.T) {
 	if q.Depth() != 250 {
 		t.Errorf("queue holds %d jobs, want 250", q.Depth())
 	}
-	entries, _ := os.ReadDir(q.dir)
+	entries, _ := filepath.Glob(filepath.Join(q.dir, "*.json"))
 	if len(entries) != 250 {
 		t.Errorf("spool holds %d files, want 250", len(entries))
 	}

@@ -27,9 +27,13 @@ func runServe(args []string, stdout, stderr io.Writer, env Env) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", ":8080", "address to listen on")
-	dataDir := fs.String("data-dir", "./data", "folder where accepted jobs are kept until done")
-	workers := fs.Int("workers", 4, "jobs processed at once")
-	queueSize := fs.Int("queue-size", 1000, "jobs that may wait; beyond, deliveries get 503 and can be redelivered")
+	dataDir := fs.String("data-dir", "./data", "folder where accepted jobs are kept until done (without a database)")
+	databaseURL := fs.String("database-url", "", "PostgreSQL connection string: the job queue shared by every replica (default: $DATABASE_URL; none: the spool folder of --data-dir)")
+	workers := fs.Int("workers", 4, "jobs processed at once (by this replica)")
+	queueSize := fs.Int("queue-size", 1000, "jobs that may wait (across replicas); beyond, deliveries get 503 and can be redelivered")
+	jobTimeout := fs.Duration("job-timeout", webhook.DefaultJobTimeout, "longest attempt at a job; with a database, a job running longer than this plus "+webhook.RescueMargin.String()+" is rescued by another replica")
+	maxJobAge := fs.Duration("max-job-age", time.Hour, "a job whose delivery is older than this when a worker takes it is given up, its Check Run timed out (0: no limit)")
+	retention := fs.Duration("job-retention", webhook.DefaultRetention, "how long a done job is remembered: a redelivery of its commit within it is a duplicate")
 	debug := fs.Bool("debug", false, "log at debug level")
 	suggestions := fs.Bool("suggestions", false, "on pull requests, post one review per commit suggesting the fix of each fixable finding on a changed line (needs pull_requests: write)")
 	var f checkFlags
@@ -75,12 +79,27 @@ func runServe(args []string, stdout, stderr io.Writer, env Env) int {
 	if err != nil {
 		return usageError(stderr, err)
 	}
-	queue, err := webhook.OpenQueue(*dataDir, *queueSize)
-	if err != nil {
-		return usageError(stderr, err)
-	}
-	if queue.Depth() > 0 {
-		log.Info().Int("jobs", queue.Depth()).Msg("resuming unfinished jobs")
+	var queue webhook.Queue
+	dbURL := firstNonEmpty(*databaseURL, env("DATABASE_URL"))
+	if dbURL != "" {
+		openCtx, cancelOpen := context.WithTimeout(context.Background(), 60*time.Second)
+		rq, err := webhook.OpenRiver(openCtx, dbURL, webhook.RiverConfig{Capacity: *queueSize, Retention: *retention,
+			JobTimeout: *jobTimeout, Workers: *workers, LogWriter: zerolog.SyncWriter(stdout)})
+		cancelOpen()
+		if err != nil {
+			return usageError(stderr, err)
+		}
+		defer rq.Close()
+		queue = rq
+	} else {
+		spool, err := webhook.OpenSpool(*dataDir, *queueSize, *retention)
+		if err != nil {
+			return usageError(stderr, err)
+		}
+		if spool.Depth() > 0 {
+			log.Info().Int("jobs", spool.Depth()).Msg("resuming unfinished jobs")
+		}
+		queue = spool
 	}
 	server, err := webhook.NewServer(webhook.Config{Secret: []byte(secret), AppID: appID, Queue: queue, Logger: log, Metrics: metrics})
 	if err != nil {
@@ -107,14 +126,22 @@ func runServe(args []string, stdout, stderr io.Writer, env Env) int {
 	defer stop()
 	workDone := make(chan struct{})
 	workCtx, stopWork := context.WithCancel(context.Background())
+	runner := &webhook.Runner{Process: proc.Process, Expire: proc.Expire, Log: log, Metrics: metrics,
+		Timeout: *jobTimeout, MaxAge: *maxJobAge}
 	go func() {
-		webhook.Work(workCtx, queue, proc.Process, *workers, log, metrics)
+		if err := queue.Run(workCtx, runner, *workers); err != nil {
+			log.Error().Err(err).Msg("the workers could not start")
+		}
 		close(workDone)
 	}()
 	srv := &http.Server{Addr: *listen, Handler: server.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.ListenAndServe() }()
-	log.Info().Str("listen", *listen).Str("data_dir", *dataDir).Int("workers", *workers).Msg("serving")
+	store := "spool folder " + *dataDir
+	if dbURL != "" {
+		store = "PostgreSQL"
+	}
+	log.Info().Str("listen", *listen).Str("queue", store).Int("workers", *workers).Msg("serving")
 	select {
 	case err := <-serveErr:
 		stopWork()
@@ -130,7 +157,7 @@ func runServe(args []string, stdout, stderr io.Writer, env Env) int {
 	select {
 	case <-workDone:
 	case <-time.After(60 * time.Second):
-		log.Warn().Msg("jobs still running after 60 s; they stay spooled and resume at the next start")
+		log.Warn().Msg("jobs still running after 60 s; they stay queued and resume at the next start (or on another replica)")
 	}
 	return ExitOK
 }
@@ -193,6 +220,6 @@ func serverSentry(f checkFlags, env Env, metrics *webhook.Metrics, log zerolog.L
 		if index == nil {
 			index = sentry.NewIndex(client)
 		}
-		return &rules.SentryResolver{Lookup: index, DefaultOrg: firstNonEmpty(repoOrg, serverOrg)}
+		return &rules.SentryResolver{Lookup: webhook.SentryLookup{Index: index}, DefaultOrg: firstNonEmpty(repoOrg, serverOrg)}
 	}, nil
 }
