@@ -142,7 +142,9 @@ func (q *RiverQueue) migrate(ctx context.Context) error {
 	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", int64(migrationLock)); err != nil {
 		return fmt.Errorf("webhook: migrate: %w", err)
 	}
-	defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(migrationLock)) }()
+	defer func() {
+		_, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(migrationLock))
+	}()
 	migrator, err := rivermigrate.New(q.driver, &rivermigrate.Config{Logger: q.logger})
 	if err != nil {
 		return fmt.Errorf("webhook: migrate: %w", err)

@@ -350,4 +350,3 @@ func jsonError(err error) string {
 	}
 	return "invalid JSON"
 }
-
