@@ -73,6 +73,10 @@ type catalogFile struct {
 	sniff      bool // a changed YAML file, linted only if it holds a Backstage entity
 }
 
+// errAlreadyDone: a resumed job's Check Run is complete; the attempt that completed it died before
+// the queue recorded the job as done.
+var errAlreadyDone = errors.New("the check run was completed by an earlier attempt")
+
 // checkRun returns the job's Check Run: the one an earlier attempt created when it was stopped before
 // recording it, else a new one.
 func (p *Processor) checkRun(ctx context.Context, gh *github.Client, job *Job, start time.Time, log zerolog.Logger) (int64, error) {
@@ -83,9 +87,15 @@ func (p *Processor) checkRun(ctx context.Context, gh *github.Client, job *Job, s
 			return 0, fmt.Errorf("look for the check run of an interrupted attempt: %w", err)
 		}
 		for _, run := range list.CheckRuns {
-			if run.GetExternalID() == job.Key && run.GetStatus() != "completed" {
+			if run.GetExternalID() != job.Key {
+				continue
+			}
+			if run.GetStatus() != "completed" {
 				log.Info().Int64("check_run", run.GetID()).Msg("resuming the check run of an interrupted attempt")
 				return run.GetID(), nil
+			}
+			if job.resumed {
+				return run.GetID(), errAlreadyDone
 			}
 		}
 	} else if p.Save != nil {
@@ -131,7 +141,10 @@ func (p *Processor) Process(ctx context.Context, job *Job) error {
 	}
 	patches := map[string]string{} // a pull request's changed files' patches, for suggestions
 	res, files, notes, err := p.lint(ctx, gh, job, patches)
-	if cerr := <-created; cerr != nil {
+	if cerr := <-created; errors.Is(cerr, errAlreadyDone) {
+		log.Info().Msg("an earlier attempt completed the check run before its replica died: nothing to do")
+		return nil
+	} else if cerr != nil {
 		return cerr
 	}
 	runID := job.CheckRunID

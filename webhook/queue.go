@@ -35,6 +35,9 @@ type Job struct {
 	// CheckRunID may have been stopped after GitHub created the run but before its ID was recorded, so
 	// it looks for that run (by its external ID) before creating one.
 	CreatingCheckRun bool `json:"creating_check_run,omitempty"`
+	// resumed is set on a job taken up again after its replica died: a completed Check Run of its key
+	// then means that replica finished the job but did not live to record it.
+	resumed bool
 }
 
 // Kinds of job. A commit gets one Check Run per kind: pushes and pull requests compare it with

@@ -306,8 +306,9 @@ func (w *lintWorker) Work(ctx context.Context, rj *river.Job[lintArgs]) error {
 		return fmt.Errorf("load job progress: %w", err)
 	}
 	if rj.Attempt > 1 && job.CheckRunID == 0 {
-		// An earlier attempt may have created the run without living to record it.
-		job.CreatingCheckRun = true
+		// An earlier attempt may have created the run, or even completed it, without living to
+		// record it: look for the run by its external ID before doing anything.
+		job.CreatingCheckRun, job.resumed = true, true
 	}
 	step := r.Attempt(ctx, &job, rj.Attempt, rj.MaxAttempts)
 	switch {

@@ -374,3 +374,22 @@ func TestRiverWorkersStartWhenDatabaseReturns(t *testing.T) {
 	proxy.restore()
 	waitFor(t, done.Load)
 }
+
+// TestResumedJobAlreadyDone: a replica completed a job's Check Run and died before the queue
+// recorded the job as done; the replica that takes the job up finds the completed run by its
+// external ID and creates no second one.
+func TestResumedJobAlreadyDone(t *testing.T) {
+	g := newFakeGitHub(t, map[string]string{"svc/catalog-info.yaml": component("svc", "payments")})
+	job := pushJob(headSHA)
+	g.runs[1], g.runExt[1] = headSHA, job.Key
+	g.updates[1] = []github.UpdateCheckRunOptions{{Status: github.String("completed"), Conclusion: github.String("success")}}
+	job.CreatingCheckRun, job.resumed = true, true
+	if err := processor(t, g, nil).Process(context.Background(), job); err != nil {
+		t.Fatal(err)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.runs) != 1 || len(g.updates[1]) != 1 {
+		t.Errorf("%d runs, %d updates of the completed one (want 1, 1)", len(g.runs), len(g.updates[1]))
+	}
+}
