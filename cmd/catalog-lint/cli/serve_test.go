@@ -120,3 +120,18 @@ func TestServeLifecycle(t *testing.T) {
 		t.Fatal("the server did not stop on SIGTERM")
 	}
 }
+
+// TestServeDatabaseUnreachable: a replica that cannot reach its database does not start, and says so
+// without the password.
+func TestServeDatabaseUnreachable(t *testing.T) {
+	key, _ := rsa.GenerateKey(rand.Reader, 2048)
+	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
+	env := map[string]string{"GITHUB_APP_ID": "1", "GITHUB_APP_PRIVATE_KEY": pemKey, "GITHUB_WEBHOOK_SECRET": "s",
+		"DATABASE_URL": "postgres://catalog_lint:pg-pass-never-shown@127.0.0.1:1/catalog_lint?connect_timeout=2"}
+	for _, extra := range [][]string{nil, {"--database-url", "postgres://x:pg-pass-never-shown@[::1"}} {
+		r := cli(t, t.TempDir(), env, "", append([]string{"serve", "--listen", "127.0.0.1:0"}, extra...)...)
+		if r.code != ExitUsage || !strings.Contains(strings.ToLower(r.stderr), "database") || strings.Contains(r.stdout+r.stderr, "pg-pass-never-shown") {
+			t.Errorf("%v: exit %d\nstdout %s\nstderr %s", extra, r.code, r.stdout, r.stderr)
+		}
+	}
+}
