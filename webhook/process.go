@@ -220,22 +220,20 @@ func (p *Processor) Process(ctx context.Context, job *Job) error {
 // never got that far, so that a required check is not left waiting forever; a re-run lints again.
 func (p *Processor) Expire(ctx context.Context, job *Job, why string) error {
 	gh := p.App.Client(job.Installation)
-	out := &github.CheckRunOutput{Title: github.String("catalog-lint gave up"),
-		Summary: github.String(truncateSummary("catalog-lint did not lint this commit: " + why + ". Re-run the check to lint it."))}
-	now := &github.Timestamp{Time: time.Now()}
-	if job.CheckRunID == 0 && job.CreatingCheckRun {
-		if id, err := p.checkRun(ctx, gh, job, time.Now(), p.Log); err == nil {
-			job.CheckRunID = id
+	if job.CheckRunID == 0 {
+		id, err := p.checkRun(ctx, gh, job, time.Now(), p.Log)
+		if errors.Is(err, errAlreadyDone) {
+			return nil
+		} else if err != nil {
+			return err
 		}
+		job.CheckRunID = id
 	}
-	if job.CheckRunID != 0 {
-		_, _, err := gh.Checks.UpdateCheckRun(ctx, job.Owner, job.Repo, job.CheckRunID, github.UpdateCheckRunOptions{
-			Name: CheckName, Status: github.String("completed"), Conclusion: github.String("timed_out"), CompletedAt: now, Output: out})
-		return err
-	}
-	_, _, err := gh.Checks.CreateCheckRun(ctx, job.Owner, job.Repo, github.CreateCheckRunOptions{
-		Name: CheckName, HeadSHA: job.HeadSHA, ExternalID: github.String(job.Key), Status: github.String("completed"),
-		Conclusion: github.String("timed_out"), CompletedAt: now, Output: out})
+	_, _, err := gh.Checks.UpdateCheckRun(ctx, job.Owner, job.Repo, job.CheckRunID, github.UpdateCheckRunOptions{
+		Name: CheckName, Status: github.String("completed"), Conclusion: github.String("timed_out"),
+		CompletedAt: &github.Timestamp{Time: time.Now()},
+		Output: &github.CheckRunOutput{Title: github.String("catalog-lint gave up"),
+			Summary: github.String(truncateSummary("catalog-lint did not lint this commit: " + why + ". Re-run the check to lint it."))}})
 	return err
 }
 

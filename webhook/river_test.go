@@ -393,3 +393,27 @@ func TestResumedJobAlreadyDone(t *testing.T) {
 		t.Errorf("%d runs, %d updates of the completed one (want 1, 1)", len(g.runs), len(g.updates[1]))
 	}
 }
+
+// TestExpiredJobTimesOut: a job older than MaxAge when a worker takes it is not linted; its Check
+// Run is completed timed_out, saying why, so that a required check does not wait forever.
+func TestExpiredJobTimesOut(t *testing.T) {
+	g := newFakeGitHub(t, map[string]string{"svc/catalog-info.yaml": component("svc", "payments")})
+	p := processor(t, g, nil)
+	metrics := NewMetrics()
+	r := &Runner{Process: p.Process, Expire: p.Expire, Log: zerolog.Nop(), Metrics: metrics, MaxAge: time.Hour}
+	job := pushJob(headSHA)
+	job.Received = time.Now().Add(-2 * time.Hour)
+	if step := r.Attempt(context.Background(), job, 1, Attempts); step.Retry != 0 || step.Snooze != 0 || step.Err != nil {
+		t.Fatalf("step %+v", step)
+	}
+	g.mu.Lock()
+	blobs, runs := len(g.blobsServed), len(g.runs)
+	g.mu.Unlock()
+	final := g.final(t, 1)
+	if runs != 1 || blobs != 0 || final.GetConclusion() != "timed_out" || !strings.Contains(final.GetOutput().GetSummary(), "longer than the 1h0m0s allowed") {
+		t.Errorf("%d runs, %d blobs, %s: %s", runs, blobs, final.GetConclusion(), final.GetOutput().GetSummary())
+	}
+	if n := testCounter(t, metrics, `catalog_lint_jobs_total{outcome="expired"}`); n != 1 {
+		t.Errorf("expired %v", n)
+	}
+}
