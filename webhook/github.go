@@ -6,7 +6,6 @@ import (
 	"math/rand"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -133,15 +132,12 @@ func (t *retryTransport) shouldRetry(req *http.Request, resp *http.Response, err
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests ||
 		(resp.StatusCode == http.StatusForbidden && resp.Header.Get("Retry-After") != ""):
-		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s >= 0 {
-			d := time.Duration(s) * time.Second
+		// The same reading of GitHub's limit headers as the job's snooze (RateLimited); a wait
+		// longer than retryMaxWait is left to the snooze.
+		if d, limited := githubLimitWait(resp, time.Now()); limited {
 			return d, d <= retryMaxWait
 		}
-		if reset, err := strconv.ParseInt(resp.Header.Get("X-Ratelimit-Reset"), 10, 64); err == nil {
-			d := time.Until(time.Unix(reset, 0))
-			return max(d, 0), d <= retryMaxWait
-		}
-		return time.Minute, false // GitHub asks for at least a minute: the job is snoozed
+		return 0, false
 	case resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusServiceUnavailable ||
 		resp.StatusCode == http.StatusGatewayTimeout:
 		return backoff, true

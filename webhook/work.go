@@ -67,8 +67,8 @@ func (r *Runner) now() time.Time {
 	return time.Now()
 }
 
-// Attempt runs attempt number attempt (of at most max) at job.
-func (r *Runner) Attempt(ctx context.Context, job *Job, attempt, max int) Step {
+// Attempt runs attempt number attempt (of at most maxAttempts) at job.
+func (r *Runner) Attempt(ctx context.Context, job *Job, attempt, maxAttempts int) Step {
 	log := r.Log.With().Str("job", job.Key).Int("attempt", attempt).Logger()
 	if age := r.now().Sub(job.Received); r.MaxAge > 0 && age > r.MaxAge {
 		why := fmt.Sprintf("the job waited %s, longer than the %s allowed", age.Round(time.Second), r.MaxAge)
@@ -101,7 +101,7 @@ func (r *Runner) Attempt(ctx context.Context, job *Job, attempt, max int) Step {
 		r.record("snoozed", nil)
 		return Step{Snooze: wait, Err: err}
 	}
-	if attempt >= max {
+	if attempt >= maxAttempts {
 		log.Error().Err(err).Msg("job given up")
 		r.record("failed", job)
 		return Step{Err: err}
