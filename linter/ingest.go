@@ -184,6 +184,15 @@ func (c *Catalog) Queued(p string) bool {
 	return true
 }
 
+// unqueue forgets that the file at path was queued: a sniffed file that held no Backstage entity
+// is still read in full when a Location names it, as Backstage would.
+func (c *Catalog) unqueue(p string) {
+	key := c.fileKey(p)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.queued, key)
+}
+
 func cleanKey(p string) string { return filepath.ToSlash(filepath.Clean(p)) }
 
 // fileKey identifies a file of the run: its absolute path on disk, its clean path in a tree.

@@ -202,6 +202,9 @@ func (l *Linter) LintStream(ctx context.Context, inputs <-chan Input) *Result {
 					}
 					fr := l.lintInput(ctx, in)
 					if fr.notCatalog {
+						if l.catalog != nil {
+							l.catalog.unqueue(in.name()) // a Location may still name it
+						}
 						continue
 					}
 					if fr.skipped != "" {
@@ -673,6 +676,9 @@ func (fl *fileLint) addNode(r *Rule, n *yaml.Node, entity, msg string) {
 }
 
 func (fl *fileLint) entity(ctx context.Context, e *Entity) {
+	if fl.l.catalog != nil {
+		fl.l.catalog.ingest(e, fl.name) // ingestion first, whatever the rules
+	}
 	ignored := ignoredRules(e)
 	ref := e.Ref()
 	var p *Pass

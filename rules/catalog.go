@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -45,36 +44,13 @@ spec:
     - ./services/*/catalog-info.yaml
 `,
 	Check: func(p *linter.Pass) {
-		if !strings.EqualFold(p.Entity.Kind, "Location") || p.Catalog == nil {
+		if p.Catalog == nil {
 			return
 		}
-		_, typ := p.Entity.Field("spec", "type")
-		if t, _ := linter.String(typ); t != "" && t != "file" && t != "url" {
-			return // other location types (github-discovery, ...) are not files
-		}
-		var targets []*yaml.Node
-		if _, v := p.Entity.Field("spec", "target"); v != nil {
-			targets = append(targets, v)
-		}
-		if _, v := p.Entity.Field("spec", "targets"); v != nil {
-			targets = append(targets, linter.Items(v)...)
-		}
-		for _, n := range targets {
-			target, ok := linter.String(n)
-			if !ok || target == "" {
-				continue
-			}
-			from, written := p.File, target
-			if isAbsoluteURL(target) {
-				// A URL into this repository is one of its files; any other URL is not followed.
-				local, ok := p.Catalog.LocalPath(target)
-				if !ok {
-					continue
-				}
-				target, from = local, p.Catalog.RootFile()
-			}
-			p.Catalog.AddTarget(from, target)
-			p.Defer(n, targetQuestion{file: from, target: target, written: written})
+		// The engine follows the same targets (linter.Catalog.LocationTargets) whatever this rule's
+		// setting; the rule only asks whether each names something.
+		for _, t := range p.Catalog.LocationTargets(p.Entity, p.File) {
+			p.Defer(t.Node, targetQuestion{file: t.From, target: t.Target, written: t.Written})
 		}
 	},
 }
@@ -115,25 +91,11 @@ spec:
         url: ./skeleton
 `,
 	Check: func(p *linter.Pass) {
-		if !strings.EqualFold(p.Entity.Kind, "Template") || p.Catalog == nil {
+		if p.Catalog == nil {
 			return
 		}
-		_, steps := p.Entity.Field("spec", "steps")
-		for _, step := range linter.Items(steps) {
-			_, a := linter.Lookup(step, "action")
-			action, _ := linter.String(a)
-			if !strings.HasPrefix(action, "fetch:") {
-				continue
-			}
-			_, input := linter.Lookup(step, "input")
-			_, u := linter.Lookup(input, "url")
-			url, ok := linter.String(u)
-			if !ok || url == "" || isAbsoluteURL(url) || linter.HasTemplateMarker(url) {
-				continue
-			}
-			single := strings.HasSuffix(action, ":file")
-			p.Catalog.AddSkeleton(p.File, url)
-			p.Defer(u, skeletonQuestion{file: p.File, url: url, single: single})
+		for _, f := range linter.TemplateFetches(p.Entity) {
+			p.Defer(f.Node, skeletonQuestion{file: p.File, url: f.URL, single: f.Single})
 		}
 	},
 }
@@ -176,20 +138,11 @@ spec:
 		if p.Catalog == nil {
 			return
 		}
-		ref := p.Entity.Ref()
-		_, name := p.Entity.Field("metadata", "name")
-		if ref == "" || name == nil || p.Entity.Namespace == "" {
-			return
-		}
-		end := name.Column + utf8.RuneCountInString(name.Value) - 1
-		if name.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {
-			end += 2
-		}
-		def := linter.Definition{Ref: strings.ToLower(ref), File: p.File, Line: name.Line, Column: name.Column,
-			EndColumn: end, Entity: ref, Document: p.Entity.Index}
-		// Only a second definition asks a question; the answer places a finding on the first too.
-		if p.Catalog.Define(def) > 1 {
-			p.Defer(name, duplicateQuestion{ref: def.Ref, file: p.File, line: name.Line})
+		// Every definition asks; the answer, once every file is read, names the others. The engine
+		// records definitions whatever this rule's setting, so turning it off changes nothing else.
+		if def, ok := linter.EntityDefinition(p.Entity, p.File); ok {
+			_, name := p.Entity.Field("metadata", "name")
+			p.Defer(name, duplicateQuestion{ref: def.Ref, file: p.File, line: def.Line})
 		}
 	},
 }
@@ -350,10 +303,7 @@ func ParseRef(s, defaultKind, namespace string) (string, bool) {
 	return strings.ToLower(kind + ":" + ns + "/" + name), true
 }
 
-func isAbsoluteURL(s string) bool {
-	i := strings.Index(s, "://")
-	return i > 0 && !strings.ContainsAny(s[:i], "/.")
-}
+func isAbsoluteURL(s string) bool { return linter.IsAbsoluteURL(s) }
 
 type (
 	targetQuestion   struct{ file, target, written string }
@@ -451,24 +401,18 @@ func (r *CatalogResolver) Resolve(ctx context.Context, questions []any) ([]linte
 		case duplicateQuestion:
 			defs := r.Catalog.Definitions(q.ref)
 			if len(defs) < 2 {
-				continue // the other definition was a skeleton
+				continue // defined once (another definition may have been a skeleton)
 			}
-			for _, d := range defs {
-				var others []string
-				for _, o := range defs {
-					if o != d {
-						others = append(others, fmt.Sprintf("%s:%d", o.File, o.Line))
-					}
+			var others []string
+			for _, o := range defs {
+				if o.File != q.file || o.Line != q.line {
+					others = append(others, fmt.Sprintf("%s:%d", o.File, o.Line))
 				}
-				msg := fmt.Sprintf("entity %s is also defined at %s; Backstage keeps only one of them", q.ref, strings.Join(others, ", "))
-				if d.File == q.file && d.Line == q.line {
-					add(i, EntityDuplicate, "%s", msg)
-					continue
-				}
-				answers = append(answers, linter.Answer{Question: i, Rule: EntityDuplicate, Message: msg, At: &linter.Finding{
-					File: d.File, Line: d.Line, Column: d.Column, EndLine: d.Line, EndColumn: d.EndColumn,
-					Entity: d.Entity, Document: d.Document}})
 			}
+			if len(others) == len(defs) {
+				continue // this definition is in a skeleton
+			}
+			add(i, EntityDuplicate, "entity %s is also defined at %s; Backstage keeps only one of them", q.ref, strings.Join(others, ", "))
 		case *relationQuestion:
 			if len(r.Catalog.Definitions(q.ref)) > 0 {
 				continue
