@@ -801,3 +801,41 @@ func sameFinding(a, b Finding) bool {
 	a.Fix, b.Fix = nil, nil
 	return a == b && (fa == fb || fa != nil && fb != nil && *fa == *fb)
 }
+
+// MergeResults joins the results of runs over different repositories into one, findings and files
+// sorted, notices once each.
+func MergeResults(results ...*Result) *Result {
+	if len(results) == 1 {
+		return results[0]
+	}
+	out := &Result{FileEntities: map[string]int{}}
+	seenRule := map[*Rule]bool{}
+	seenNotice := map[string]bool{}
+	for _, r := range results {
+		out.Files += r.Files
+		out.Entities += r.Entities
+		out.Inconclusive += r.Inconclusive
+		out.Findings = append(out.Findings, r.Findings...)
+		out.Linted = append(out.Linted, r.Linted...)
+		out.SkippedFiles = append(out.SkippedFiles, r.SkippedFiles...)
+		for _, rule := range r.Skipped {
+			if !seenRule[rule] {
+				seenRule[rule] = true
+				out.Skipped = append(out.Skipped, rule)
+			}
+		}
+		for _, n := range r.Notices {
+			if !seenNotice[n] {
+				seenNotice[n] = true
+				out.Notices = append(out.Notices, n)
+			}
+		}
+		for f, n := range r.FileEntities {
+			out.FileEntities[f] += n
+		}
+	}
+	out.Findings = SortFindings(out.Findings)
+	sort.Strings(out.Linted)
+	sort.Slice(out.SkippedFiles, func(i, j int) bool { return out.SkippedFiles[i].File < out.SkippedFiles[j].File })
+	return out
+}

@@ -161,7 +161,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.format, "format", "", "output format: text, json, sarif or github (default: github when GITHUB_ACTIONS=true, else text)")
 	fs.StringVar(&f.failOn, "fail-on", "error", "lowest severity that makes the exit code 1: error, warning, info or none")
-	fs.StringVar(&f.config, "config", "", "configuration file (default: "+linter.ConfigFileName+" in the current folder or above)")
+	fs.StringVar(&f.config, "config", "", "configuration file (default: the nearest "+linter.ConfigFileName+" in the linted folder or above)")
 	fs.StringVar(&f.color, "color", "auto", "colour text output: auto, always or never (NO_COLOR always wins)")
 	fs.StringVar(&f.stdinName, "stdin-filename", "<stdin>", "file name to report for input read from - (standard input)")
 	fs.StringVar(&f.sarifFile, "sarif-file", "", "also write the findings as SARIF to this file (for code scanning)")
@@ -191,171 +191,6 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return ExitUsage
 	}
 	return check(ctx, f, paths, stdin, stdout, stderr, env).code
-}
-
-// check runs a lint as the flags say, writes the output, and returns what happened.
-func check(ctx context.Context, f checkFlags, paths []string, stdin io.Reader, stdout, stderr io.Writer, env Env) outcome {
-	fail := func(err error) outcome { return outcome{code: usageError(stderr, err)} }
-	if len(paths) == 0 {
-		paths = []string{"."}
-	}
-	failOn, err := parseFailOn(f.failOn)
-	if err != nil {
-		return fail(err)
-	}
-	format := f.format
-	if format == "" {
-		format = "text"
-		if env("GITHUB_ACTIONS") == "true" {
-			format = "github"
-		}
-	}
-	color, err := wantColor(f.color, stdout, env)
-	if err != nil {
-		return fail(err)
-	}
-	reportOpts := report.Options{Color: color, Rules: rules.All(), Version: version()}
-	writer, err := report.New(format, reportOpts)
-	if err != nil {
-		return fail(err)
-	}
-	cfg, err := loadConfig(f.config)
-	if err != nil {
-		return fail(err)
-	}
-	out := outcome{sentry: "offline"}
-	var resolvers map[*linter.Rule]linter.Resolver
-	if !f.offline {
-		resolver, notice, err := sentryResolver(f, cfg, env, sayer(f, stdout, stderr, env))
-		if err != nil {
-			return fail(err)
-		}
-		out.sentry = "checked"
-		if notice != "" {
-			out.sentry, out.skipped = "no token", notice
-			fmt.Fprintln(stderr, "catalog-lint: "+notice)
-		}
-		if resolver != nil {
-			resolvers = map[*linter.Rule]linter.Resolver{rules.SentryProjectExists: resolver}
-		}
-	}
-	walked := without(paths, "-")
-	if f.context != "" {
-		// The files named are reported on; the catalog under the context folder is what they are
-		// checked against (refs, duplicates), as Backstage would ingest them together.
-		named := map[string]bool{}
-		for _, p := range walked {
-			named[absPath(p)] = true
-		}
-		if f.keep == nil {
-			f.keep = func(file string) bool { return named[absPath(file)] }
-		}
-		walked = []string{f.context}
-	}
-	// A run ingests as Backstage does: Locations are followed, skeletons left out and the catalog-wide
-	// rules see every entity, within the repository that holds the folders walked.
-	root := linter.RepositoryRoot(walkRoot(walked))
-	catalog := linter.NewCatalog(root)
-	repoURL := firstNonEmpty(f.repositoryURL, githubRepositoryURL(env), originRemote(root))
-	catalog.RepositoryURL = repoURL // Location targets that are URLs into this repository are its files
-	cr := &rules.CatalogResolver{Catalog: catalog, Repository: repoURL}
-	if !f.offline {
-		live, err := liveCatalog(f, env)
-		if err != nil {
-			return fail(err)
-		}
-		if live != nil && repoURL == "" {
-			fmt.Fprintln(stderr, "catalog-lint: this repository's URL is unknown (set --repository-url): entities are not checked for conflicts with the Backstage catalog")
-		}
-		cr.Live = live
-		gh, notice, err := githubResolver(env)
-		if err != nil {
-			return fail(err)
-		}
-		if notice != "" {
-			fmt.Fprintln(stderr, "catalog-lint: "+notice)
-		}
-		if gh != nil {
-			resolvers = gh.Register(resolvers)
-		}
-	}
-	resolvers = cr.Register(resolvers)
-	l, err := linter.New(linter.Options{Rules: rules.All(), Config: cfg, Offline: f.offline, Jobs: f.jobs, Resolvers: resolvers, Catalog: catalog})
-	if err != nil {
-		return fail(err)
-	}
-
-	stdinCount := 0
-	for _, p := range paths {
-		if p == "-" {
-			stdinCount++
-		}
-	}
-	if stdinCount > 1 {
-		return fail(errors.New("- (standard input) can be given only once"))
-	}
-	if f.fix && f.diff {
-		return fail(errors.New("--fix and --diff do not go together: --diff shows what --fix would change"))
-	}
-	if f.fix && stdinCount > 0 {
-		return fail(errors.New("--fix cannot change standard input; use --diff, or name the file"))
-	}
-	var extra []linter.Input
-	if stdinCount == 1 {
-		extra = append(extra, linter.Input{Name: f.stdinName, Reader: stdin})
-	}
-	res, err := l.LintPaths(ctx, walked, cfg, extra...)
-	if err != nil {
-		return fail(err)
-	}
-	if f.keep != nil {
-		// Only the changed files are reported on, with the whole catalog as their context.
-		res = keepOnly(res, f.keep)
-	}
-	out.res = res
-	if f.fix || f.diff {
-		files, fixes := fixesByFile(res, f.stdinName)
-		if f.diff {
-			if err := writeDiff(stdout, files, fixes); err != nil {
-				return fail(err)
-			}
-			return exitFor(out, res, failOn)
-		}
-		applied, changed, err := applyFixes(files, fixes)
-		if err != nil {
-			return fail(err)
-		}
-		fmt.Fprintf(stderr, "catalog-lint: fixed %d %s in %d %s\n", applied, plural(applied, "problem", "problems"), changed, plural(changed, "file", "files"))
-		// What is left, as a run without --fix reports it.
-		f.fix = false
-		return check(ctx, f, paths, stdin, stdout, stderr, env)
-	}
-	if res.Files == 0 && f.keep == nil {
-		fmt.Fprintf(stderr, "catalog-lint: no catalog files found under %s (looked for catalog-info.yaml, catalog-info.yml, YAML files holding Backstage entities and the include globs of %s)\n",
-			strings.Join(paths, ", "), linter.ConfigFileName)
-	}
-	if err := writer.Write(stdout, res); err != nil {
-		return fail(fmt.Errorf("write output: %w", err))
-	}
-	if f.sarifFile != "" {
-		if err := writeFile(f.sarifFile, "sarif", reportOpts, res); err != nil {
-			return fail(err)
-		}
-	}
-	if ctx.Err() != nil {
-		fmt.Fprintln(stderr, "catalog-lint: interrupted")
-		out.code = ExitUsage
-		return out
-	}
-	for _, n := range res.Notices {
-		fmt.Fprintln(stderr, "catalog-lint: "+n)
-	}
-	out = exitFor(out, res, failOn)
-	if out.code == ExitUnverified {
-		fmt.Fprintf(stderr, "catalog-lint: %d %s could not be verified (%s); exit code %d\n",
-			res.Inconclusive, plural(res.Inconclusive, "reference", "references"), unverifiedBy(res), ExitUnverified)
-	}
-	return out
 }
 
 // exitFor sets the exit code the findings and the unverified checks call for.
@@ -658,16 +493,6 @@ func httpsRemote(remote string) string {
 	return ""
 }
 
-// walkRoot is the folder whose repository a run belongs to: the one folder walked, else the current one.
-func walkRoot(paths []string) string {
-	if len(paths) == 1 {
-		if st, err := os.Stat(paths[0]); err == nil && st.IsDir() {
-			return paths[0]
-		}
-	}
-	return "."
-}
-
 // keepOnly narrows a result to the files keep accepts: their findings, and them in linted and skipped.
 func keepOnly(res *linter.Result, keep func(string) bool) *linter.Result {
 	out := *res
@@ -740,33 +565,6 @@ func wantColor(mode string, stdout io.Writer, env Env) (bool, error) {
 		return err == nil && st.Mode()&os.ModeCharDevice != 0, nil
 	}
 	return false, fmt.Errorf("--color: use auto, always or never, not %q", mode)
-}
-
-func loadConfig(path string) (*linter.Config, error) {
-	var cfg *linter.Config
-	if path == "" {
-		found, err := linter.FindConfig(".")
-		if err != nil {
-			return nil, err
-		}
-		path = found
-	}
-	if path == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			return nil, err
-		}
-		cfg = linter.DefaultConfig(wd)
-	} else {
-		var err error
-		if cfg, err = linter.LoadConfig(path); err != nil {
-			return nil, err
-		}
-	}
-	if err := cfg.CheckRuleIDs(func(id string) bool { return rules.Lookup(id) != nil }); err != nil {
-		return nil, err
-	}
-	return cfg, nil
 }
 
 func runRules(args []string, stdout, stderr io.Writer) int {
