@@ -172,6 +172,7 @@ func (w *walker) appConfigs(dir string) {
 	if err != nil {
 		return
 	}
+	var files []AppConfigFile
 	for _, e := range entries {
 		if !e.Type().IsRegular() || !IsAppConfig(e.Name()) {
 			continue
@@ -181,9 +182,11 @@ func (w *walker) appConfigs(dir string) {
 		if err != nil || w.cfg.MaxFileSize > 0 && int64(len(data)) > w.cfg.MaxFileSize {
 			continue
 		}
-		for _, f := range w.cat.AppConfig(p, data) {
-			w.emit(Input{Path: f})
-		}
+		files = append(files, AppConfigFile{Path: p, Data: data})
+	}
+	// Layered as Backstage layers them: app-config.yaml, then each overlay on it.
+	for _, f := range w.cat.AppConfigs(files) {
+		w.emit(Input{Path: f})
 	}
 }
 

@@ -10,8 +10,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-
-	"gopkg.in/yaml.v3"
 )
 
 // Reasons discovery gives for a file it leaves out.
@@ -45,8 +43,7 @@ type Catalog struct {
 	queued    map[string]bool   // cleaned paths handed to the linter
 	pending   []Input           // Location targets found, not yet linted
 	skeletons map[string]string // cleaned folder or file -> the Template file that fetches it
-	kinds     []kindRule        // from app-config: which kinds may come from where
-	hasRules  bool              // an app-config with a catalog section was read
+	configs   []appConfigLayer  // app-config as each deployment layers it: which kinds may come from where
 	defs      map[string][]Definition
 	resolved  map[string]resolvedTarget // ResolveTarget's answers, by folder and target
 	index     *defIndex                 // defs without skeletons, built once every file is read
@@ -88,12 +85,6 @@ type Definition struct {
 	EndColumn    int
 	Entity       string // the ref as findings carry it
 	Document     int
-}
-
-type kindRule struct {
-	target string   // cleaned path of an app-config location ("" for the global rules)
-	allow  []string // lowercased kinds
-	from   string   // the app-config file, for messages
 }
 
 // RepositoryRoot returns the Git work tree holding dir (the nearest folder above it with .git), or
@@ -420,14 +411,6 @@ func (c *Catalog) Define(d Definition) int {
 	return len(c.defs[d.Ref])
 }
 
-// HasKindRules reports whether an app-config with a catalog section was read, so that the kinds of
-// entities are checked against its rules.
-func (c *Catalog) HasKindRules() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.hasRules
-}
-
 // Definitions returns where ref (lowercased kind:namespace/name) is defined, skeletons left out,
 // sorted by file and line.
 func (c *Catalog) Definitions(ref string) []Definition { return c.defIndex().byRef[ref] }
@@ -515,28 +498,6 @@ func (c *Catalog) Refs(prefix string) []string {
 // DiskStat is CatalogFS.Stat on the local disk.
 func DiskStat(name string) (exists, dir bool) { return diskFS{}.Stat(name) }
 
-// AllowedKinds returns the kinds app-config allows for entities of file, and the app-config file
-// that says so; ok is false when no app-config with a catalog section was read (nothing is known).
-func (c *Catalog) AllowedKinds(file string) (allow []string, from string, ok bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.hasRules {
-		return nil, "", false
-	}
-	key := cleanKey(file)
-	for _, r := range c.kinds { // a location's own rules win over the global ones
-		if r.target != "" && (r.target == key || matchGlob(r.target, key)) {
-			return r.allow, r.from, true
-		}
-	}
-	for _, r := range c.kinds {
-		if r.target == "" {
-			return r.allow, r.from, true
-		}
-	}
-	return nil, "", false
-}
-
 // LocalPath maps an absolute URL into this repository (RepositoryURL), such as
 // https://github.com/acme/pay/blob/main/catalog/org.yaml, to the path of the file relative to the
 // repository's root (catalog/org.yaml); ok is false for any other URL.
@@ -593,89 +554,6 @@ func (c *Catalog) rootDir() string {
 		return rel
 	}
 	return c.Root
-}
-
-// IsAppConfig reports whether a file name is a Backstage app-config file.
-func IsAppConfig(name string) bool {
-	return strings.HasPrefix(name, "app-config") && (strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml"))
-}
-
-// AppConfig reads a Backstage app-config file's catalog section: its file locations become roots
-// (resolved against the backend's working folder: packages/backend beside the file when it exists,
-// as in the create-app layout, else the file's own folder) and its rules say which kinds may be
-// ingested. It returns the files to lint.
-func (c *Catalog) AppConfig(file string, data []byte) []string {
-	var doc struct {
-		Catalog *struct {
-			Rules     []struct{ Allow []string } `yaml:"rules"`
-			Locations []struct {
-				Type   string                     `yaml:"type"`
-				Target string                     `yaml:"target"`
-				Rules  []struct{ Allow []string } `yaml:"rules"`
-			} `yaml:"locations"`
-		} `yaml:"catalog"`
-	}
-	if err := yaml.Unmarshal(data, &doc); err != nil || doc.Catalog == nil {
-		return nil
-	}
-	base := filepath.Dir(file)
-	if exists, dir := c.fs().Stat(filepath.Join(base, "packages", "backend")); exists && dir {
-		base = filepath.Join(base, "packages", "backend")
-	}
-	from := filepath.Join(base, "app-config") // a file in the backend's folder, for relative targets
-	var files []string
-	c.mu.Lock()
-	c.init()
-	c.hasRules = true
-	global := []string{"component", "api", "location"} // Backstage's default when catalog.rules is absent
-	if doc.Catalog.Rules != nil {
-		global = nil
-		for _, r := range doc.Catalog.Rules {
-			global = append(global, lower(r.Allow)...)
-		}
-	}
-	c.kinds = append(c.kinds, kindRule{allow: global, from: file})
-	c.mu.Unlock()
-	for _, l := range doc.Catalog.Locations {
-		target, resolveFrom := l.Target, from
-		switch {
-		case l.Target == "":
-			continue
-		case l.Type == "url":
-			// A URL into this repository is one of its files, relative to the repository's root.
-			p, ok := c.LocalPath(l.Target)
-			if !ok {
-				continue
-			}
-			target, resolveFrom = p, filepath.Join(c.rootDir(), "app-config")
-		case l.Type != "file":
-			continue
-		}
-		found, _, outside := c.ResolveTarget(resolveFrom, target)
-		if outside {
-			continue
-		}
-		if l.Rules != nil {
-			var allow []string
-			for _, r := range l.Rules {
-				allow = append(allow, lower(r.Allow)...)
-			}
-			key := filepath.Clean(filepath.Join(filepath.Dir(resolveFrom), filepath.FromSlash(target)))
-			c.mu.Lock()
-			c.kinds = append([]kindRule{{target: cleanKey(key), allow: append(allow, global...), from: file}}, c.kinds...)
-			c.mu.Unlock()
-		}
-		files = append(files, found...)
-	}
-	return files
-}
-
-func lower(list []string) []string {
-	out := make([]string, len(list))
-	for i, s := range list {
-		out[i] = strings.ToLower(s)
-	}
-	return out
 }
 
 // diskFS is CatalogFS on the local disk.

@@ -276,8 +276,8 @@ spec:
 			return
 		}
 		// app-config is read before the walk hands out any file, so its rules are known here.
-		allow, from, ok := p.Catalog.AllowedKinds(p.File)
-		if ok && !contains(allow, strings.ToLower(p.Entity.Kind)) {
+		allowed, allow, from, ok := p.Catalog.KindAllowed(p.File, p.Entity.Kind)
+		if ok && !allowed {
 			_, v := p.Entity.Field("kind")
 			p.Report(v, "kind %q is not allowed from this location by %s (allowed: %s); Backstage rejects the entity",
 				p.Entity.Kind, filepath.ToSlash(from), strings.Join(allow, ", "))

@@ -391,6 +391,21 @@ func (p *Processor) lint(ctx context.Context, gh *github.Client, job *Job, patch
 	}
 	var files []catalogFile
 	var inputs []linter.Input
+	var appConfigs []linter.AppConfigFile
+	for _, name := range paths {
+		if !strings.Contains(name, "/") && linter.IsAppConfig(name) && !cfg.Excludes(name) {
+			data, err := cat.Read(ctx, name)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			appConfigs = append(appConfigs, linter.AppConfigFile{Path: name, Data: data})
+		}
+	}
+	for _, target := range cat.AppConfigs(appConfigs) {
+		if cat.Queued(target) {
+			files = append(files, catalogFile{path: target, blob: blobs[target], touched: changed[target] != "" || !complete})
+		}
+	}
 	for _, name := range paths {
 		_, wasChanged := changed[name]
 		touched := wasChanged || !complete
@@ -405,16 +420,7 @@ func (p *Processor) lint(ctx context.Context, gh *github.Client, job *Job, patch
 			}
 			continue
 		case !strings.Contains(name, "/") && linter.IsAppConfig(base):
-			data, err := cat.Read(ctx, name)
-			if err != nil {
-				return nil, nil, nil, err
-			}
-			for _, target := range cat.AppConfig(name, data) {
-				if cat.Queued(target) {
-					files = append(files, catalogFile{path: target, blob: blobs[target], touched: changed[target] != "" || !complete})
-				}
-			}
-			continue
+			continue // read below, all together: overlays are layered on app-config.yaml
 		case isCatalogPath(cfg, name):
 			if cat.Queued(name) {
 				files = append(files, catalogFile{path: name, blob: blobs[name], touched: touched})
