@@ -147,7 +147,7 @@ func (p *Pass) Defer(n *yaml.Node, key any) { p.defer_(p.rule, n, key) }
 // Resolver answers the questions a network rule deferred, in one batch.
 type Resolver interface {
 	// Resolve returns findings for some of the questions, and notices about the run (such as
-	// "Sentry rejected the token") that the caller shows once.
+	// "the token was rejected by Sentry") that the caller shows once.
 	Resolve(ctx context.Context, questions []any) (answers []Answer, notices []string)
 }
 

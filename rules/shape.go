@@ -30,7 +30,6 @@ type prop struct {
 }
 
 var (
-	anyValue    = &shape{}
 	str         = &shape{types: []linter.Type{linter.TypeString}}
 	nonEmptyStr = &shape{types: []linter.Type{linter.TypeString}, nonEmpty: true}
 	strOrBool   = &shape{types: []linter.Type{linter.TypeString, linter.TypeBool}}

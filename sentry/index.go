@@ -286,9 +286,9 @@ func unverified(org string, err error) Answer {
 		switch ae.Status {
 		case http.StatusUnauthorized:
 			a.Fatal = true
-			a.Err = fmt.Errorf("Sentry rejected the token: token invalid or expired (401 %s)", ae.Detail)
+			a.Err = fmt.Errorf("the token was rejected by Sentry: token invalid or expired (401 %s)", ae.Detail)
 			if ae.Renewed {
-				a.Err = fmt.Errorf("Sentry rejected the token from the token exchange, also when freshly exchanged: "+
+				a.Err = fmt.Errorf("the token from the token exchange was rejected by Sentry, also when freshly exchanged: "+
 					"check that the broker issues tokens for this Sentry's API (401 %s)", ae.Detail)
 			}
 		case http.StatusForbidden:
