@@ -104,31 +104,16 @@ func TestParseConfig(t *testing.T) {
 		wantErr string
 	}{
 		{name: "empty", input: ""},
-		{name: "full", input: "include: [catalog/**/*.yaml]\nexclude: [legacy/**]\nmax_file_size: 2MiB\nrules:\n  tag-format: warning\n  unknown-kind: off\nsentry:\n  organization: acme\n  url: https://de.sentry.io\n"},
+		{name: "full", input: "include: [catalog/**/*.yaml]\nexclude: [legacy/**]\nmax_file_size: 2MiB\nrules:\n  tag-format: warning\n  unknown-kind: off\n"},
+		{name: "an integration's section without its parser", input: "sentry:\n  organization: acme\n", wantErr: `c.yaml:1: unknown key "sentry"; known keys are annotations, exclude, include, max_file_size and rules`},
 		{name: "unknown key", input: "include: []\nexlude: [x]\n", wantErr: `c.yaml:2: unknown key "exlude"`},
 		{name: "bad severity", input: "rules:\n  tag-format: loud\n", wantErr: `c.yaml:2: rule "tag-format": use off, error, warning or info, not "loud"`},
 		{name: "bad glob", input: "include:\n  - \"[\"\n", wantErr: `c.yaml:2: include entry "[" is not a valid relative glob`},
 		{name: "not a list", input: "exclude: legacy\n", wantErr: "c.yaml:1: exclude must be a list of globs, not a string"},
 		{name: "bad size", input: "max_file_size: big\n", wantErr: `c.yaml:1: max_file_size must be a positive size`},
-		{name: "unknown sentry key", input: "sentry:\n  org: acme\n", wantErr: `c.yaml:2: unknown key "org" in sentry`},
-		{name: "token exchange", input: exchangeConfig},
-		{name: "token exchange scopes as a string", input: "sentry:\n  auth:\n    token_exchange:\n      issuer: https://zone-123.keycard.cloud\n      scopes: org:read project:read\n"},
-		{name: "token exchange http issuer", input: "sentry:\n  auth:\n    token_exchange:\n      issuer: http://broker.example.com\n",
-			wantErr: `c.yaml:4: sentry.auth.token_exchange.issuer: "http://broker.example.com" must be https: credentials are sent there`},
-		{name: "token exchange bad subject", input: "sentry:\n  auth:\n    token_exchange:\n      subject_token: github\n",
-			wantErr: `c.yaml:4: sentry.auth.token_exchange.subject_token: subject token "github": use github-oidc, env:NAME or file:PATH`},
-		{name: "token exchange secret value", input: "sentry:\n  auth:\n    token_exchange:\n      client_secret_env: kc-secret-123\n",
-			wantErr: `c.yaml:4: sentry.auth.token_exchange.client_secret_env must name an environment variable`},
-		{name: "token exchange unknown key", input: "sentry:\n  auth:\n    token_exchange:\n      client_secret: x\n",
-			wantErr: `c.yaml:4: unknown key "client_secret" in sentry.auth.token_exchange`},
-		{name: "token exchange bad type", input: "sentry:\n  auth:\n    token_exchange:\n      subject_token_type: saml\n",
-			wantErr: `c.yaml:4: sentry.auth.token_exchange.subject_token_type: subject token type "saml"`},
-		{name: "token exchange bad scopes", input: "sentry:\n  auth:\n    token_exchange:\n      scopes: {a: b}\n",
-			wantErr: `c.yaml:4: sentry.auth.token_exchange.scopes must be a list`},
-		{name: "unknown auth", input: "sentry:\n  auth:\n    bearer: x\n", wantErr: `c.yaml:3: unknown key "bearer" in sentry.auth`},
 		{name: "syntax", input: "rules: [\n", wantErr: "c.yaml:1: yaml syntax error"},
 		{name: "not a mapping", input: "- a\n", wantErr: "c.yaml:1: the configuration must be a mapping"},
-		{name: "two errors", input: "a: 1\nb: 2\n", wantErr: "c.yaml:1: unknown key \"a\"; known keys are annotations, exclude, include, max_file_size, rules and sentry\nc.yaml:2: unknown key \"b\""},
+		{name: "two errors", input: "a: 1\nb: 2\n", wantErr: "c.yaml:1: unknown key \"a\"; known keys are annotations, exclude, include, max_file_size and rules\nc.yaml:2: unknown key \"b\""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -147,11 +132,11 @@ func TestParseConfig(t *testing.T) {
 			}
 		})
 	}
-	cfg, err := ParseConfig("c.yaml", "/repo", []byte("max_file_size: 2MiB\nrules:\n  tag-format: warning\n  x: off\nsentry: {organization: acme}\n"))
+	cfg, err := ParseConfig("c.yaml", "/repo", []byte("max_file_size: 2MiB\nrules:\n  tag-format: warning\n  x: off\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.MaxFileSize != 2<<20 || cfg.Rules["tag-format"].Severity != SeverityWarning || !cfg.Rules["x"].Off || cfg.Sentry.Organization != "acme" {
+	if cfg.MaxFileSize != 2<<20 || cfg.Rules["tag-format"].Severity != SeverityWarning || !cfg.Rules["x"].Off {
 		t.Errorf("config not read as written: %+v", cfg)
 	}
 	err = cfg.CheckRuleIDs(func(id string) bool { return id == "tag-format" })
@@ -159,35 +144,8 @@ func TestParseConfig(t *testing.T) {
 		t.Errorf("CheckRuleIDs = %v", err)
 	}
 
-	cfg, err = ParseConfig("c.yaml", "/repo", []byte(exchangeConfig))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := &TokenExchangeConfig{
-		Issuer: "https://zone-123.keycard.cloud", TokenEndpoint: "https://zone-123.keycard.cloud/oauth/token",
-		ClientIDEnv: "SENTRY_BROKER_CLIENT_ID", ClientSecretEnv: "SENTRY_BROKER_CLIENT_SECRET",
-		SubjectToken: "github-oidc", SubjectTokenType: "jwt", Audience: "catalog-lint", Resource: "https://sentry.io/api/0",
-		Scopes: []string{"org:read", "project:read"}, Line: 4,
-	}
-	if diff := cmp.Diff(want, cfg.Sentry.TokenExchange); diff != "" {
-		t.Errorf("token exchange (-want +got):\n%s", diff)
-	}
 }
 
-const exchangeConfig = `sentry:
-  organization: acme
-  auth:
-    token_exchange:
-      issuer: https://zone-123.keycard.cloud
-      token_endpoint: https://zone-123.keycard.cloud/oauth/token
-      client_id_env: SENTRY_BROKER_CLIENT_ID
-      client_secret_env: SENTRY_BROKER_CLIENT_SECRET
-      subject_token: github-oidc
-      subject_token_type: jwt
-      audience: catalog-lint
-      resource: https://sentry.io/api/0
-      scopes: [org:read, project:read]
-`
 
 func TestFindConfig(t *testing.T) {
 	dir := t.TempDir()

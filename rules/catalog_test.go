@@ -29,7 +29,7 @@ func lintRepositoryLive(t *testing.T, dir string, live LiveCatalog, repo string)
 	t.Chdir(dir)
 	cfg := linter.DefaultConfig(".")
 	if _, err := os.Stat(linter.ConfigFileName); err == nil {
-		if cfg, err = linter.LoadConfig(linter.ConfigFileName); err != nil {
+		if cfg, err = LoadConfig(linter.ConfigFileName, "."); err != nil {
 			t.Fatal(err)
 		}
 	}

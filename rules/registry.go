@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/catalog-lint/catalog-lint/linter"
+	"github.com/catalog-lint/catalog-lint/sentry"
 )
 
 // checks are the rules of this package; the engine's own (linter.BuiltinRules) join them in All.
@@ -45,4 +46,41 @@ func All() []*linter.Rule {
 func Lookup(id string) *linter.Rule {
 	registryOnce.Do(load)
 	return byID[id]
+}
+
+// ConfigSections are the integrations' sections of .catalog-lint.yaml, each read by its own package:
+// the engine reads the rest.
+func ConfigSections() []linter.Section {
+	return []linter.Section{sentry.ConfigSection}
+}
+
+// LoadConfig reads a configuration file with every integration's section and checks the rule IDs
+// it names; path "" is the defaults, relative to dir.
+func LoadConfig(path, dir string) (*linter.Config, error) {
+	cfg := linter.DefaultConfig(dir)
+	if path != "" {
+		var err error
+		if cfg, err = linter.LoadConfig(path, ConfigSections()...); err != nil {
+			return nil, err
+		}
+	}
+	return cfg, CheckConfig(cfg)
+}
+
+// ParseConfig is LoadConfig for configuration text (the App reads it from a commit): path names it in
+// errors, dir anchors its globs.
+func ParseConfig(path, dir string, data []byte) (*linter.Config, error) {
+	cfg, err := linter.ParseConfig(path, dir, data, ConfigSections()...)
+	if err != nil {
+		return nil, err
+	}
+	return cfg, CheckConfig(cfg)
+}
+
+// CheckConfig reports the rule IDs a configuration names that no rule has.
+func CheckConfig(cfg *linter.Config) error {
+	if err := cfg.CheckRuleIDs(func(id string) bool { return Lookup(id) != nil }); err != nil {
+		return err
+	}
+	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/catalog-lint/catalog-lint/linter"
 	"github.com/catalog-lint/catalog-lint/linter/report"
 	"github.com/catalog-lint/catalog-lint/rules"
+	"github.com/catalog-lint/catalog-lint/sentry"
 )
 
 // CheckName is the name of the Check Run catalog-lint publishes.
@@ -439,7 +440,9 @@ func (p *Processor) lint(ctx context.Context, gh *github.Client, job *Job, patch
 	}
 	opts := linter.Options{Rules: rules.All(), Config: cfg, Catalog: cat}
 	if p.Sentry != nil {
-		if r := p.Sentry(cfg.Sentry.Organization); r != nil {
+		// Only the organization of the repository's sentry section is used: its URL and token exchange
+		// never are (the server's own settings decide where tokens and credentials go).
+		if r := p.Sentry(sentry.SettingsOf(cfg).Organization); r != nil {
 			opts.Resolvers = map[*linter.Rule]linter.Resolver{rules.SentryProjectExists: r}
 		}
 	}
@@ -500,16 +503,7 @@ func (p *Processor) repoConfig(ctx context.Context, gh *github.Client, job *Job)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", linter.ConfigFileName, err)
 	}
-	cfg, err := linter.ParseConfig(linter.ConfigFileName, "/", []byte(text))
-	if err != nil {
-		return nil, err
-	}
-	if err := cfg.CheckRuleIDs(func(id string) bool { return rules.Lookup(id) != nil }); err != nil {
-		return nil, err
-	}
-	cfg.Sentry.URL = ""
-	cfg.Sentry.TokenExchange = nil
-	return cfg, nil
+	return rules.ParseConfig(linter.ConfigFileName, "/", []byte(text))
 }
 
 // changedFiles returns the files (path -> blob SHA) the job's change added or modified. complete is

@@ -154,7 +154,7 @@ func buildCheck(f checkFlags, plan *checkPlan, env Env, stderr io.Writer, say fu
 		cfg, ok := configs[cfgPath]
 		if !ok {
 			var err error
-			if cfg, err = loadConfig(cfgPath, r.root); err != nil {
+			if cfg, err = rules.LoadConfig(cfgPath, r.root); err != nil {
 				return nil, nil, out, err
 			}
 			configs[cfgPath] = cfg
@@ -317,22 +317,6 @@ func check(ctx context.Context, f checkFlags, paths []string, stdin io.Reader, s
 			res.Inconclusive, plural(res.Inconclusive, "reference", "references"), unverifiedBy(res), ExitUnverified)
 	}
 	return out
-}
-
-// loadConfig reads the configuration file path ("" for none: the defaults, relative to dir) and
-// checks the rule IDs it names.
-func loadConfig(path, dir string) (*linter.Config, error) {
-	cfg := linter.DefaultConfig(dir)
-	if path != "" {
-		var err error
-		if cfg, err = linter.LoadConfig(path); err != nil {
-			return nil, err
-		}
-	}
-	if err := cfg.CheckRuleIDs(func(id string) bool { return rules.Lookup(id) != nil }); err != nil {
-		return nil, err
-	}
-	return cfg, nil
 }
 
 // commonDir is the deepest folder holding every one of dirs (absolute, clean).

@@ -256,8 +256,9 @@ func plural(n int, one, many string) string {
 // else from a static token. Without either it returns a notice instead: the format rules still run.
 // say tells the user things ("note") and, with --debug, how the token was obtained ("debug").
 func sentryResolver(f checkFlags, cfg *linter.Config, env Env, say func(kind, msg string)) (linter.Resolver, string, error) {
-	baseURL := firstNonEmpty(f.sentryURL, env("SENTRY_URL"), cfg.Sentry.URL, sentry.DefaultURL)
-	org := firstNonEmpty(f.sentryOrg, env("SENTRY_ORG"), cfg.Sentry.Organization)
+	settings := sentry.SettingsOf(cfg)
+	baseURL := firstNonEmpty(f.sentryURL, env("SENTRY_URL"), settings.URL, sentry.DefaultURL)
+	org := firstNonEmpty(f.sentryOrg, env("SENTRY_ORG"), settings.Organization)
 	token, tokenFrom, err := staticToken(f, env)
 	if err != nil {
 		return nil, "", err

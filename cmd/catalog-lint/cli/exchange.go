@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/catalog-lint/catalog-lint/linter"
+	"github.com/catalog-lint/catalog-lint/sentry"
 	"github.com/catalog-lint/catalog-lint/sentry/tokenexchange"
 )
 
@@ -66,7 +67,7 @@ type exchangePlan struct {
 // configured reports whether anything asks for a token exchange.
 func (x exchangeFlags) configured(cfg *linter.Config, env Env) bool {
 	return x.issuer != "" || x.endpoint != "" || env(envExchangeIssuer) != "" || env(envExchangeEndpoint) != "" ||
-		(cfg != nil && cfg.Sentry.TokenExchange != nil)
+		sentry.SettingsOf(cfg).TokenExchange != nil
 }
 
 // resolveExchange merges the token exchange settings: flags, then the environment, then the
@@ -78,10 +79,10 @@ func resolveExchange(x exchangeFlags, cfg *linter.Config, env Env, sentryURL str
 	if !x.configured(cfg, env) {
 		return nil, nil
 	}
-	var file linter.TokenExchangeConfig
+	var file sentry.TokenExchangeSettings
 	where := "the configuration file"
-	if cfg != nil && cfg.Sentry.TokenExchange != nil {
-		file = *cfg.Sentry.TokenExchange
+	if x := sentry.SettingsOf(cfg).TokenExchange; x != nil {
+		file = *x
 		where = fmt.Sprintf("%s:%d", cfg.Path, file.Line)
 	}
 	plan := &exchangePlan{}
