@@ -1,6 +1,7 @@
 package linter
 
 import (
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -87,7 +88,7 @@ func (c *Catalog) AppConfigs(files []AppConfigFile) []string {
 	for _, f := range files {
 		doc := parseAppConfig(f)
 		switch {
-		case isBaseAppConfig(filepath.Base(f.Path)) && base == nil:
+		case isBaseAppConfig(path.Base(f.Path)) && base == nil:
 			base = &doc
 		case doc.hasCatalog:
 			overlays = append(overlays, doc)
@@ -128,12 +129,13 @@ func (c *Catalog) AppConfigs(files []AppConfigFile) []string {
 // addAppConfigLayer records one deployment's kind rules and returns the files its locations name.
 func (c *Catalog) addAppConfigLayer(doc appConfigCatalog) []string {
 	file := doc.file
-	base := filepath.Dir(file)
-	if exists, dir := c.fs().Stat(filepath.Join(base, "packages", "backend")); exists && dir {
-		base = filepath.Join(base, "packages", "backend")
+	base := path.Dir(file)
+	if exists, dir := c.Stat(path.Join(base, "packages/backend")); exists && dir {
+		base = path.Join(base, "packages/backend")
 	}
-	from := filepath.Join(base, "app-config")                                                   // a file in the backend's folder, for relative targets
-	layer := appConfigLayer{global: []string{"component", "api", "location"}, globalFrom: file} // Backstage's default
+	from := path.Join(base, "app-config") // a file in the backend's folder, for relative targets
+	// Backstage's default rules, unless the deployment sets its own.
+	layer := appConfigLayer{global: []string{"component", "api", "location"}, globalFrom: c.Name(file)}
 	if doc.rules != nil {
 		layer.global = nil
 		for _, r := range *doc.rules {
@@ -156,7 +158,7 @@ func (c *Catalog) addAppConfigLayer(doc appConfigCatalog) []string {
 			if !ok {
 				continue
 			}
-			target, resolveFrom = p, filepath.Join(c.rootDir(), "app-config")
+			target, resolveFrom = p, "app-config"
 		case l.Type != "file":
 			continue
 		}
@@ -169,13 +171,12 @@ func (c *Catalog) addAppConfigLayer(doc appConfigCatalog) []string {
 			for _, r := range l.Rules {
 				allow = append(allow, lower(r.Allow)...)
 			}
-			key := filepath.Clean(filepath.Join(filepath.Dir(resolveFrom), filepath.FromSlash(target)))
-			layer.locations = append(layer.locations, kindRule{target: cleanKey(key), allow: append(allow, layer.global...), from: file})
+			key := path.Join(path.Dir(resolveFrom), filepath.ToSlash(target))
+			layer.locations = append(layer.locations, kindRule{target: key, allow: append(allow, layer.global...), from: c.Name(file)})
 		}
 		files = append(files, found...)
 	}
 	c.mu.Lock()
-	c.init()
 	c.configs = append(c.configs, layer)
 	c.mu.Unlock()
 	return files
@@ -199,7 +200,7 @@ func (c *Catalog) KindAllowed(file, kind string) (allowed bool, allow []string, 
 	if len(c.configs) == 0 {
 		return true, nil, "", false
 	}
-	key, kind := cleanKey(file), strings.ToLower(kind)
+	key, kind := path.Clean(file), strings.ToLower(kind)
 	for i, layer := range c.configs {
 		list, by := layer.global, layer.globalFrom
 		for _, r := range layer.locations {

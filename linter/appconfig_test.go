@@ -53,8 +53,7 @@ func TestAppConfigLayers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := NewCatalog("")
-			c.FS = NewTreeFS([]string{"app-config.yaml", "base.yaml", "prod.yaml"})
+			c := NewCatalog(NewTreeRepo(NewTreeFS(TreeFiles("app-config.yaml", "base.yaml", "prod.yaml"), nil)))
 			got := c.AppConfigs(tt.files)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("files (-want +got):\n%s", diff)

@@ -191,7 +191,11 @@ func BenchmarkCatalogWide(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				opts := linter.Options{Rules: rules.All(), Offline: true, Config: cfg}
 				if mode == "catalog" {
-					opts.Catalog = linter.NewCatalog(dir)
+					repo, err := linter.DiskRepo(dir, true)
+					if err != nil {
+						b.Fatal(err)
+					}
+					opts.Catalog = linter.NewCatalog(repo)
 					opts.Resolvers = rules.CatalogResolvers(opts.Catalog, nil)
 				}
 				l, err := linter.New(opts)
@@ -226,7 +230,11 @@ func BenchmarkCatalogMemory(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		cat := linter.NewCatalog(dir)
+		repo, err := linter.DiskRepo(dir, true)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cat := linter.NewCatalog(repo)
 		l, _ := linter.New(linter.Options{Rules: rules.All(), Offline: true, Config: cfg, Catalog: cat, Resolvers: rules.CatalogResolvers(cat, nil)})
 		done := make(chan struct{})
 		go func() {

@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
-
 )
 
 // ConfigFileName is the configuration file looked up from the current folder upward.
@@ -383,4 +382,3 @@ func (p *ConfigReader) rules(v *yaml.Node) map[string]RuleSetting {
 	})
 	return out
 }
-

@@ -8,7 +8,6 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"syscall"
 )
 
 // skippedFolders are never walked: version control data and vendored dependencies.
@@ -59,116 +58,158 @@ func CheckPaths(paths []string) error {
 }
 
 // Walk is Discover calling fn for each file as soon as it is found, so that linting can start while
-// the walk goes on, and skip (which may be nil) for each path it leaves out.
+// the walk goes on, and skip (which may be nil) for each path it leaves out. Each path is walked
+// within its repository on disk (RootOf), and files are named as the paths were written.
 //
-// A walk never leaves the folder it walks: a symbolic link whose target resolves outside it is not
-// followed, so that a repository cannot make the linter read (and echo) a file of the machine it runs
-// on. A link inside it is linted under the link's name when it names a file, and not followed when it
-// names a folder (the walk reaches that folder under its own name). A file reached twice is linted once.
+// A walk never leaves the repository it walks: a symbolic link whose target resolves outside it is
+// not followed, so that a repository cannot make the linter read (and echo) a file of the machine it
+// runs on. A link inside it is linted under the link's name when it names a file, and not followed
+// when it names a folder (the walk reaches that folder under its own name). A file reached twice is
+// linted once.
 func Walk(paths []string, cfg *Config, fn func(path string), skip func(Skip)) error {
-	return walk(paths, cfg, nil, func(in Input) {
-		switch {
-		case in.Skipped != "":
+	return walkDisk(paths, cfg, func(repo *Repo, in Input) {
+		if in.Skipped != "" {
 			if skip != nil {
-				skip(Skip{File: in.Name, Reason: in.Skipped})
+				skip(Skip{File: repo.Name(in.Path), Reason: in.Skipped})
 			}
-		default:
-			fn(in.Path)
+			return
 		}
+		fn(repo.Name(in.Path))
 	})
 }
 
-// walk is Walk handing out inputs. With a catalog it finds what Backstage would ingest: also every
-// other YAML file (to be sniffed for a Backstage entity), the file locations of app-config files, and
-// it leaves out paths with template expressions.
-func walk(paths []string, cfg *Config, cat *Catalog, fn func(Input)) error {
+// walkDisk walks paths of the local disk, each in the repository that holds it, without a catalog.
+func walkDisk(paths []string, cfg *Config, fn func(*Repo, Input)) error {
 	if err := CheckPaths(paths); err != nil {
 		return err
 	}
-	w := &walker{cfg: cfg, globs: len(cfg.Include) > 0 || len(cfg.Exclude) > 0, emit: fn, seen: map[string]bool{}, cat: cat}
+	repos := map[string]*Repo{}
+	walkers := map[*Repo]*walker{}
 	for _, p := range paths {
-		st, err := os.Stat(p)
-		if err != nil {
-			return fmt.Errorf("%s: %w", p, unwrapPathError(err))
+		dir := p
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			dir = filepath.Dir(p)
 		}
-		if !st.IsDir() {
-			real, err := filepath.EvalSymlinks(p)
-			if err == nil {
-				real, err = filepath.Abs(real)
+		root := RootOf(dir)
+		repo := repos[root]
+		if repo == nil {
+			var err error
+			if repo, err = DiskRepo(root, filepath.IsAbs(p)); err != nil {
+				return fmt.Errorf("%s: %w", p, unwrapPathError(err))
 			}
-			if err != nil {
-				real = p
-			}
-			w.addAs(p, real, Input{Path: p}) // named on the command line: linted whatever it is
-			continue
+			repos[root] = repo
+			walkers[repo] = newWalker(repo, cfg, nil, func(in Input) { fn(repo, in) })
 		}
-		real, err := filepath.EvalSymlinks(p)
-		if err == nil {
-			real, err = filepath.Abs(real)
+		rel, ok := repo.Path(p)
+		if !ok {
+			return fmt.Errorf("%s: outside the repository %s", p, root)
 		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", p, unwrapPathError(err))
+		if err := walkers[repo].walk(rel, p); err != nil {
+			return err
 		}
-		w.root = real
-		if cat != nil {
-			cat.sawRoot(p, len(cfg.Exclude) > 0)
-			w.appConfigs(p)
-		}
-		if err := w.dir(p, real, true); err != nil {
-			return fmt.Errorf("%s: %w", p, unwrapPathError(err))
+	}
+	return nil
+}
+
+// walkRepo walks paths of repo (its own paths; named is how the user wrote each, for errors) and
+// hands out inputs. With a catalog it finds what Backstage would ingest: also every other YAML file
+// (to be sniffed for a Backstage entity), the file locations of app-config files, and it leaves out
+// paths with template expressions.
+func walkRepo(repo *Repo, paths, named []string, cfg *Config, cat *Catalog, fn func(Input)) error {
+	w := newWalker(repo, cfg, cat, fn)
+	for i, p := range paths {
+		if err := w.walk(p, named[i]); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
 type walker struct {
+	repo     *Repo
 	cfg      *Config
 	globs    bool
 	emit     func(Input)
-	seen     map[string]bool // real paths already handed out
-	root     string          // the real path of the folder being walked
+	seen     map[string]bool // paths (links resolved) already handed out
 	cat      *Catalog
 	skeleton bool // inside a folder whose name holds a template expression
 }
 
-func (w *walker) skip(s Skip) { w.emit(Input{Name: s.File, Skipped: s.Reason}) }
+func newWalker(repo *Repo, cfg *Config, cat *Catalog, fn func(Input)) *walker {
+	return &walker{repo: repo, cfg: cfg, globs: len(cfg.Include) > 0 || len(cfg.Exclude) > 0, emit: fn, seen: map[string]bool{}, cat: cat}
+}
 
-// add hands path out once per real file: linted, sniffed first, or listed as a skeleton.
-func (w *walker) add(path, real string) {
-	key := filepath.Clean(real)
-	if w.seen[key] {
+// walk hands out what the path p of the repository holds (named: as the user wrote it).
+func (w *walker) walk(p, named string) error {
+	st, err := w.repo.FS.Stat(p)
+	if err != nil {
+		return fmt.Errorf("%s: %w", named, unwrapPathError(err))
+	}
+	if !st.IsDir() {
+		real := p
+		if lr, ok := w.repo.FS.(linkResolver); ok {
+			if target, _, err := lr.resolveLink(p); err == nil {
+				real = target
+			}
+		}
+		w.addAs(real, Input{Path: p}) // named on the command line: linted whatever it is
+		return nil
+	}
+	if w.cat != nil {
+		w.cat.sawRoot(p, len(w.cfg.Exclude) > 0)
+		w.appConfigs(p)
+	}
+	if err := w.dir(p, true); err != nil {
+		return fmt.Errorf("%s: %w", named, unwrapPathError(err))
+	}
+	return nil
+}
+
+func (w *walker) skip(p, reason string) { w.emit(Input{Path: p, Skipped: reason}) }
+
+// add hands p out once per real file (real: p with symbolic links resolved): linted, sniffed first,
+// or listed as a skeleton.
+func (w *walker) add(p, real string) {
+	if w.seen[real] {
 		return
 	}
-	w.seen[key] = true
-	name := filepath.Base(path)
+	w.seen[real] = true
+	name := path.Base(p)
 	switch {
 	case w.cat == nil:
-		w.emit(Input{Path: path})
+		w.emit(Input{Path: p})
 	case w.skeleton || HasTemplateMarker(name):
-		w.emit(Input{Name: path, Skipped: SkipTemplatedPath})
+		w.emit(Input{Path: p, Skipped: SkipTemplatedPath})
 	case IsAppConfig(name):
 		// Read before the walk when at the top of a folder walked (appConfigs); elsewhere, such as in
 		// a skeleton, it is not the Backstage instance's configuration.
-	case IsCatalogFileName(name) || w.cfg.included(w.cfg.relative(path)):
-		w.emit(Input{Path: path})
+	case IsCatalogFileName(name) || w.cfg.included(w.relative(p)):
+		w.emit(Input{Path: p})
 	default:
-		w.emit(Input{Path: path, Sniff: true})
+		w.emit(Input{Path: p, Sniff: true})
 	}
 }
 
 // addAs hands in out once per real file.
-func (w *walker) addAs(path, real string, in Input) {
-	key := filepath.Clean(real)
-	if !w.seen[key] {
-		w.seen[key] = true
+func (w *walker) addAs(real string, in Input) {
+	if !w.seen[real] {
+		w.seen[real] = true
 		w.emit(in)
 	}
+}
+
+// relative is p relative to the configuration's folder, for its globs; "" outside it.
+func (w *walker) relative(p string) string {
+	if w.repo.root == "" {
+		return p // a tree: the configuration is at its root
+	}
+	return w.cfg.relative(filepath.Join(w.repo.root, filepath.FromSlash(p)))
 }
 
 // appConfigs reads the app-config files at the top of a folder walked, before anything else: their
 // catalog locations are roots, and their rules decide which kinds the entities found may have.
 func (w *walker) appConfigs(dir string) {
-	entries, err := os.ReadDir(dir)
+	entries, err := w.repo.FS.ReadDir(dir)
 	if err != nil {
 		return
 	}
@@ -177,9 +218,15 @@ func (w *walker) appConfigs(dir string) {
 		if !e.Type().IsRegular() || !IsAppConfig(e.Name()) {
 			continue
 		}
-		p := filepath.Join(dir, e.Name())
-		data, err := os.ReadFile(p)
-		if err != nil || w.cfg.MaxFileSize > 0 && int64(len(data)) > w.cfg.MaxFileSize {
+		p := path.Join(dir, e.Name())
+		if w.cfg.excluded(w.relative(p)) {
+			continue
+		}
+		if st, err := w.repo.FS.Stat(p); err != nil || w.cfg.MaxFileSize > 0 && st.Size() > w.cfg.MaxFileSize {
+			continue // never read a file over the limit
+		}
+		data, err := fs.ReadFile(w.repo.FS, p)
+		if err != nil {
 			continue
 		}
 		files = append(files, AppConfigFile{Path: p, Data: data})
@@ -190,12 +237,11 @@ func (w *walker) appConfigs(dir string) {
 	}
 }
 
-// wanted reports whether a file at path (named name) is one the walk lints (or, with a catalog,
-// sniffs).
-func (w *walker) wanted(path, name string) bool {
+// wanted reports whether a file at p (named name) is one the walk lints (or, with a catalog, sniffs).
+func (w *walker) wanted(p, name string) bool {
 	rel := ""
 	if w.globs {
-		rel = w.cfg.relative(path)
+		rel = w.relative(p)
 	}
 	if w.cfg.excluded(rel) {
 		return false
@@ -206,31 +252,31 @@ func (w *walker) wanted(path, name string) bool {
 	return IsCatalogFileName(name) || w.cfg.included(rel)
 }
 
-// dir walks the folder at path, whose real (symlink-free, absolute) path is real.
-func (w *walker) dir(path, real string, top bool) error {
-	entries, err := os.ReadDir(path)
+// dir walks the folder at p.
+func (w *walker) dir(p string, top bool) error {
+	entries, err := w.repo.FS.ReadDir(p)
 	if err != nil {
 		if top {
 			return err
 		}
 		// An unreadable subfolder is reported as a finding on it rather than ending the run.
-		w.addAs(path, real, Input{Path: path})
+		w.addAs(p, Input{Path: p})
 		return nil
 	}
 	for _, e := range entries {
 		name := e.Name()
-		p, r := filepath.Join(path, name), filepath.Join(real, name)
+		child := path.Join(p, name)
 		if e.Type()&fs.ModeSymlink != 0 {
-			w.link(p, r, name)
+			w.link(child, name)
 			continue
 		}
 		if e.IsDir() {
-			if w.skippedFolder(p, name) {
+			if w.skippedFolder(child, name) {
 				continue
 			}
 			outer := w.skeleton
 			w.skeleton = outer || (w.cat != nil && HasTemplateMarker(name))
-			err := w.dir(p, r, false)
+			err := w.dir(child, false)
 			w.skeleton = outer
 			if err != nil {
 				return err
@@ -238,62 +284,61 @@ func (w *walker) dir(path, real string, top bool) error {
 			continue
 		}
 		if w.cat != nil {
-			w.cat.sawFile(p)
+			w.cat.sawFile(child)
 		}
-		if w.wanted(p, name) {
-			w.add(p, r)
+		if w.wanted(child, name) {
+			w.add(child, child)
 		}
 	}
 	return nil
 }
 
-func (w *walker) skippedFolder(path, name string) bool {
+func (w *walker) skippedFolder(p, name string) bool {
 	if skippedFolders[name] {
 		return true
 	}
 	rel := ""
 	if w.globs {
-		rel = w.cfg.relative(path)
+		rel = w.relative(p)
 	}
 	return w.cfg.excludedFolder(rel)
 }
 
-// link handles the symbolic link at path (real: the link itself, unresolved, under the real parent).
-func (w *walker) link(path, real, name string) {
-	target, err := filepath.EvalSymlinks(path)
-	if err != nil {
-		if errors.Is(err, syscall.ELOOP) || strings.Contains(err.Error(), "too many links") {
-			if w.wanted(path, name) || strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml") {
-				w.skip(Skip{File: path, Reason: SkipSymlinkLoop})
-			}
-			return
+// link handles the symbolic link at p.
+func (w *walker) link(p, name string) {
+	lr, ok := w.repo.FS.(linkResolver)
+	if !ok {
+		return
+	}
+	yamlName := strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")
+	target, dir, err := lr.resolveLink(p)
+	switch {
+	case errors.Is(err, errLinkLoop):
+		if w.wanted(p, name) || yamlName {
+			w.skip(p, SkipSymlinkLoop)
 		}
+	case errors.Is(err, errDangling):
 		// A dangling link named like a catalog file is linted, so that the user hears it is broken.
-		if w.wanted(path, name) {
-			w.add(path, real)
+		if w.wanted(p, name) {
+			w.add(p, p)
 		}
-		return
-	}
-	if !within(w.root, target) {
-		st, err := os.Stat(target)
-		if err == nil && (st.IsDir() || w.wanted(path, name)) {
-			w.skip(Skip{File: path, Reason: SkipSymlinkOutside})
+	case errors.Is(err, errLinkOutside):
+		if dir || w.wanted(p, name) {
+			w.skip(p, SkipSymlinkOutside)
 		}
-		return
-	}
-	st, err := os.Stat(target)
-	if err != nil {
-		return
-	}
-	if st.IsDir() {
-		if within(target, filepath.Dir(real)) { // the link names a folder holding it
-			w.skip(Skip{File: path, Reason: SkipSymlinkLoop})
+	case err != nil:
+	case dir:
+		if pathWithin(target, path.Dir(p)) { // the link names a folder holding it
+			w.skip(p, SkipSymlinkLoop)
 		}
-		return
+	case w.wanted(p, name):
+		w.add(p, target)
 	}
-	if w.wanted(path, name) {
-		w.add(path, target)
-	}
+}
+
+// pathWithin reports whether the slash path p is dir or inside it ("." holds every path).
+func pathWithin(dir, p string) bool {
+	return dir == "." || p == dir || strings.HasPrefix(p, dir+"/")
 }
 
 // within reports whether path is root or inside it; both are absolute and clean.

@@ -22,7 +22,7 @@ type LocationTarget struct {
 	From, Target string
 }
 
-// LocationTargets returns the targets of a Location entity in file that name files of this
+// LocationTargets returns the targets of a Location entity in file (a path of the repository) that name files of this
 // repository: relative paths, globs and URLs into the repository (Catalog.RepositoryURL). Targets of
 // other Location types (github-discovery, ...) and URLs elsewhere are not files and are left out.
 func (c *Catalog) LocationTargets(e *Entity, file string) []LocationTarget {
@@ -92,9 +92,9 @@ func TemplateFetches(e *Entity) []TemplateFetch {
 	return out
 }
 
-// EntityDefinition returns where an entity in file is defined (its metadata.name), or false when the
-// document does not name a kind, a namespace and a name.
-func EntityDefinition(e *Entity, file string) (Definition, bool) {
+// EntityDefinition returns where an entity in file (at path p of the repository) is defined (its
+// metadata.name), or false when the document does not name a kind, a namespace and a name.
+func EntityDefinition(e *Entity, file, p string) (Definition, bool) {
 	ref := e.Ref()
 	_, name := e.Field("metadata", "name")
 	if ref == "" || name == nil || e.Namespace == "" {
@@ -104,23 +104,23 @@ func EntityDefinition(e *Entity, file string) (Definition, bool) {
 	if name.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {
 		end += 2
 	}
-	return Definition{Ref: strings.ToLower(ref), File: file, Line: name.Line, Column: name.Column,
+	return Definition{Ref: strings.ToLower(ref), File: file, Path: p, Line: name.Line, Column: name.Column,
 		EndColumn: end, Entity: ref, Document: e.Index}, true
 }
 
-// ingest records what one entity of file brings to the catalog: its definition, the targets of a
-// Location (followed once the walk is over) and the skeletons of a Template (left out once every file
-// is read). The engine calls it for every entity before the rules, so that no rule setting and no
-// ignore annotation changes what the catalog holds.
-func (c *Catalog) ingest(e *Entity, file string) {
-	if d, ok := EntityDefinition(e, file); ok {
+// ingest records what one entity of a file (named name, at path p of the repository) brings to the
+// catalog: its definition, the targets of a Location (followed once the walk is over) and the
+// skeletons of a Template (left out once every file is read). The engine calls it for every entity
+// before the rules, so that no rule setting and no ignore annotation changes what the catalog holds.
+func (c *Catalog) ingest(e *Entity, name, p string) {
+	if d, ok := EntityDefinition(e, name, p); ok {
 		c.Define(d)
 	}
-	for _, t := range c.LocationTargets(e, file) {
+	for _, t := range c.LocationTargets(e, p) {
 		c.AddTarget(t.From, t.Target)
 	}
 	for _, f := range TemplateFetches(e) {
-		c.AddSkeleton(file, f.URL)
+		c.AddSkeleton(p, f.URL)
 	}
 }
 

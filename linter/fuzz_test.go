@@ -71,24 +71,19 @@ func FuzzCatalog(f *testing.F) {
 		}
 	}
 	run := func(data []byte) *linter.Result {
-		cat := linter.NewCatalog("")
-		cat.FS = linter.NewTreeFS([]string{"catalog-info.yaml", "org.yaml", "sub/a.yaml", "sub/b.yml", "skeleton/catalog-info.yaml", "packages/backend/x"})
-		cat.Read = func(context.Context, string) ([]byte, error) { return data, nil }
-		targets := cat.AppConfig("app-config.yaml", data)
-		l, err := linter.New(linter.Options{Rules: rules.All(), Jobs: 1, Catalog: cat, Resolvers: rules.CatalogResolvers(cat, nil)})
+		files := linter.TreeFiles("catalog-info.yaml", "app-config.yaml", "org.yaml", "sub/a.yaml", "sub/b.yml", "skeleton/catalog-info.yaml", "packages/backend/x")
+		fsys := linter.NewTreeFS(files, func(string) ([]byte, error) { return data, nil })
+		cat := linter.NewCatalog(linter.NewTreeRepo(fsys))
+		cfg := linter.DefaultConfig("/")
+		l, err := linter.New(linter.Options{Rules: rules.All(), Jobs: 1, Config: cfg, Catalog: cat, Resolvers: rules.CatalogResolvers(cat, nil)})
 		if err != nil {
 			f.Fatal(err)
 		}
-		ch := make(chan linter.Input, 1+len(targets))
-		cat.Queued("catalog-info.yaml")
-		ch <- linter.Input{Name: "catalog-info.yaml", Reader: bytes.NewReader(data)}
-		for _, t := range targets {
-			if cat.Queued(t) {
-				ch <- linter.Input{Path: t}
-			}
+		res, err := l.LintPaths(context.Background(), []string{"."}, cfg)
+		if err != nil {
+			f.Fatal(err)
 		}
-		close(ch)
-		return l.LintStream(context.Background(), ch)
+		return res
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		first, second := run(data), run(data)

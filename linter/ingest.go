@@ -2,7 +2,6 @@ package linter
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path"
 	"path/filepath"
@@ -24,25 +23,20 @@ const (
 // Catalog is what a run learns about the catalog as a whole while it reads files, as Backstage
 // ingests it: which files Locations and app-config name (to read them too), which folders are
 // Template skeletons (to leave them out), which kinds app-config allows, and every entity defined.
-// Discovery, the engine and the catalog-wide rules share one Catalog per run. It is safe for
+// Discovery, the engine's ingestion pass and the catalog-wide rules share one Catalog per run; its
+// paths are the repository's (Repo.FS), and findings name files with Repo.Name. It is safe for
 // concurrent use.
 type Catalog struct {
-	// FS answers whether paths exist; nil means the local disk.
-	FS CatalogFS
-	// Root is the repository's folder: nothing outside it is read. "" means the current folder.
-	Root string
+	// Repo is the repository read: its files and how findings name them.
+	Repo *Repo
 	// RepositoryURL is this repository's web address (https://github.com/acme/pay): an absolute URL
 	// target into it (…/blob/main/org.yaml) is read from the repository's own files. "" follows no URL.
 	RepositoryURL string
-	// Read, when set, reads the files Locations name (the repository is not on disk: the webhook
-	// server fetches them from GitHub); nil reads the disk.
-	Read func(ctx context.Context, path string) ([]byte, error)
 
 	mu        sync.Mutex
-	rootReal  string
-	queued    map[string]bool   // cleaned paths handed to the linter
+	queued    map[string]bool   // paths handed to the linter
 	pending   []Input           // Location targets found, not yet linted
-	skeletons map[string]string // cleaned folder or file -> the Template file that fetches it
+	skeletons map[string]string // folder or file -> the Template file that fetches it
 	configs   []appConfigLayer  // app-config as each deployment layers it: which kinds may come from where
 	defs      map[string][]Definition
 	resolved  map[string]resolvedTarget // ResolveTarget's answers, by folder and target
@@ -51,8 +45,7 @@ type Catalog struct {
 	walked    map[string]bool           // every file the walk saw, for globs once it is over
 	roots     []string                  // the folders walked
 	walkDone  bool
-	noMemory  bool   // the walk left folders out (exclude globs): globs must look on disk
-	wd        string // the current folder, for absolute file keys
+	noMemory  bool // the walk left folders out (exclude globs): globs must look at the file system
 }
 
 type resolvedTarget struct {
@@ -67,20 +60,11 @@ type defIndex struct {
 	kinds    map[string]bool
 }
 
-// CatalogFS is the file system a Catalog resolves Location targets and Template folders against:
-// the local disk for the CLI, a repository's tree for the webhook server.
-type CatalogFS interface {
-	// Stat reports whether name exists and is a folder.
-	Stat(name string) (exists, dir bool)
-	// Glob returns the files matching a slash-separated pattern (path.Match per segment, `**` for
-	// any number of segments), sorted.
-	Glob(pattern string) []string
-}
-
 // Definition is where an entity is defined: its metadata.name.
 type Definition struct {
 	Ref          string // kind:namespace/name, lowercased
-	File         string
+	File         string // as findings name the file
+	Path         string // the file's path in the repository
 	Line, Column int
 	EndColumn    int
 	Entity       string // the ref as findings carry it
@@ -104,70 +88,58 @@ func RepositoryRoot(dir string) string {
 	}
 }
 
-// NewCatalog returns an empty Catalog rooted at root (the repository's folder).
-func NewCatalog(root string) *Catalog {
-	c := &Catalog{Root: root}
-	c.init()
-	return c
+// RootOf returns the folder a path in dir is judged in: the Git work tree holding it; without one, the
+// current folder when dir is inside it (the project the command runs in), else dir itself.
+func RootOf(dir string) string {
+	root := RepositoryRoot(dir)
+	if _, err := os.Lstat(filepath.Join(root, ".git")); err == nil {
+		return root
+	}
+	if wd, err := os.Getwd(); err == nil && within(wd, root) {
+		return wd
+	}
+	return root
 }
 
-func (c *Catalog) init() {
-	if c.queued != nil {
-		return
-	}
-	c.queued, c.skeletons, c.defs = map[string]bool{}, map[string]string{}, map[string][]Definition{}
-	c.resolved = map[string]resolvedTarget{}
-	c.walked = map[string]bool{}
-	root := c.Root
-	if root == "" {
-		root = "."
-	}
-	if real, err := filepath.EvalSymlinks(root); err == nil {
-		root = real
-	}
-	if abs, err := filepath.Abs(root); err == nil {
-		root = abs
-	}
-	c.rootReal = root
-	c.wd, _ = os.Getwd()
+// NewCatalog returns an empty Catalog of the repository repo.
+func NewCatalog(repo *Repo) *Catalog {
+	return &Catalog{Repo: repo, queued: map[string]bool{}, skeletons: map[string]string{}, defs: map[string][]Definition{},
+		resolved: map[string]resolvedTarget{}, walked: map[string]bool{}}
 }
 
-func (c *Catalog) fs() CatalogFS {
-	if c.FS == nil {
-		return diskFS{}
-	}
-	return c.FS
-}
+// Name is the name findings give the file at path p of the repository.
+func (c *Catalog) Name(p string) string { return c.Repo.Name(p) }
 
-// Inside reports whether a path resolves inside the repository, following symbolic links on disk.
+// Inside reports whether a path of the repository stays inside it: no ".." out of the root, and, on
+// disk, no symbolic link leading out.
 func (c *Catalog) Inside(p string) bool {
-	c.mu.Lock()
-	c.init()
-	root := c.rootReal
-	c.mu.Unlock()
-	if c.FS != nil {
-		clean := path.Clean(filepath.ToSlash(p))
-		return clean != ".." && !strings.HasPrefix(clean, "../") && !path.IsAbs(clean)
-	}
-	abs, err := filepath.Abs(p)
-	if err != nil {
+	clean := path.Clean(p)
+	if clean == ".." || strings.HasPrefix(clean, "../") || path.IsAbs(clean) {
 		return false
 	}
-	if real, err := filepath.EvalSymlinks(abs); err == nil {
-		abs = real
-	} else if real, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
-		abs = filepath.Join(real, filepath.Base(abs))
+	if lr, ok := c.Repo.FS.(linkResolver); ok {
+		return lr.contains(clean)
 	}
-	return within(root, abs)
+	return true
 }
 
-// Queued records that the file at path is being linted; it returns false if it already was. Paths
-// are compared absolute, so that a file named two ways is linted once.
+// Stat reports whether the path p of the repository exists and is a folder.
+func (c *Catalog) Stat(p string) (exists, dir bool) {
+	if !c.Inside(p) {
+		return false, false
+	}
+	st, err := c.Repo.FS.Stat(path.Clean(p))
+	if err != nil {
+		return false, false
+	}
+	return true, st.IsDir()
+}
+
+// Queued records that the file at p is being linted; it returns false if it already was.
 func (c *Catalog) Queued(p string) bool {
-	key := c.fileKey(p)
+	key := path.Clean(p)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.init()
 	if c.queued[key] {
 		return false
 	}
@@ -175,35 +147,20 @@ func (c *Catalog) Queued(p string) bool {
 	return true
 }
 
-// unqueue forgets that the file at path was queued: a sniffed file that held no Backstage entity
-// is still read in full when a Location names it, as Backstage would.
+// unqueue forgets that the file at p was queued: a sniffed file that held no Backstage entity is
+// still read in full when a Location names it, as Backstage would.
 func (c *Catalog) unqueue(p string) {
-	key := c.fileKey(p)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	delete(c.queued, key)
-}
-
-func cleanKey(p string) string { return filepath.ToSlash(filepath.Clean(p)) }
-
-// fileKey identifies a file of the run: its absolute path on disk, its clean path in a tree.
-func (c *Catalog) fileKey(p string) string {
-	if c.FS != nil {
-		return cleanKey(p)
-	}
-	if filepath.IsAbs(p) {
-		return filepath.Clean(p)
-	}
-	return filepath.Join(c.wd, p)
+	delete(c.queued, path.Clean(p))
 }
 
 // ResolveTarget resolves a Location target (or an app-config file target) written in the file
 // from: relative to from's folder, globs expanded. It returns the files, and whether the target is a
 // glob; a target outside the repository returns outside.
 func (c *Catalog) ResolveTarget(from, target string) (files []string, glob, outside bool) {
-	key := filepath.Dir(from) + "\x00" + target
+	key := path.Dir(from) + "\x00" + target
 	c.mu.Lock()
-	c.init()
 	r, ok := c.resolved[key]
 	c.mu.Unlock()
 	if ok {
@@ -217,11 +174,18 @@ func (c *Catalog) ResolveTarget(from, target string) (files []string, glob, outs
 }
 
 func (c *Catalog) resolveTarget(from, target string) (files []string, glob, outside bool) {
-	joined := target
-	if !filepath.IsAbs(target) {
-		joined = filepath.Join(filepath.Dir(from), filepath.FromSlash(target))
+	var joined string
+	switch {
+	case filepath.IsAbs(target) || path.IsAbs(target):
+		// An absolute path on this machine: inside the repository only when it names a path of it.
+		p, ok := c.Repo.Path(target)
+		if !ok || c.Repo.root == "" {
+			return nil, false, true
+		}
+		joined = p
+	default:
+		joined = path.Join(path.Dir(from), filepath.ToSlash(target))
 	}
-	joined = filepath.Clean(joined)
 	if !c.Inside(globBase(joined)) {
 		return nil, false, true
 	}
@@ -231,7 +195,7 @@ func (c *Catalog) resolveTarget(from, target string) (files []string, glob, outs
 		}
 		// A match may be a symbolic link leading out of the repository: it is never read.
 		var inside []string
-		for _, f := range c.fs().Glob(filepath.ToSlash(joined)) {
+		for _, f := range globFS(c.Repo.FS, joined) {
 			if c.Inside(f) {
 				inside = append(inside, f)
 			}
@@ -241,7 +205,7 @@ func (c *Catalog) resolveTarget(from, target string) (files []string, glob, outs
 	if !c.Inside(joined) {
 		return nil, false, true
 	}
-	if exists, dir := c.fs().Stat(joined); exists && !dir {
+	if exists, dir := c.Stat(joined); exists && !dir {
 		return []string{joined}, false, false
 	}
 	return nil, false, false
@@ -249,10 +213,13 @@ func (c *Catalog) resolveTarget(from, target string) (files []string, glob, outs
 
 // globBase is the part of a pattern before its first segment with a wildcard.
 func globBase(pattern string) string {
-	parts := strings.Split(filepath.ToSlash(pattern), "/")
+	parts := strings.Split(pattern, "/")
 	for i, p := range parts {
 		if strings.ContainsAny(p, "*?[") {
-			return filepath.FromSlash(strings.Join(parts[:i], "/"))
+			if i == 0 {
+				return "."
+			}
+			return strings.Join(parts[:i], "/")
 		}
 	}
 	return pattern
@@ -263,14 +230,13 @@ func globBase(pattern string) string {
 func (c *Catalog) AddTarget(from, target string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.init()
 	c.toFollow = append(c.toFollow, [2]string{from, target})
 }
 
-// sawFile records a file the walk passed, so that globs can be matched without the disk.
+// sawFile records a file the walk passed, so that globs can be matched without the file system.
 func (c *Catalog) sawFile(p string) {
 	c.mu.Lock()
-	c.walked[cleanKey(p)] = true
+	c.walked[p] = true
 	c.mu.Unlock()
 }
 
@@ -278,8 +244,7 @@ func (c *Catalog) sawFile(p string) {
 func (c *Catalog) sawRoot(dir string, excluded bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.init()
-	c.roots = append(c.roots, cleanKey(dir))
+	c.roots = append(c.roots, path.Clean(dir))
 	c.noMemory = c.noMemory || excluded
 }
 
@@ -287,7 +252,6 @@ func (c *Catalog) sawRoot(dir string, excluded bool) {
 // calls it once the walk and the files it found are done, and again until it returns nothing.
 func (c *Catalog) More() []Input {
 	c.mu.Lock()
-	c.init()
 	c.walkDone = true
 	follow := c.toFollow
 	c.toFollow = nil
@@ -299,9 +263,8 @@ func (c *Catalog) More() []Input {
 		}
 		c.mu.Lock()
 		for _, f := range files {
-			key := c.fileKey(f)
-			if !c.queued[key] {
-				c.queued[key] = true
+			if !c.queued[f] {
+				c.queued[f] = true
 				c.pending = append(c.pending, Input{Path: f})
 			}
 		}
@@ -315,24 +278,23 @@ func (c *Catalog) More() []Input {
 	return out
 }
 
-// globWalked matches a glob against the files the walk saw, when that is the same as looking on
-// disk: the walk is over, it covered the pattern's folder, and no folder under it was left out.
+// globWalked matches a glob against the files the walk saw, when that is the same as looking at the
+// file system: the walk is over, it covered the pattern's folder, and no folder under it was left out.
 func (c *Catalog) globWalked(pattern string) ([]string, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.walkDone || c.noMemory || c.FS != nil {
+	if !c.walkDone || c.noMemory {
 		return nil, false
 	}
-	pattern = filepath.ToSlash(pattern)
 	for _, seg := range strings.Split(pattern, "/") {
 		if seg == "**" || skippedFolders[seg] {
 			return nil, false // the walk skips .git, node_modules and vendor; Backstage does not
 		}
 	}
-	base := filepath.ToSlash(globBase(pattern))
+	base := globBase(pattern)
 	covered := false
 	for _, r := range c.roots {
-		if r == "." && !strings.HasPrefix(base, "../") && !path.IsAbs(base) || base == r || strings.HasPrefix(base, r+"/") {
+		if pathWithin(r, base) {
 			covered = true
 		}
 	}
@@ -341,13 +303,13 @@ func (c *Catalog) globWalked(pattern string) ([]string, bool) {
 	}
 	segs := strings.Split(pattern, "/")
 	prefix := base + "/"
-	if base == "." || base == "" {
+	if base == "." {
 		prefix = ""
 	}
 	var out []string
 	for f := range c.walked {
 		if strings.HasPrefix(f, prefix) && strings.Count(f, "/") == len(segs)-1 && matchSegments(segs, strings.Split(f, "/")) {
-			out = append(out, filepath.FromSlash(f))
+			out = append(out, f)
 		}
 	}
 	sort.Strings(out)
@@ -357,11 +319,10 @@ func (c *Catalog) globWalked(pattern string) ([]string, bool) {
 // AddSkeleton records that the Template in file fetches url (a folder, or one file) as scaffolder
 // input: what is there is not a catalog file.
 func (c *Catalog) AddSkeleton(file, url string) {
-	p := filepath.Clean(filepath.Join(filepath.Dir(file), filepath.FromSlash(url)))
+	p := path.Join(path.Dir(file), filepath.ToSlash(url))
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.init()
-	c.skeletons[cleanKey(p)] = file
+	c.skeletons[p] = file
 	c.index = nil
 }
 
@@ -377,19 +338,14 @@ func (c *Catalog) skeletonLocked(file string) (template string, ok bool) {
 	if len(c.skeletons) == 0 {
 		return "", false
 	}
-	key := cleanKey(file)
-	for p := key; ; {
-		if t, ok := c.skeletons[p]; ok && cleanKey(t) != key {
+	key := path.Clean(file)
+	for p := key; ; p = path.Dir(p) {
+		if t, ok := c.skeletons[p]; ok && t != key {
 			return t, true
 		}
-		parent := path.Dir(p)
-		if parent == p || parent == "." || parent == "/" {
-			if t, ok := c.skeletons[parent]; ok && parent != p && cleanKey(t) != key {
-				return t, true
-			}
+		if p == "." || p == "/" {
 			return "", false
 		}
-		p = parent
 	}
 }
 
@@ -405,7 +361,6 @@ func (c *Catalog) Exclude(file string) (string, bool) {
 func (c *Catalog) Define(d Definition) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.init()
 	c.defs[d.Ref] = append(c.defs[d.Ref], d)
 	c.index = nil
 	return len(c.defs[d.Ref])
@@ -423,7 +378,6 @@ func (c *Catalog) DefinesKind(kind string) bool { return c.defIndex().kinds[kind
 func (c *Catalog) defIndex() *defIndex {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.init()
 	if c.index != nil {
 		return c.index
 	}
@@ -433,7 +387,7 @@ func (c *Catalog) defIndex() *defIndex {
 		if len(c.skeletons) > 0 {
 			kept = nil
 			for _, d := range ds {
-				if _, skel := c.skeletonLocked(d.File); !skel {
+				if _, skel := c.skeletonLocked(d.Path); !skel {
 					kept = append(kept, d)
 				}
 			}
@@ -495,9 +449,6 @@ func (c *Catalog) Refs(prefix string) []string {
 	return idx.byPrefix[prefix]
 }
 
-// DiskStat is CatalogFS.Stat on the local disk.
-func DiskStat(name string) (exists, dir bool) { return diskFS{}.Stat(name) }
-
 // LocalPath maps an absolute URL into this repository (RepositoryURL), such as
 // https://github.com/acme/pay/blob/main/catalog/org.yaml, to the path of the file relative to the
 // repository's root (catalog/org.yaml); ok is false for any other URL.
@@ -530,46 +481,17 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 }
 
 // RootFile is a path in the repository's root folder, to resolve root-relative targets against.
-func (c *Catalog) RootFile() string { return filepath.Join(c.rootDir(), "catalog-info.yaml") }
+func (c *Catalog) RootFile() string { return "catalog-info.yaml" }
 
-// rootDir is the repository's folder as paths of the run are written: "" on a tree (the webhook
-// server), else Root.
-func (c *Catalog) rootDir() string {
-	if c.FS != nil {
-		return ""
-	}
-	if c.Root == "" {
-		return "."
-	}
-	// As the run names its files: relative to the current folder when they are.
-	abs, err := filepath.Abs(c.Root)
-	if err != nil {
-		return c.Root
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return c.Root
-	}
-	if rel, err := filepath.Rel(wd, abs); err == nil {
-		return rel
-	}
-	return c.Root
-}
-
-// diskFS is CatalogFS on the local disk.
-type diskFS struct{}
-
-func (diskFS) Stat(name string) (bool, bool) {
-	st, err := os.Stat(name)
-	if err != nil {
-		return false, false
-	}
-	return true, st.IsDir()
-}
-
-func (diskFS) Glob(pattern string) []string {
-	segs := strings.Split(filepath.ToSlash(filepath.Clean(filepath.FromSlash(pattern))), "/")
+// globFS returns the files of fsys matching a slash-separated pattern (path.Match per segment, `**`
+// for any number of folders, which never enters .git, node_modules or vendor), sorted.
+func globFS(fsys RepoFS, pattern string) []string {
+	segs := strings.Split(path.Clean(pattern), "/")
 	var out []string
+	isFile := func(p string) bool {
+		st, err := fsys.Stat(p)
+		return err == nil && !st.IsDir()
+	}
 	var expand func(dir string, segs []string)
 	expand = func(dir string, segs []string) {
 		if len(segs) == 0 {
@@ -579,42 +501,37 @@ func (diskFS) Glob(pattern string) []string {
 		switch {
 		case seg == "**":
 			expand(dir, rest) // zero folders
-			entries, _ := os.ReadDir(dir)
+			entries, _ := fsys.ReadDir(dir)
 			for _, e := range entries {
 				if e.IsDir() && !skippedFolders[e.Name()] {
-					expand(filepath.Join(dir, e.Name()), segs)
+					expand(path.Join(dir, e.Name()), segs)
 				}
 			}
 		case !strings.ContainsAny(seg, "*?["):
-			p := filepath.Join(dir, seg)
+			p := path.Join(dir, seg)
 			if len(rest) == 0 {
-				if st, err := os.Stat(p); err == nil && !st.IsDir() {
+				if isFile(p) {
 					out = append(out, p)
 				}
 				return
 			}
 			expand(p, rest)
 		default:
-			entries, _ := os.ReadDir(dir)
+			entries, _ := fsys.ReadDir(dir)
 			for _, e := range entries {
 				if ok, _ := path.Match(seg, e.Name()); !ok {
 					continue
 				}
-				p := filepath.Join(dir, e.Name())
+				p := path.Join(dir, e.Name())
 				if len(rest) > 0 {
 					expand(p, rest)
-				} else if st, err := os.Stat(p); err == nil && !st.IsDir() {
+				} else if isFile(p) {
 					out = append(out, p)
 				}
 			}
 		}
 	}
-	start := "."
-	if filepath.IsAbs(pattern) {
-		start = string(filepath.Separator)
-		segs = segs[1:]
-	}
-	expand(start, segs)
+	expand(".", segs)
 	sort.Strings(out)
 	return dedupe(out)
 }
@@ -624,50 +541,6 @@ func dedupe(sorted []string) []string {
 	for i, s := range sorted {
 		if i == 0 || s != sorted[i-1] {
 			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// TreeFS is CatalogFS over a list of a repository's files (slash-separated paths relative to its
-// root), such as a Git tree listing.
-type TreeFS struct {
-	files map[string]bool
-	dirs  map[string]bool
-	list  []string
-}
-
-// NewTreeFS returns a TreeFS holding files.
-func NewTreeFS(files []string) *TreeFS {
-	t := &TreeFS{files: map[string]bool{}, dirs: map[string]bool{".": true}}
-	for _, f := range files {
-		f = path.Clean(f)
-		t.files[f] = true
-		t.list = append(t.list, f)
-		for d := path.Dir(f); d != "." && d != "/" && !t.dirs[d]; d = path.Dir(d) {
-			t.dirs[d] = true
-		}
-	}
-	sort.Strings(t.list)
-	return t
-}
-
-// Stat implements CatalogFS.
-func (t *TreeFS) Stat(name string) (exists, dir bool) {
-	name = path.Clean(filepath.ToSlash(name))
-	if t.files[name] {
-		return true, false
-	}
-	return t.dirs[name], t.dirs[name]
-}
-
-// Glob implements CatalogFS.
-func (t *TreeFS) Glob(pattern string) []string {
-	pattern = path.Clean(filepath.ToSlash(pattern))
-	var out []string
-	for _, f := range t.list {
-		if matchGlob(pattern, f) {
-			out = append(out, f)
 		}
 	}
 	return out

@@ -62,8 +62,9 @@ func TestGlobsAgree(t *testing.T) {
 		}
 	}
 	t.Chdir(dir)
-	cat := NewCatalog(".")
-	if err := walk([]string{"."}, DefaultConfig("."), cat, func(Input) {}); err != nil {
+	repo := diskRepo(t, ".")
+	cat := NewCatalog(repo)
+	if err := walkRepo(repo, []string{"."}, []string{"."}, DefaultConfig("."), cat, func(Input) {}); err != nil {
 		t.Fatal(err)
 	}
 	cat.More() // the walk is over
@@ -72,7 +73,7 @@ func TestGlobsAgree(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s: not matched in memory", pattern)
 		}
-		if diff := cmp.Diff(diskFS{}.Glob(pattern), mem); diff != "" {
+		if diff := cmp.Diff(globFS(repo.FS, pattern), mem); diff != "" {
 			t.Errorf("%s (-disk +memory):\n%s", pattern, diff)
 		}
 	}
@@ -80,7 +81,7 @@ func TestGlobsAgree(t *testing.T) {
 		t.Error("** must be matched on disk")
 	}
 	want := []string{"a/x/catalog-info.yaml", "a/y/catalog-info.yaml", "a/z/deeper/catalog-info.yaml"}
-	if diff := cmp.Diff(want, diskFS{}.Glob("a/**/catalog-info.yaml")); diff != "" {
+	if diff := cmp.Diff(want, globFS(repo.FS, "a/**/catalog-info.yaml")); diff != "" {
 		t.Errorf("** on disk (-want +got):\n%s", diff)
 	}
 }
@@ -98,7 +99,7 @@ func TestLargeSniffedFiles(t *testing.T) {
 	}
 	cfg := DefaultConfig(dir)
 	cfg.MaxFileSize = 1024
-	cat := NewCatalog(dir)
+	cat := NewCatalog(diskRepo(t, dir))
 	l, err := New(Options{Rules: BuiltinRules(), Config: cfg, Catalog: cat})
 	if err != nil {
 		t.Fatal(err)
@@ -142,4 +143,14 @@ func TestAnnotationsConfig(t *testing.T) {
 			t.Errorf("%q: err = %v, want %q...", tt.input, err, tt.want)
 		}
 	}
+}
+
+// diskRepo is DiskRepo(root), relative names, or the test fails.
+func diskRepo(t testing.TB, root string) *Repo {
+	t.Helper()
+	r, err := DiskRepo(root, filepath.IsAbs(root))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"runtime"
 	"sort"
@@ -147,10 +148,28 @@ func (l *Linter) LintInputs(ctx context.Context, inputs []Input) *Result {
 }
 
 // LintPaths walks paths (see Walk) and lints the files as they are found, then the extra inputs: the
-// walk and the workers overlap, and no list of all files is kept.
+// walk and the workers overlap, and no list of all files is kept. With a Catalog, the paths are walked
+// in its repository (Catalog.Repo; on disk, paths as the user wrote them) as Backstage would ingest
+// them; the CLI and the App both lint this way.
 func (l *Linter) LintPaths(ctx context.Context, paths []string, cfg *Config, extra ...Input) (*Result, error) {
-	if err := CheckPaths(paths); err != nil {
-		return nil, err
+	var repoPaths []string
+	if l.catalog == nil {
+		if err := CheckPaths(paths); err != nil {
+			return nil, err
+		}
+	} else {
+		for _, p := range paths {
+			if l.catalog.Repo.root != "" {
+				if _, err := os.Stat(p); err != nil {
+					return nil, fmt.Errorf("%s: %w", p, unwrapPathError(err))
+				}
+			}
+			rp, ok := l.catalog.Repo.Path(p)
+			if !ok {
+				return nil, fmt.Errorf("%s: outside the repository", p)
+			}
+			repoPaths = append(repoPaths, rp)
+		}
 	}
 	ch := make(chan Input, 64)
 	var walkErr error
@@ -162,9 +181,20 @@ func (l *Linter) LintPaths(ctx context.Context, paths []string, cfg *Config, ext
 			case <-ctx.Done():
 			}
 		}
-		if len(paths) > 0 {
-			walkErr = walk(paths, cfg, l.catalog, func(in Input) {
-				if in.Skipped != "" || l.catalog == nil || l.catalog.Queued(in.Path) {
+		switch {
+		case len(paths) == 0:
+		case l.catalog == nil:
+			// Each file on its own, named and read as a path of the disk.
+			walkErr = walkDisk(paths, cfg, func(repo *Repo, in Input) {
+				if in.Skipped != "" {
+					send(Input{Name: repo.Name(in.Path), Skipped: in.Skipped})
+					return
+				}
+				send(Input{Path: repo.Name(in.Path)})
+			})
+		default:
+			walkErr = walkRepo(l.catalog.Repo, repoPaths, paths, cfg, l.catalog, func(in Input) {
+				if in.Skipped != "" || l.catalog.Queued(in.Path) {
 					send(in)
 				}
 			})
@@ -183,9 +213,8 @@ func (l *Linter) LintPaths(ctx context.Context, paths []string, cfg *Config, ext
 func (l *Linter) LintStream(ctx context.Context, inputs <-chan Input) *Result {
 	parts := make([]fileResult, l.jobs)
 	files := make([]int, l.jobs)
-	linted := make([][]string, l.jobs)
+	linted := make([][]lintedFile, l.jobs)
 	skips := make([][]Skip, l.jobs)
-	perFile := make([]map[string]int, l.jobs) // entities per file, to take skeletons out at the end
 	work := func(inputs <-chan Input) {
 		var wg sync.WaitGroup
 		for w := 0; w < l.jobs; w++ {
@@ -197,28 +226,22 @@ func (l *Linter) LintStream(ctx context.Context, inputs <-chan Input) *Result {
 						continue // drain, so that the sender is never blocked
 					}
 					if in.Skipped != "" {
-						skips[w] = append(skips[w], Skip{File: in.Name, Reason: in.Skipped})
+						skips[w] = append(skips[w], Skip{File: l.nameOf(in), Reason: in.Skipped})
 						continue
 					}
 					fr := l.lintInput(ctx, in)
 					if fr.notCatalog {
-						if l.catalog != nil {
-							l.catalog.unqueue(in.name()) // a Location may still name it
+						if l.catalog != nil && in.Reader == nil {
+							l.catalog.unqueue(in.Path) // a Location may still name it
 						}
 						continue
 					}
 					if fr.skipped != "" {
-						skips[w] = append(skips[w], Skip{File: in.name(), Reason: fr.skipped})
+						skips[w] = append(skips[w], Skip{File: l.nameOf(in), Reason: fr.skipped})
 						continue
 					}
 					files[w]++
-					linted[w] = append(linted[w], in.name())
-					if l.catalog != nil && fr.entities > 0 {
-						if perFile[w] == nil {
-							perFile[w] = map[string]int{}
-						}
-						perFile[w][in.name()] += fr.entities
-					}
+					linted[w] = append(linted[w], lintedFile{name: l.nameOf(in), path: l.pathOf(in), entities: fr.entities})
 					parts[w].entities += fr.entities
 					parts[w].findings = append(parts[w].findings, fr.findings...)
 					parts[w].questions = append(parts[w].questions, fr.questions...)
@@ -242,9 +265,10 @@ func (l *Linter) LintStream(ctx context.Context, inputs <-chan Input) *Result {
 		work(ch)
 	}
 	var all fileResult
+	var lintedAll []lintedFile
 	res := &Result{Skipped: l.skipped}
 	for w, p := range parts {
-		res.Linted = append(res.Linted, linted[w]...)
+		lintedAll = append(lintedAll, linted[w]...)
 		res.SkippedFiles = append(res.SkippedFiles, skips[w]...)
 		res.Files += files[w]
 		res.Entities += p.entities
@@ -252,13 +276,16 @@ func (l *Linter) LintStream(ctx context.Context, inputs <-chan Input) *Result {
 		all.questions = append(all.questions, p.questions...)
 	}
 	if l.catalog != nil {
-		l.excludeSkeletons(res, &all, perFile)
+		lintedAll = l.excludeSkeletons(res, &all, lintedAll)
 		res.FileEntities = map[string]int{}
-		for _, m := range perFile {
-			for f, n := range m {
-				res.FileEntities[f] += n
+		for _, f := range lintedAll {
+			if f.entities > 0 {
+				res.FileEntities[f.name] += f.entities
 			}
 		}
+	}
+	for _, f := range lintedAll {
+		res.Linted = append(res.Linted, f.name)
 	}
 	sort.Strings(res.Linted)
 	sort.Slice(res.SkippedFiles, func(i, j int) bool { return res.SkippedFiles[i].File < res.SkippedFiles[j].File })
@@ -266,31 +293,59 @@ func (l *Linter) LintStream(ctx context.Context, inputs <-chan Input) *Result {
 	return res
 }
 
+// lintedFile is a file linted: its name in findings, its path in the repository, its entities.
+type lintedFile struct {
+	name, path string
+	entities   int
+}
+
+// nameOf is the name findings give the input's file.
+func (l *Linter) nameOf(in Input) string {
+	if in.Reader != nil || in.Path == "" {
+		return in.Name
+	}
+	if l.catalog != nil {
+		return l.catalog.Name(in.Path)
+	}
+	return in.Path
+}
+
+// pathOf is the input's path in the catalog's repository; "" when it has none (standard input
+// named outside the repository, or no catalog).
+func (l *Linter) pathOf(in Input) string {
+	if l.catalog == nil {
+		return ""
+	}
+	if in.Reader == nil {
+		return in.Path
+	}
+	if in.Path != "" {
+		return in.Path
+	}
+	if p, ok := l.catalog.Repo.Path(in.Name); ok {
+		return p
+	}
+	return ""
+}
+
 // excludeSkeletons takes out the files the catalog, now that every Template has been read, knows
 // to be scaffolder input: their findings, questions and entities go, and they are listed as skipped.
-func (l *Linter) excludeSkeletons(res *Result, all *fileResult, perFile []map[string]int) {
+// It returns the files left.
+func (l *Linter) excludeSkeletons(res *Result, all *fileResult, linted []lintedFile) []lintedFile {
 	excluded := map[string]bool{}
-	kept := res.Linted[:0]
-	for _, f := range res.Linted {
-		if reason, ok := l.catalog.Exclude(f); ok {
-			excluded[f] = true
-			res.SkippedFiles = append(res.SkippedFiles, Skip{File: f, Reason: reason})
+	kept := linted[:0]
+	for _, f := range linted {
+		if reason, ok := l.catalog.Exclude(f.path); ok && f.path != "" {
+			excluded[f.name] = true
+			res.SkippedFiles = append(res.SkippedFiles, Skip{File: f.name, Reason: reason})
+			res.Files--
+			res.Entities -= f.entities
 			continue
 		}
 		kept = append(kept, f)
 	}
-	res.Linted = kept
 	if len(excluded) == 0 {
-		return
-	}
-	res.Files -= len(excluded)
-	for _, m := range perFile {
-		for f, n := range m {
-			if excluded[f] {
-				res.Entities -= n
-				delete(m, f)
-			}
-		}
+		return kept
 	}
 	findings := all.findings[:0]
 	for _, f := range all.findings {
@@ -306,31 +361,12 @@ func (l *Linter) excludeSkeletons(res *Result, all *fileResult, perFile []map[st
 		}
 	}
 	all.questions = questions
-}
-
-// name is the file name findings of the input carry.
-func (in Input) name() string {
-	if in.Reader != nil {
-		return in.Name
-	}
-	return in.Path
+	return kept
 }
 
 func (l *Linter) lintInput(ctx context.Context, in Input) fileResult {
-	if in.Reader == nil && l.catalog != nil && l.catalog.Read != nil {
-		// The repository is not on disk (the webhook server reads it from GitHub).
-		data, err := l.catalog.Read(ctx, in.Path)
-		if err != nil {
-			if in.Sniff {
-				return fileResult{notCatalog: true}
-			}
-			return l.fileFinding(in.Path, RuleFileUnreadable, fmt.Sprintf("cannot read file: %v", err))
-		}
-		in = Input{Name: in.Path, Reader: bytes.NewReader(data), Sniff: in.Sniff}
-	}
 	if in.Reader != nil {
-		fr := l.lintReaderAs(ctx, in.Name, in.Reader, in.Sniff)
-		return fr
+		return l.lintReaderAs(ctx, in.Name, l.pathOf(in), in.Reader, in.Sniff)
 	}
 	return l.lintFileAs(ctx, in.Path, in.Sniff)
 }
@@ -485,7 +521,7 @@ func (l *Linter) lintFile(ctx context.Context, path string) fileResult {
 }
 
 // lintFileAs is lintFile; with sniff, a file that cannot be read or holds no Backstage entity is
-// not a catalog file and yields nothing.
+// not a catalog file and yields nothing. With a catalog, path is a path of its repository.
 func (l *Linter) lintFileAs(ctx context.Context, path string, sniff bool) fileResult {
 	fr := l.readAndLint(ctx, path, sniff)
 	if sniff && len(fr.findings) > 0 && fr.entities == 0 && fr.findings[0].Line == 0 && fr.findings[0].Rule == RuleFileUnreadable.ID {
@@ -497,18 +533,43 @@ func (l *Linter) lintFileAs(ctx context.Context, path string, sniff bool) fileRe
 // sniffPrefix is how much of a large YAML file is read to tell whether it holds entities.
 const sniffPrefix = 64 << 10
 
-func (l *Linter) readAndLint(ctx context.Context, path string, sniff bool) fileResult {
-	f, err := os.Open(path)
+// open opens a file to lint: a path of the catalog's repository, or of the disk without a catalog.
+func (l *Linter) open(p string) (fs.File, error) {
+	if l.catalog != nil {
+		return l.catalog.Repo.FS.Open(p)
+	}
+	return os.Open(p)
+}
+
+func (l *Linter) readAndLint(ctx context.Context, p string, sniff bool) fileResult {
+	name, repoPath, onDisk := p, "", true
+	if l.catalog != nil {
+		name, repoPath, onDisk = l.catalog.Name(p), p, l.catalog.Repo.onDisk
+	}
+	cannotRead := func(err error) fileResult {
+		return l.fileFinding(name, RuleFileUnreadable, fmt.Sprintf("cannot read file: %v", unwrapPathError(err)))
+	}
+	if l.catalog != nil {
+		// The size first, from the listing: a file over the limit is never read (in a tree, never
+		// downloaded), unless sniffing must look at its start.
+		if st, err := l.catalog.Repo.FS.Stat(p); err == nil && !st.IsDir() && st.Size() > l.maxSize && !l.catalog.Repo.onDisk {
+			if sniff {
+				return fileResult{notCatalog: true}
+			}
+			return l.tooLarge(name, st.Size())
+		}
+	}
+	f, err := l.open(p)
 	if err != nil {
-		return l.fileFinding(path, RuleFileUnreadable, fmt.Sprintf("cannot read file: %v", unwrapPathError(err)))
+		return cannotRead(err)
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return l.fileFinding(path, RuleFileUnreadable, fmt.Sprintf("cannot read file: %v", unwrapPathError(err)))
+		return cannotRead(err)
 	}
 	if st.IsDir() {
-		return l.fileFinding(path, RuleFileUnreadable, "cannot read file: it is a folder")
+		return l.fileFinding(name, RuleFileUnreadable, "cannot read file: it is a folder")
 	}
 	if st.Size() > l.maxSize {
 		if sniff {
@@ -520,7 +581,7 @@ func (l *Linter) readAndLint(ctx context.Context, path string, sniff bool) fileR
 				return fileResult{notCatalog: true}
 			}
 		}
-		return l.tooLarge(path, st.Size())
+		return l.tooLarge(name, st.Size())
 	}
 	// Read what Stat announced in one go, plus one byte to notice a file that grew past the limit.
 	data := make([]byte, 0, st.Size()+1)
@@ -531,10 +592,10 @@ func (l *Linter) readAndLint(ctx context.Context, path string, sniff bool) fileR
 			break
 		}
 		if err != nil {
-			return l.fileFinding(path, RuleFileUnreadable, fmt.Sprintf("cannot read file: %v", unwrapPathError(err)))
+			return cannotRead(err)
 		}
 		if int64(len(data)) > l.maxSize {
-			return l.tooLarge(path, int64(len(data)))
+			return l.tooLarge(name, int64(len(data)))
 		}
 		if len(data) == cap(data) {
 			data = append(data, 0)[:len(data)]
@@ -543,16 +604,17 @@ func (l *Linter) readAndLint(ctx context.Context, path string, sniff bool) fileR
 	if sniff && !HoldsBackstageEntity(data) {
 		return fileResult{notCatalog: true}
 	}
-	return l.lintSource(ctx, path, data, true)
+	return l.lintSource(ctx, name, repoPath, data, onDisk)
 }
 
 func (l *Linter) lintReader(ctx context.Context, name string, r io.Reader) fileResult {
-	return l.lintReaderAs(ctx, name, r, false)
+	return l.lintReaderAs(ctx, name, l.pathOf(Input{Name: name, Reader: r}), r, false)
 }
 
 // lintReaderAs is lintReader; with sniff, input that is too large or holds no Backstage entity is
-// not a catalog file and yields nothing.
-func (l *Linter) lintReaderAs(ctx context.Context, name string, r io.Reader, sniff bool) fileResult {
+// not a catalog file and yields nothing. repoPath is where the input stands in the catalog's
+// repository ("" when it has no place there).
+func (l *Linter) lintReaderAs(ctx context.Context, name, repoPath string, r io.Reader, sniff bool) fileResult {
 	data, err := io.ReadAll(io.LimitReader(r, l.maxSize+1))
 	if err != nil {
 		if sniff {
@@ -569,7 +631,7 @@ func (l *Linter) lintReaderAs(ctx context.Context, name string, r io.Reader, sni
 	if sniff && !HoldsBackstageEntity(data) {
 		return fileResult{notCatalog: true}
 	}
-	return l.lintBytes(ctx, name, data)
+	return l.lintSource(ctx, name, repoPath, data, false)
 }
 
 func (l *Linter) tooLarge(path string, size int64) fileResult {
@@ -599,16 +661,17 @@ func (l *Linter) fileFinding(path string, r *Rule, msg string) fileResult {
 }
 
 func (l *Linter) lintBytes(ctx context.Context, name string, data []byte) fileResult {
-	return l.lintSource(ctx, name, data, false)
+	return l.lintSource(ctx, name, l.pathOf(Input{Name: name, Reader: bytes.NewReader(nil)}), data, false)
 }
 
-// lintSource lints data, the content of the file name; onDisk says that the file can be read again
-// to place the answers to its questions, so that its content need not be kept until then.
-func (l *Linter) lintSource(ctx context.Context, name string, data []byte, onDisk bool) fileResult {
+// lintSource lints data, the content of the file name (at repoPath in the catalog's repository, ""
+// when it has none); onDisk says that the file can be read again by its name to place the answers to
+// its questions, so that its content need not be kept until then.
+func (l *Linter) lintSource(ctx context.Context, name, repoPath string, data []byte, onDisk bool) fileResult {
 	if l.catalog != nil && templatedDocuments(data) {
 		return fileResult{skipped: SkipTemplatedFile}
 	}
-	fl := fileLint{l: l, name: name, src: &source{data: data}, onDisk: onDisk}
+	fl := fileLint{l: l, name: name, path: repoPath, src: &source{data: data}, onDisk: onDisk}
 	docs, raw := parseFile(data)
 	for _, f := range raw {
 		fl.doc = f.doc
@@ -647,6 +710,7 @@ func (l *Linter) lintSource(ctx context.Context, name string, data []byte, onDis
 type fileLint struct {
 	l         *Linter
 	name      string
+	path      string // in the catalog's repository
 	src       *source
 	onDisk    bool
 	doc       int
@@ -676,13 +740,13 @@ func (fl *fileLint) addNode(r *Rule, n *yaml.Node, entity, msg string) {
 }
 
 func (fl *fileLint) entity(ctx context.Context, e *Entity) {
-	if fl.l.catalog != nil {
-		fl.l.catalog.ingest(e, fl.name) // ingestion first, whatever the rules
+	if fl.l.catalog != nil && fl.path != "" {
+		fl.l.catalog.ingest(e, fl.name, fl.path) // ingestion first, whatever the rules
 	}
 	ignored := ignoredRules(e)
 	ref := e.Ref()
 	var p *Pass
-	p = &Pass{Ctx: ctx, Entity: e, File: fl.name, Catalog: fl.l.catalog, Config: fl.l.cfg, emit: func(r *Rule, n *yaml.Node, msg string) {
+	p = &Pass{Ctx: ctx, Entity: e, File: fl.name, Path: fl.path, Catalog: fl.l.catalog, Config: fl.l.cfg, emit: func(r *Rule, n *yaml.Node, msg string) {
 		if n == nil {
 			n = e.Root
 		}

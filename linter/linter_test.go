@@ -146,7 +146,6 @@ func TestParseConfig(t *testing.T) {
 
 }
 
-
 func TestFindConfig(t *testing.T) {
 	dir := t.TempDir()
 	sub := filepath.Join(dir, "a", "b")

@@ -129,6 +129,9 @@ type Pass struct {
 	Entity *Entity
 	// File is the entity's file, as findings name it.
 	File string
+	// Path is the file's path in the catalog's repository (Catalog.Repo): what the catalog's methods
+	// take. "" without a catalog, or for standard input named outside the repository.
+	Path string
 	// Catalog is the run's catalog when it ingests as Backstage does (Options.Catalog), else nil.
 	Catalog *Catalog
 	// Config is the run's configuration (rules read their own sections, such as annotations).

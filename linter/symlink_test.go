@@ -141,16 +141,23 @@ func TestLocationTargetsStayInside(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(repo, "catalog-info.yaml"), []byte(root), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cat := NewCatalog(repo)
-	cat.AddTarget(filepath.Join(repo, "catalog-info.yaml"), "./svc/catalog-info.yaml")
-	cat.AddTarget(filepath.Join(repo, "catalog-info.yaml"), "./**/catalog-info.yaml")
-	cat.AddTarget(filepath.Join(repo, "catalog-info.yaml"), "./outside-dir/catalog-info.yaml")
+	cat := NewCatalog(diskRepo(t, repo))
+	cat.AddTarget("catalog-info.yaml", "./svc/catalog-info.yaml")
+	cat.AddTarget("catalog-info.yaml", "./**/catalog-info.yaml")
+	cat.AddTarget("catalog-info.yaml", "./outside-dir/catalog-info.yaml")
 	for _, in := range cat.More() {
 		if strings.Contains(in.Path, "svc") || strings.Contains(in.Path, "outside") {
 			t.Errorf("would read %s", in.Path)
 		}
 	}
-	if _, _, outside := cat.ResolveTarget(filepath.Join(repo, "catalog-info.yaml"), "./svc/catalog-info.yaml"); !outside {
+	if _, _, outside := cat.ResolveTarget("catalog-info.yaml", "./svc/catalog-info.yaml"); !outside {
 		t.Error("a target linked outside must be reported as outside")
+	}
+	// Nothing outside can be opened through the repository, whatever the path.
+	for _, p := range []string{"svc/catalog-info.yaml", "outside-dir/catalog-info.yaml", "../outside/secret.yaml"} {
+		if f, err := cat.Repo.FS.Open(p); err == nil {
+			f.Close()
+			t.Errorf("opened %s", p)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package rules
 import (
 	"context"
 	"fmt"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -44,12 +45,12 @@ spec:
     - ./services/*/catalog-info.yaml
 `,
 	Check: func(p *linter.Pass) {
-		if p.Catalog == nil {
+		if p.Catalog == nil || p.Path == "" {
 			return
 		}
 		// The engine follows the same targets (linter.Catalog.LocationTargets) whatever this rule's
 		// setting; the rule only asks whether each names something.
-		for _, t := range p.Catalog.LocationTargets(p.Entity, p.File) {
+		for _, t := range p.Catalog.LocationTargets(p.Entity, p.Path) {
 			p.Defer(t.Node, targetQuestion{file: t.From, target: t.Target, written: t.Written})
 		}
 	},
@@ -91,11 +92,11 @@ spec:
         url: ./skeleton
 `,
 	Check: func(p *linter.Pass) {
-		if p.Catalog == nil {
+		if p.Catalog == nil || p.Path == "" {
 			return
 		}
 		for _, f := range linter.TemplateFetches(p.Entity) {
-			p.Defer(f.Node, skeletonQuestion{file: p.File, url: f.URL, single: f.Single})
+			p.Defer(f.Node, skeletonQuestion{file: p.Path, url: f.URL, single: f.Single})
 		}
 	},
 }
@@ -140,7 +141,7 @@ spec:
 		}
 		// Every definition asks; the answer, once every file is read, names the others. The engine
 		// records definitions whatever this rule's setting, so turning it off changes nothing else.
-		if def, ok := linter.EntityDefinition(p.Entity, p.File); ok {
+		if def, ok := linter.EntityDefinition(p.Entity, p.File, p.Path); ok {
 			_, name := p.Entity.Field("metadata", "name")
 			p.Defer(name, duplicateQuestion{ref: def.Ref, file: p.File, line: def.Line})
 		}
@@ -276,7 +277,7 @@ spec:
 			return
 		}
 		// app-config is read before the walk hands out any file, so its rules are known here.
-		allowed, allow, from, ok := p.Catalog.KindAllowed(p.File, p.Entity.Kind)
+		allowed, allow, from, ok := p.Catalog.KindAllowed(p.Path, p.Entity.Kind)
 		if ok && !allowed {
 			_, v := p.Entity.Field("kind")
 			p.Report(v, "kind %q is not allowed from this location by %s (allowed: %s); Backstage rejects the entity",
@@ -377,22 +378,19 @@ func (r *CatalogResolver) Resolve(ctx context.Context, questions []any) ([]linte
 				add(i, LocationTargetMissing, "location target %q matches no file; Backstage will ingest nothing from it", q.written)
 			case !glob && len(files) == 0:
 				add(i, LocationTargetMissing, "location target %q does not exist (looked for %s); Backstage reports a NotFoundError and ingests nothing from it",
-					q.written, filepath.ToSlash(filepath.Join(filepath.Dir(q.file), q.target)))
+					q.written, filepath.ToSlash(r.Catalog.Name(path.Join(path.Dir(q.file), q.target))))
 			}
 		case techdocsQuestion:
 			if msg := r.techdocs(q); msg != "" {
 				add(i, TechDocsDirMissing, "%s", msg)
 			}
 		case skeletonQuestion:
-			p := filepath.Join(filepath.Dir(q.file), filepath.FromSlash(q.url))
-			exists, dir := linter.DiskStat(p)
-			if r.Catalog.FS != nil {
-				exists, dir = r.Catalog.FS.Stat(p)
-			}
+			p := path.Join(path.Dir(q.file), q.url)
+			exists, dir := r.Catalog.Stat(p)
 			switch {
 			case !exists:
 				add(i, TemplateSkeletonMissing, "fetch step input.url %q does not exist (looked for %s); the template fails at this step",
-					q.url, filepath.ToSlash(p))
+					q.url, filepath.ToSlash(r.Catalog.Name(p)))
 			case q.single && dir:
 				add(i, TemplateSkeletonMissing, "fetch step input.url %q is a folder, but this action copies one file", q.url)
 			case !q.single && !dir:
@@ -522,7 +520,7 @@ spec:
   owner: team-payments
 `,
 	Check: func(p *linter.Pass) {
-		if p.Catalog == nil {
+		if p.Catalog == nil || p.Path == "" {
 			return
 		}
 		_, v := p.Entity.Annotation(TechDocsAnnotation)
@@ -534,7 +532,7 @@ spec:
 		if dir == "" || isAbsoluteURL(dir) || linter.HasTemplateMarker(dir) {
 			return
 		}
-		p.Defer(v, techdocsQuestion{file: p.File, dir: dir})
+		p.Defer(v, techdocsQuestion{file: p.Path, dir: dir})
 	},
 }
 
@@ -542,28 +540,25 @@ type techdocsQuestion struct{ file, dir string }
 
 // techdocs answers a techdocs-ref question: "" when the folder holds documentation.
 func (r *CatalogResolver) techdocs(q techdocsQuestion) string {
-	dir := filepath.Join(filepath.Dir(q.file), filepath.FromSlash(q.dir))
-	stat := linter.DiskStat
-	if r.Catalog.FS != nil {
-		stat = r.Catalog.FS.Stat
-	}
+	dir := path.Join(path.Dir(q.file), q.dir)
 	if !r.Catalog.Inside(dir) {
 		return fmt.Sprintf("backstage.io/techdocs-ref %q names a folder outside the repository", "dir:"+q.dir)
 	}
-	exists, isDir := stat(dir)
+	shown := filepath.ToSlash(r.Catalog.Name(dir))
+	exists, isDir := r.Catalog.Stat(dir)
 	switch {
 	case !exists:
-		return fmt.Sprintf("backstage.io/techdocs-ref %q: the folder %s does not exist; the TechDocs build will fail", "dir:"+q.dir, filepath.ToSlash(dir))
+		return fmt.Sprintf("backstage.io/techdocs-ref %q: the folder %s does not exist; the TechDocs build will fail", "dir:"+q.dir, shown)
 	case !isDir:
-		return fmt.Sprintf("backstage.io/techdocs-ref %q: %s is a file, not a folder", "dir:"+q.dir, filepath.ToSlash(dir))
+		return fmt.Sprintf("backstage.io/techdocs-ref %q: %s is a file, not a folder", "dir:"+q.dir, shown)
 	}
 	for _, name := range []string{"mkdocs.yml", "mkdocs.yaml"} {
-		if ok, d := stat(filepath.Join(dir, name)); ok && !d {
+		if ok, d := r.Catalog.Stat(path.Join(dir, name)); ok && !d {
 			return ""
 		}
 	}
-	if ok, d := stat(filepath.Join(dir, "docs")); ok && d {
+	if ok, d := r.Catalog.Stat(path.Join(dir, "docs")); ok && d {
 		return ""
 	}
-	return fmt.Sprintf("backstage.io/techdocs-ref %q: %s holds neither mkdocs.yml nor a docs/ folder; the TechDocs build will fail", "dir:"+q.dir, filepath.ToSlash(dir))
+	return fmt.Sprintf("backstage.io/techdocs-ref %q: %s holds neither mkdocs.yml nor a docs/ folder; the TechDocs build will fail", "dir:"+q.dir, shown)
 }

@@ -33,14 +33,11 @@ func lintRepositoryLive(t *testing.T, dir string, live LiveCatalog, repo string)
 			t.Fatal(err)
 		}
 	}
-	cat := linter.NewCatalog(".")
-	cat.RepositoryURL = repo
-	cr := &CatalogResolver{Catalog: cat, Live: live, Repository: repo}
-	l, err := linter.New(linter.Options{Rules: All(), Config: cfg, Offline: live == nil, Catalog: cat, Resolvers: cr.Register(nil)})
+	disk, err := linter.DiskRepo(".", false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := l.LintPaths(context.Background(), []string{"."}, cfg)
+	res, err := Run{Repo: disk, Config: cfg, RepositoryURL: repo, Offline: live == nil, Live: live}.Lint(context.Background(), []string{"."})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,8 +59,8 @@ func exampleConfig() *linter.Config {
 // catalog-info.yaml, services/payments/catalog-info.yaml and mkdocs.yml, skeleton/catalog-info.yaml, and for
 // kind-not-allowed an app-config with Backstage's default rules.
 func exampleCatalog(r *linter.Rule) *linter.Catalog {
-	c := linter.NewCatalog(".")
-	c.FS = linter.NewTreeFS([]string{"catalog-info.yaml", "services/payments/catalog-info.yaml", "services/payments/mkdocs.yml", "skeleton/catalog-info.yaml"})
+	c := linter.NewCatalog(linter.NewTreeRepo(linter.NewTreeFS(linter.TreeFiles("catalog-info.yaml", "services/payments/catalog-info.yaml",
+		"services/payments/mkdocs.yml", "skeleton/catalog-info.yaml"), nil)))
 	if r == KindNotAllowed {
 		c.AppConfig("app-config.yaml", []byte("catalog:\n  rules:\n    - allow: [Component, API, Location]\n"))
 	}

@@ -1,13 +1,10 @@
 package webhook
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
-	"path"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -65,13 +62,6 @@ func WebURL(apiURL string) string {
 		return strings.TrimSuffix(apiURL, "/api/v3")
 	}
 	return apiURL
-}
-
-// catalogFile is a file to lint: its path and the blob holding it at the head commit.
-type catalogFile struct {
-	path, blob string
-	touched    bool // changed by the push or pull request: findings are annotated
-	sniff      bool // a changed YAML file, linted only if it holds a Backstage entity
 }
 
 // errAlreadyDone: a resumed job's Check Run is complete; the attempt that completed it died before
@@ -141,7 +131,7 @@ func (p *Processor) Process(ctx context.Context, job *Job) error {
 		created <- nil
 	}
 	patches := map[string]string{} // a pull request's changed files' patches, for suggestions
-	res, files, notes, err := p.lint(ctx, gh, job, patches)
+	res, touched, notes, err := p.lint(ctx, gh, job, patches)
 	if cerr := <-created; errors.Is(cerr, errAlreadyDone) {
 		log.Info().Msg("an earlier attempt completed the check run before its replica died: nothing to do")
 		return nil
@@ -174,10 +164,6 @@ func (p *Processor) Process(ctx context.Context, job *Job) error {
 			Output:      &github.CheckRunOutput{Title: github.String("catalog-lint could not run"), Summary: github.String(truncateSummary(err.Error()))},
 		})
 		return errors.Join(err, uerr)
-	}
-	touched := map[string]bool{}
-	for _, f := range files {
-		touched[f.path] = f.touched
 	}
 	var annotations []*github.CheckRunAnnotation
 	for _, f := range res.Findings {
@@ -322,8 +308,10 @@ func truncateSummary(s string) string {
 	return s[:maxSummaryChars-40] + "\n\n_(summary truncated)_\n"
 }
 
-// lint finds the catalog files to lint, fetches them at the head commit and lints them.
-func (p *Processor) lint(ctx context.Context, gh *github.Client, job *Job, patches map[string]string) (*linter.Result, []catalogFile, []string, error) {
+// lint lints the repository at the job's commit as `catalog-lint check .` lints a checkout of it
+// (rules.Run over the commit's tree, files downloaded when read, at most Fetches at once), and says
+// which files the change touched: only their findings are annotated.
+func (p *Processor) lint(ctx context.Context, gh *github.Client, job *Job, patches map[string]string) (*linter.Result, map[string]bool, []string, error) {
 	var (
 		changed  map[string]string
 		complete bool
@@ -363,106 +351,72 @@ func (p *Processor) lint(ctx context.Context, gh *github.Client, job *Job, patch
 	if all && complete {
 		notes = append(notes, linter.ConfigFileName+" changed, so every catalog file was linted.")
 	}
-	// The whole catalog is the context of the changed files, as Backstage ingests it: catalog files
-	// by name or include glob, the files app-config and Locations name, files named template.yaml
-	// (a Template names the skeleton folders to leave out) and any changed YAML file holding an
-	// entity. Unchanged files of other names are not fetched. Only changed files are annotated
-	// (unless the change cannot be listed).
 	blobs := map[string]string{}
-	var paths []string
+	var entries []linter.TreeFile
 	for _, e := range tree.Entries {
 		if isRegularFile(e) {
 			blobs[e.GetPath()] = e.GetSHA()
-			paths = append(paths, e.GetPath())
+			entries = append(entries, linter.TreeFile{Path: e.GetPath(), Size: int64(e.GetSize())})
 		}
 	}
-	cat := linter.NewCatalog("")
+	// A file that cannot be downloaded fails the job (it is tried again, or waits for a rate limit):
+	// it must never read as a finding about the file.
+	var fetchMu sync.Mutex
+	var fetchErr error
+	fsys := linter.NewTreeFS(entries, func(name string) ([]byte, error) {
+		sha, ok := blobs[name]
+		if !ok {
+			return nil, fmt.Errorf("%s is not a file of %s", name, job.HeadSHA)
+		}
+		data, err := p.blob(ctx, gh, job, name, sha)
+		if err != nil {
+			fetchMu.Lock()
+			fetchErr = errors.Join(fetchErr, err)
+			fetchMu.Unlock()
+		}
+		return data, err
+	})
+	fsys.MaxRead = cfg.MaxFileSize // a blob over the limit is never downloaded
 	web := p.WebURL
 	if web == "" {
 		web = "https://github.com"
 	}
-	cat.RepositoryURL = web + "/" + job.Owner + "/" + job.Repo
-	cat.FS = linter.NewTreeFS(paths)
-	cat.Read = func(ctx context.Context, name string) ([]byte, error) {
-		sha, ok := blobs[path.Clean(name)]
-		if !ok {
-			return nil, fmt.Errorf("%s is not a file of %s", name, job.HeadSHA)
-		}
-		return p.blob(ctx, gh, job, name, sha)
+	jobs := p.Fetches
+	if jobs <= 0 {
+		jobs = 8 // files are downloaded as they are read: the workers wait on the network
 	}
-	var files []catalogFile
-	var inputs []linter.Input
-	var appConfigs []linter.AppConfigFile
-	for _, name := range paths {
-		if !strings.Contains(name, "/") && linter.IsAppConfig(name) && !cfg.Excludes(name) {
-			data, err := cat.Read(ctx, name)
-			if err != nil {
-				return nil, nil, nil, err
-			}
-			appConfigs = append(appConfigs, linter.AppConfigFile{Path: name, Data: data})
-		}
-	}
-	for _, target := range cat.AppConfigs(appConfigs) {
-		if cat.Queued(target) {
-			files = append(files, catalogFile{path: target, blob: blobs[target], touched: changed[target] != "" || !complete})
-		}
-	}
-	for _, name := range paths {
-		_, wasChanged := changed[name]
-		touched := wasChanged || !complete
-		base := path.Base(name)
-		yamlFile := strings.HasSuffix(base, ".yaml") || strings.HasSuffix(base, ".yml")
-		switch {
-		case cfg.Excludes(name) || !yamlFile && !cfg.Matches(name):
-			continue
-		case linter.HasTemplateMarker(name):
-			if touched {
-				inputs = append(inputs, linter.Input{Name: name, Skipped: linter.SkipTemplatedPath})
-			}
-			continue
-		case !strings.Contains(name, "/") && linter.IsAppConfig(base):
-			continue // read below, all together: overlays are layered on app-config.yaml
-		case isCatalogPath(cfg, name):
-			if cat.Queued(name) {
-				files = append(files, catalogFile{path: name, blob: blobs[name], touched: touched})
-			}
-		case touched && yamlFile || base == "template.yaml" || base == "template.yml":
-			// Changed YAML files may hold entities; Templates name their skeletons, which are left out.
-			if cat.Queued(name) {
-				files = append(files, catalogFile{path: name, blob: blobs[name], touched: touched, sniff: true})
-			}
-		}
-	}
-	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
-	contents, err := p.fetch(ctx, gh, job, files)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	opts := linter.Options{Rules: rules.All(), Config: cfg, Catalog: cat}
+	run := rules.Run{Repo: linter.NewTreeRepo(fsys), Config: cfg, RepositoryURL: web + "/" + job.Owner + "/" + job.Repo,
+		Live: p.Live, Jobs: jobs,
+		// github.com/project-slug is asked with the installation's token: it sees what the App may see.
+		GitHub: &rules.GitHubResolver{Client: gh}}
 	if p.Sentry != nil {
 		// Only the organization of the repository's sentry section is used: its URL and token exchange
 		// never are (the server's own settings decide where tokens and credentials go).
 		if r := p.Sentry(sentry.SettingsOf(cfg).Organization); r != nil {
-			opts.Resolvers = map[*linter.Rule]linter.Resolver{rules.SentryProjectExists: r}
+			run.Sentry = r
 		}
 	}
-	cr := &rules.CatalogResolver{Catalog: cat, Live: p.Live, Repository: cat.RepositoryURL}
-	opts.Resolvers = cr.Register(opts.Resolvers)
-	// github.com/project-slug is asked with the installation's token: it sees what the App may see.
-	opts.Resolvers = (&rules.GitHubResolver{Client: gh}).Register(opts.Resolvers)
-	l, err := linter.New(opts)
+	res, err := run.Lint(ctx, []string{"."})
+	if err == nil {
+		fetchMu.Lock()
+		err = fetchErr
+		fetchMu.Unlock()
+	}
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	ch := make(chan linter.Input, len(files)+len(inputs))
-	for i, f := range files {
-		ch <- linter.Input{Name: f.path, Reader: bytes.NewReader(contents[i]), Sniff: f.sniff}
+	touched := map[string]bool{}
+	mark := func(file string) { touched[file] = !complete || changed[file] != "" }
+	for _, f := range res.Linted {
+		mark(f)
 	}
-	for _, in := range inputs {
-		ch <- in
+	for _, f := range res.Findings {
+		mark(f.File)
 	}
-	close(ch)
-	return l.LintStream(ctx, ch), files, notes, nil
+	for _, s := range res.SkippedFiles {
+		mark(s.File)
+	}
+	return res, touched, notes, nil
 }
 
 // blob returns a file's content at the job's commit, from the cache when an earlier job fetched the
@@ -482,10 +436,6 @@ func (p *Processor) blob(ctx context.Context, gh *github.Client, job *Job, name,
 // isRegularFile reports whether a tree entry is a file's content: mode 100644 or 100755.
 func isRegularFile(e *github.TreeEntry) bool {
 	return e.GetType() == "blob" && (e.GetMode() == "100644" || e.GetMode() == "100755")
-}
-
-func isCatalogPath(cfg *linter.Config, p string) bool {
-	return (linter.IsCatalogFileName(path.Base(p)) || cfg.Matches(p)) && !cfg.Excludes(p)
 }
 
 // repoConfig reads .catalog-lint.yaml at the head commit; its Sentry URL and token exchange are never
@@ -544,27 +494,4 @@ func (p *Processor) changedFiles(ctx context.Context, gh *github.Client, job *Jo
 		return changed, len(cmp.Files) < 300, nil // the comparison lists at most 300 files
 	}
 	return changed, false, nil
-}
-
-// fetch downloads the files' blobs, Fetches at a time.
-func (p *Processor) fetch(ctx context.Context, gh *github.Client, job *Job, files []catalogFile) ([][]byte, error) {
-	out := make([][]byte, len(files))
-	errs := make([]error, len(files))
-	n := p.Fetches
-	if n <= 0 {
-		n = 8
-	}
-	sem := make(chan struct{}, n)
-	var wg sync.WaitGroup
-	for i, f := range files {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(i int, f catalogFile) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			out[i], errs[i] = p.blob(ctx, gh, job, f.path, f.blob)
-		}(i, f)
-	}
-	wg.Wait()
-	return out, errors.Join(errs...)
 }

@@ -89,6 +89,7 @@ func planCheck(f checkFlags, paths []string, stdout io.Writer, env Env) (*checkP
 // folder itself when there is none), the configuration found from there, and the paths.
 type repoRun struct {
 	root    string
+	abs     bool // findings name files by absolute paths, as the paths were given
 	cfg     *linter.Config
 	paths   []string
 	stdin   bool
@@ -115,7 +116,7 @@ func buildCheck(f checkFlags, plan *checkPlan, env Env, stderr io.Writer, say fu
 	byRoot := map[string]*repoRun{}
 	dirs := map[*repoRun][]string{}
 	add := func(p string, dir string) *repoRun {
-		root := linter.RepositoryRoot(dir)
+		root := linter.RootOf(dir)
 		r := byRoot[root]
 		if r == nil {
 			r = &repoRun{root: root}
@@ -124,6 +125,7 @@ func buildCheck(f checkFlags, plan *checkPlan, env Env, stderr io.Writer, say fu
 		}
 		if p != "" {
 			r.paths = append(r.paths, p)
+			r.abs = len(r.paths) == 1 && filepath.IsAbs(p) || r.abs && filepath.IsAbs(p)
 		}
 		dirs[r] = append(dirs[r], absPath(dir))
 		return r
@@ -220,26 +222,17 @@ func buildCheck(f checkFlags, plan *checkPlan, env Env, stderr io.Writer, say fu
 func lintRepos(ctx context.Context, f checkFlags, runs []*repoRun, svc *checkServices, stdin io.Reader) (*linter.Result, error) {
 	var results []*linter.Result
 	for _, r := range runs {
-		catalog := linter.NewCatalog(r.root)
-		catalog.RepositoryURL = r.repoURL // Location targets that are URLs into this repository are its files
-		cr := &rules.CatalogResolver{Catalog: catalog, Repository: r.repoURL, Live: svc.live}
-		resolvers := map[*linter.Rule]linter.Resolver{}
-		if r.sentry != nil {
-			resolvers[rules.SentryProjectExists] = r.sentry
-		}
-		if svc.github != nil {
-			resolvers = svc.github.Register(resolvers)
-		}
-		resolvers = cr.Register(resolvers)
-		l, err := linter.New(linter.Options{Rules: rules.All(), Config: r.cfg, Offline: f.offline, Jobs: f.jobs, Resolvers: resolvers, Catalog: catalog})
+		repo, err := linter.DiskRepo(r.root, r.abs)
 		if err != nil {
 			return nil, err
 		}
+		run := rules.Run{Repo: repo, Config: r.cfg, RepositoryURL: r.repoURL, Offline: f.offline, Sentry: r.sentry,
+			GitHub: svc.github, Live: svc.live, Jobs: f.jobs}
 		var extra []linter.Input
 		if r.stdin {
 			extra = append(extra, linter.Input{Name: f.stdinName, Reader: stdin})
 		}
-		res, err := l.LintPaths(ctx, r.paths, r.cfg, extra...)
+		res, err := run.Lint(ctx, r.paths, extra...)
 		if err != nil {
 			return nil, err
 		}

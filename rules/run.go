@@ -1,0 +1,48 @@
+package rules
+
+import (
+	"context"
+
+	"github.com/catalog-lint/catalog-lint/linter"
+)
+
+// Run is one lint of a repository with every rule and the services they ask: the one pipeline that
+// `catalog-lint check` (a repository on disk) and the App (a commit's tree) both call, so that the
+// same files give the same findings in both.
+type Run struct {
+	// Repo is the repository: linter.DiskRepo or linter.NewTreeRepo.
+	Repo   *linter.Repo
+	Config *linter.Config
+	// RepositoryURL is the repository's web address: Location targets that are URLs into it are its
+	// files, and entity-conflict tells its entities from others'.
+	RepositoryURL string
+	// Offline leaves out every rule that needs the network.
+	Offline bool
+	// Sentry, GitHub and Live answer the network rules; nil leaves each out.
+	Sentry linter.Resolver
+	GitHub *GitHubResolver
+	Live   LiveCatalog
+	// Jobs is how many files are linted at once (0: one per CPU).
+	Jobs int
+}
+
+// Lint lints what Backstage would ingest from paths of the repository (folders walked, files named;
+// "." for all of it), Locations followed and skeletons left out, and extra inputs (standard input).
+func (r Run) Lint(ctx context.Context, paths []string, extra ...linter.Input) (*linter.Result, error) {
+	catalog := linter.NewCatalog(r.Repo)
+	catalog.RepositoryURL = r.RepositoryURL
+	resolvers := map[*linter.Rule]linter.Resolver{}
+	if r.Sentry != nil {
+		resolvers[SentryProjectExists] = r.Sentry
+	}
+	if r.GitHub != nil {
+		resolvers = r.GitHub.Register(resolvers)
+	}
+	cr := &CatalogResolver{Catalog: catalog, Repository: r.RepositoryURL, Live: r.Live}
+	resolvers = cr.Register(resolvers)
+	l, err := linter.New(linter.Options{Rules: All(), Config: r.Config, Offline: r.Offline, Jobs: r.Jobs, Resolvers: resolvers, Catalog: catalog})
+	if err != nil {
+		return nil, err
+	}
+	return l.LintPaths(ctx, paths, r.Config, extra...)
+}
