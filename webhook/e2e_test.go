@@ -163,17 +163,19 @@ func (g *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 		g.mu.Unlock()
 		writeJSON(200, map[string]any{"id": n, "commit_id": rv["commit_id"], "body": rv["body"], "state": "COMMENTED"})
 	case r.Method == http.MethodGet && strings.HasPrefix(p, "/repos/o/r/git/trees/"):
-		var entries []map[string]string
+		var entries []map[string]any
 		for _, m := range []map[string]string{g.files, g.untouched} {
-			for path := range m {
+			for path, content := range m {
 				mode, typ := "100644", "blob"
 				if g.modes[path] != "" {
 					mode = g.modes[path]
 				}
+				entry := map[string]any{"path": path, "type": typ, "sha": "blob-" + path, "mode": mode, "size": len(content)}
 				if mode == "160000" {
-					typ = "commit"
+					entry["type"] = "commit"
+					delete(entry, "size") // GitHub gives no size for a submodule
 				}
-				entries = append(entries, map[string]string{"path": path, "type": typ, "sha": "blob-" + path, "mode": mode})
+				entries = append(entries, entry)
 			}
 		}
 		writeJSON(200, map[string]any{"sha": "tree", "truncated": false, "tree": entries})

@@ -1,0 +1,162 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/catalog-lint/catalog-lint/linter"
+	"github.com/catalog-lint/catalog-lint/linter/report"
+	"github.com/catalog-lint/catalog-lint/rules"
+)
+
+// parityRepo is a repository of 36 files with everything that makes a catalog more than its files:
+// a configuration file (exclude, a severity), app-config with an overlay and packages/backend,
+// Locations with globs, a missing target and a target in a folder the walk skips, a Template with a
+// skeleton and a missing one, a templated path, refs good and mistyped, a duplicate, TechDocs folders,
+// YAML files that hold no entity, and plain mistakes.
+func parityRepo() map[string]string {
+	svc := func(name, owner, extra string) string {
+		return "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: " + name + "\n" + extra +
+			"spec:\n  type: service\n  lifecycle: production\n  owner: " + owner + "\n  system: payments\n"
+	}
+	files := map[string]string{
+		".catalog-lint.yaml": "exclude:\n  - legacy/**\nrules:\n  tag-format: warning\n",
+		"app-config.yaml": "app:\n  title: Acme\ncatalog:\n  rules:\n    - allow: [Component, API, System, Location, Template, User]\n" +
+			"  locations:\n    - type: file\n      target: ../../catalog/all.yaml\n",
+		"app-config.production.yaml": "catalog:\n  locations:\n    - type: file\n      target: ../../catalog/prod.yaml\n" +
+			"      rules:\n        - allow: [Group]\n",
+		"packages/backend/package.json": "{\"name\": \"backend\"}\n",
+		"catalog/all.yaml": "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: all\nspec:\n  targets:\n" +
+			"    - ./org/*.yaml\n    - ./systems.yaml\n    - ./missing.yaml\n    - ../services/*/catalog-info.yaml\n    - ./vendor/shared.yaml\n",
+		"catalog/prod.yaml": "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: prod\nspec:\n  targets: [./org/teams.yaml]\n",
+		"catalog/vendor/shared.yaml": "apiVersion: backstage.io/v1alpha1\nkind: Resource\nmetadata:\n  name: shared-db\nspec:\n" +
+			"  type: database\n  owner: team-a\n",
+		"catalog/org/teams.yaml": "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n" +
+			"---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-b\nspec:\n  type: team\n  children: []\n  members: [alice, bobb]\n",
+		"catalog/org/users.yaml": "apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: alice\nspec:\n  memberOf: [team-a]\n" +
+			"---\napiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: bob\nspec:\n  memberOf: [team-b]\n",
+		"catalog/systems.yaml":         "apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: payments\nspec:\n  owner: team-a\n",
+		"services/a/catalog-info.yaml": svc("pay-api", "team-a", "  tags: [Payments]\n"),
+		"services/b/catalog-info.yaml": svc("ledger", "team-a", "  annotations:\n    backstage.io/techdocs-ref: dir:.\n"),
+		"services/b/mkdocs.yml":        "site_name: ledger\n",
+		"services/b/docs/index.md":     "# Ledger\n",
+		"services/c/catalog-info.yaml": svc("invoices", "team-aa", "  annotations:\n    backstage.io/techdocs-ref: dir:./docs\n"),
+		"services/d/catalog-info.yaml": svc("Refunds Service", "team-b", ""),
+		"services/e/catalog-info.yaml": svc("fraud", "team-b", "  annotations:\n    sentry.io/project-slug: Acme/Fraud Checks\n"),
+		"services/f/catalog-info.yaml": strings.Replace(svc("payouts", "team-b", ""), "lifecycle: production", "lifecycle: 3", 1),
+		"services/g/catalog-info.yaml": svc("payouts-worker", "group:default/team-b", "") +
+			"  dependsOn: [component:pay-api, resource:shared-db, component:missing-thing]\n",
+		"services/h/catalog-info.yaml":                svc("statements", "team-a", "  labels:\n    tier: \"1\"\n"),
+		"services/i/catalog-info.yaml":                svc("pay-api", "team-a", ""), // a duplicate of services/a
+		"services/j/catalog-info.yml":                 svc("reports", "team-c", ""), // not a Location target: found by the walk
+		"services/j/deploy/values.yaml":               "replicas: 2\nimage: acme/reports\n",
+		"apis/payments-api.yaml":                      "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: payments\nspec:\n  type: openapi\n  lifecycle: production\n  owner: team-a\n  definition: '{}'\n",
+		"apis/openapi.yaml":                           "openapi: 3.0.0\ninfo:\n  title: Payments\n  version: 1.0.0\npaths: {}\n",
+		"templates/new/template.yaml":                 "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata:\n  name: new-service\nspec:\n  owner: team-a\n  type: service\n  steps:\n    - id: fetch\n      action: fetch:template\n      input:\n        url: ./skeleton\n        values:\n          name: ${{ parameters.name }}\n    - id: docs\n      action: fetch:plain\n      input:\n        url: ./docs-skeleton\n",
+		"templates/new/skeleton/catalog-info.yaml":    "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${{ values.name }}\nspec:\n  type: service\n  lifecycle: experimental\n  owner: ${{ values.owner }}\n",
+		"templates/new/skeleton/README.md":            "# ${{ values.name }}\n",
+		"templates/${{ values.x }}/catalog-info.yaml": "apiVersion: backstage.io/v1alpha1\nkind: Component\n",
+		"legacy/catalog-info.yaml":                    "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: Legacy Thing\n",
+		".github/workflows/ci.yaml":                   "on: push\njobs: {}\n",
+		"helm/values.yaml":                            "image: acme/x\n",
+		"README.md":                                   "# Acme catalog\n",
+		"docs/overview.md":                            "Overview\n",
+		"catalog/empty.yaml":                          "",
+	}
+	return files
+}
+
+// TestAppEqualsCheck: the App's errors and warnings on a commit are those of `catalog-lint check .` on
+// a checkout of that commit (the pipeline check runs: rules.Run over the disk with the configuration
+// found there), file for file and line for line, the catalog-wide rules included.
+func TestAppEqualsCheck(t *testing.T) {
+	files := parityRepo()
+	if len(files) < 30 {
+		t.Fatalf("the repository must have at least 30 files, has %d", len(files))
+	}
+
+	// The checkout, linted as `catalog-lint check --offline .` run in it does.
+	dir := filepath.Join(t.TempDir(), "checkout")
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(dir, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	cfg, err := rules.LoadConfig(linter.ConfigFileName, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	disk, err := linter.DiskRepo(".", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli, err := rules.Run{Repo: disk, Config: cfg, RepositoryURL: "https://github.com/o/r", Offline: true}.Lint(context.Background(), []string{"."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, f := range cli.Findings {
+		if f.Severity >= linter.SeverityWarning {
+			want = append(want, fmt.Sprintf("%s:%d:%d: %s: %s [%s]", f.File, f.Line, f.Column, f.Severity, f.Message, f.Rule))
+		}
+	}
+
+	// The same commit through the App: a push whose change cannot be listed, so every file is annotated.
+	g := newFakeGitHub(t, files)
+	p := processor(t, g, nil)
+	job := pushJob(headSHA)
+	job.BaseSHA = ""
+	if err := p.Process(context.Background(), job); err != nil {
+		t.Fatal(err)
+	}
+	g.mu.Lock()
+	var got []string
+	var summary string
+	for _, u := range g.updates[1] {
+		for _, a := range u.GetOutput().Annotations {
+			sev := map[string]string{"failure": "error", "warning": "warning"}[a.GetAnnotationLevel()]
+			if sev == "" {
+				continue
+			}
+			got = append(got, fmt.Sprintf("%s:%d:%d: %s: %s [%s]", a.GetPath(), a.GetStartLine(), a.GetStartColumn(), sev, a.GetMessage(), a.GetTitle()))
+		}
+		summary = u.GetOutput().GetSummary()
+	}
+	g.mu.Unlock()
+	sort.Strings(got)
+	sort.Strings(want)
+	t.Logf("check and the App:\n%s", strings.Join(want, "\n"))
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("the App's annotations differ from check's findings (-check +App):\n%s", diff)
+	}
+	if first := report.Summary(cli) + "."; !strings.HasPrefix(summary, first) {
+		t.Errorf("the App's summary does not start with check's %q:\n%s", first, summary)
+	}
+	// Not a vacuous comparison: every kind of catalog-wide finding is there.
+	for _, rule := range []string{"location-target-missing", "template-skeleton-missing", "entity-duplicate", "relation-target-missing",
+		"techdocs-dir-missing", "kind-not-allowed", "entity-name-format", "sentry-project-slug-format", "tag-format", "component-spec"} {
+		if !strings.Contains(strings.Join(want, "\n"), "["+rule+"]") {
+			t.Errorf("check found no %s: the repository no longer exercises it:\n%s", rule, strings.Join(want, "\n"))
+		}
+	}
+	for _, f := range cli.Linted {
+		if strings.HasPrefix(f, "legacy/") || strings.Contains(f, "skeleton/") || strings.Contains(f, "values.x") {
+			t.Errorf("check linted %s", f)
+		}
+	}
+}
