@@ -274,6 +274,9 @@ func (w *walker) dir(p string, top bool) error {
 			if w.skippedFolder(child, name) {
 				continue
 			}
+			if d, ok := w.repo.FS.(*diskFS); ok && w.plainDir(p) {
+				d.markPlain(child) // a real folder in a real folder: no link on the way
+			}
 			outer := w.skeleton
 			w.skeleton = outer || (w.cat != nil && HasTemplateMarker(name))
 			err := w.dir(child, false)
@@ -291,6 +294,12 @@ func (w *walker) dir(p string, top bool) error {
 		}
 	}
 	return nil
+}
+
+// plainDir reports whether the folder p is reached from the root without a symbolic link.
+func (w *walker) plainDir(p string) bool {
+	d, ok := w.repo.FS.(*diskFS)
+	return ok && d.isPlain(p)
 }
 
 func (w *walker) skippedFolder(p, name string) bool {

@@ -105,6 +105,9 @@ type diskFS struct {
 	fsys     fs.FS
 	dir      string // the root's folder, absolute
 	realRoot string // the same with symbolic links resolved
+	// plain are the folders known to be reached from the root without a symbolic link (the walk
+	// marks them): a file in one is opened and stat'ed directly, refusing a link as the last step.
+	plain sync.Map
 }
 
 func newDiskFS(dir string) (*diskFS, error) {
@@ -117,12 +120,53 @@ func newDiskFS(dir string) (*diskFS, error) {
 		root.Close()
 		return nil, err
 	}
-	return &diskFS{root: root, fsys: root.FS(), dir: dir, realRoot: real}, nil
+	d := &diskFS{root: root, fsys: root.FS(), dir: dir, realRoot: real}
+	d.plain.Store(".", true)
+	return d, nil
+}
+
+// markPlain records that the folder p (a path of the root) and every folder above it are real
+// folders, no symbolic link among them.
+func (d *diskFS) markPlain(p string) { d.plain.Store(p, true) }
+
+// isPlain reports whether the folder p was marked, or checks it (each step is a real folder) and
+// marks it.
+func (d *diskFS) isPlain(p string) bool {
+	if _, ok := d.plain.Load(p); ok {
+		return true
+	}
+	if p == "." || !fs.ValidPath(p) {
+		return false
+	}
+	parent := path.Dir(p)
+	if !d.isPlain(parent) {
+		return false
+	}
+	st, err := os.Lstat(filepath.Join(d.dir, filepath.FromSlash(p)))
+	if err != nil || !st.IsDir() {
+		return false
+	}
+	d.plain.Store(p, true)
+	return true
+}
+
+// direct returns the path on disk of name when its folder is plain: only its last step may be a link.
+func (d *diskFS) direct(name string) (string, bool) {
+	if !fs.ValidPath(name) || name == "." || !d.isPlain(path.Dir(name)) {
+		return "", false
+	}
+	return filepath.Join(d.dir, filepath.FromSlash(name)), true
 }
 
 // Open implements fs.FS. os.Root refuses absolute symbolic links even when they lead inside the
 // root; those are opened at the path they lead to.
 func (d *diskFS) Open(name string) (fs.File, error) {
+	if full, ok := d.direct(name); ok {
+		// O_NOFOLLOW: a link as the last step fails here and is opened through the root below.
+		if f, err := os.OpenFile(full, os.O_RDONLY|syscall.O_NOFOLLOW, 0); err == nil {
+			return f, nil
+		}
+	}
 	f, err := d.fsys.Open(name)
 	if err == nil || errors.Is(err, fs.ErrNotExist) {
 		return f, err
@@ -135,6 +179,13 @@ func (d *diskFS) Open(name string) (fs.File, error) {
 
 // ReadDir implements fs.ReadDirFS.
 func (d *diskFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	if d.isPlain(name) {
+		entries, err := os.ReadDir(filepath.Join(d.dir, filepath.FromSlash(name)))
+		if err != nil {
+			return nil, &fs.PathError{Op: "readdir", Path: name, Err: unwrapPathError(err)}
+		}
+		return entries, nil
+	}
 	entries, err := fs.ReadDir(d.fsys, name)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		if inside, ok := d.inside(name); ok && inside != name {
@@ -146,6 +197,15 @@ func (d *diskFS) ReadDir(name string) ([]fs.DirEntry, error) {
 
 // Stat implements fs.StatFS.
 func (d *diskFS) Stat(name string) (fs.FileInfo, error) {
+	if full, ok := d.direct(name); ok {
+		st, err := os.Lstat(full)
+		if err != nil {
+			return nil, &fs.PathError{Op: "stat", Path: name, Err: unwrapPathError(err)}
+		}
+		if st.Mode()&fs.ModeSymlink == 0 {
+			return st, nil
+		}
+	}
 	st, err := fs.Stat(d.fsys, name)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		if inside, ok := d.inside(name); ok && inside != name {

@@ -123,12 +123,14 @@ func (c *Catalog) Inside(p string) bool {
 	return true
 }
 
-// Stat reports whether the path p of the repository exists and is a folder.
+// Stat reports whether the path p of the repository exists and is a folder. A path that leads out of
+// the repository does not exist: the file system refuses it (Inside says why).
 func (c *Catalog) Stat(p string) (exists, dir bool) {
-	if !c.Inside(p) {
+	clean := path.Clean(p)
+	if clean == ".." || strings.HasPrefix(clean, "../") || path.IsAbs(clean) {
 		return false, false
 	}
-	st, err := c.Repo.FS.Stat(path.Clean(p))
+	st, err := c.Repo.FS.Stat(clean)
 	if err != nil {
 		return false, false
 	}

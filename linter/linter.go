@@ -549,10 +549,9 @@ func (l *Linter) readAndLint(ctx context.Context, p string, sniff bool) fileResu
 	cannotRead := func(err error) fileResult {
 		return l.fileFinding(name, RuleFileUnreadable, fmt.Sprintf("cannot read file: %v", unwrapPathError(err)))
 	}
-	if l.catalog != nil {
-		// The size first, from the listing: a file over the limit is never read (in a tree, never
-		// downloaded), unless sniffing must look at its start.
-		if st, err := l.catalog.Repo.FS.Stat(p); err == nil && !st.IsDir() && st.Size() > l.maxSize && !l.catalog.Repo.onDisk {
+	if l.catalog != nil && !onDisk {
+		// In a tree, the size first, from the listing: a file over the limit is never downloaded.
+		if st, err := l.catalog.Repo.FS.Stat(p); err == nil && !st.IsDir() && st.Size() > l.maxSize {
 			if sniff {
 				return fileResult{notCatalog: true}
 			}
