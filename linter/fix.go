@@ -1,6 +1,7 @@
 package linter
 
 import (
+	"fmt"
 	"regexp"
 	"sort"
 	"strings"
@@ -44,9 +45,11 @@ func ReplaceValue(value, description string) Edit {
 // ReportFix is Report with the finding's fix. The fix is dropped (the finding stays) when the node is
 // not a single-line scalar whose text the engine can replace with certainty.
 func (p *Pass) ReportFix(n *yaml.Node, edit Edit, format string, args ...any) {
-	p.fix = &edit
-	p.Report(n, format, args...)
-	p.fix = nil
+	msg := format
+	if len(args) > 0 {
+		msg = fmt.Sprintf(format, args...)
+	}
+	p.emit(p.rule, n, msg, &edit)
 }
 
 // makeFix turns edit into the bytes to replace for the scalar at line/col in src: the scalar must sit

@@ -33,6 +33,9 @@ type Options struct {
 	Resolvers map[*Rule]Resolver
 	// Jobs is how many files are linted at once; 0 means one per CPU.
 	Jobs int
+	// Finishers have findings of their own once every question is answered (a live catalog's
+	// conflicts); each is asked once per run.
+	Finishers []Finisher
 	// Catalog, when set, makes a run ingest as Backstage does: files Locations name are linted too,
 	// Template skeletons are left out (listed in Result.SkippedFiles), and the catalog-wide rules'
 	// resolver sees every entity. Without it each file is linted on its own.
@@ -49,6 +52,7 @@ type Linter struct {
 	resolvers map[*Rule]Resolver
 	catalog   *Catalog
 	cfg       *Config
+	finishers []Finisher
 }
 
 // Result is the outcome of linting a set of files.
@@ -79,6 +83,9 @@ func New(opts Options) (*Linter, error) {
 		cfg = DefaultConfig(".")
 	}
 	l := &Linter{severity: map[*Rule]Severity{}, maxSize: cfg.MaxFileSize, jobs: opts.Jobs, resolvers: opts.Resolvers, catalog: opts.Catalog, cfg: cfg}
+	if !opts.Offline {
+		l.finishers = opts.Finishers
+	}
 	if l.maxSize <= 0 {
 		l.maxSize = DefaultMaxFileSize
 	}
@@ -428,8 +435,8 @@ type nodeShape struct {
 	value string // the scalar's value, to place a fix
 }
 
-// resolve asks each network rule's resolver its questions and merges the answers into the findings,
-// sorted.
+// resolve asks each rule's resolver its questions, then the finishers, and merges the answers into
+// the findings, sorted.
 func (l *Linter) resolve(ctx context.Context, fr fileResult) (findings []Finding, inconclusive int, notices []string) {
 	findings = fr.findings
 	seenNotice := map[string]bool{}
@@ -442,6 +449,17 @@ func (l *Linter) resolve(ctx context.Context, fr fileResult) (findings []Finding
 		}
 	}
 	sources := answerSources{}
+	add := func(a Answer, q *question) {
+		if a.Rule == nil || (q == nil && a.At == nil) {
+			return
+		}
+		if a.Rule.Inconclusive {
+			inconclusive++ // counted even when configuration hides the finding
+		}
+		if f, ok := l.answerFinding(a, q, sources); ok {
+			findings = append(findings, f)
+		}
+	}
 	if len(fr.questions) > 0 {
 		// Group the questions by rule as indices, not copies: a catalog-wide run asks one per relation.
 		byRule := map[*Rule][]int32{}
@@ -458,61 +476,49 @@ func (l *Linter) resolve(ctx context.Context, fr fileResult) (findings []Finding
 			for i, qi := range qs {
 				keys[i] = fr.questions[qi].key
 			}
-			answers, ns := res.Resolve(ctx, keys)
+			answers, ns := res.resolve(ctx, keys)
 			addNotices(ns)
 			for _, a := range answers {
-				if a.Question < 0 || a.Question >= len(qs) || a.Rule == nil {
-					continue
-				}
-				q := &fr.questions[qs[a.Question]]
-				if a.Rule.Inconclusive {
-					inconclusive++
-				}
-				sev, on := l.severity[a.Rule]
-				if !on || (a.At == nil && q.ignored[a.Rule.ID]) {
-					continue
-				}
-				f := sources.place(*q, a.Replace)
-				if a.At != nil {
-					f = *a.At
-					if s := sources.get(f.File, nil); s != nil && f.Source == "" {
-						f.Source = s.line(f.Line)
+				var q *question
+				if a.At == nil {
+					if a.Question < 0 || a.Question >= len(qs) {
+						continue
 					}
+					q = &fr.questions[qs[a.Question]]
 				}
-				f.Rule, f.Severity, f.Message = a.Rule.ID, sev, a.Message
-				findings = append(findings, f)
+				add(a, q)
 			}
 		}
 	}
-	finished := map[Finisher]bool{}
-	for _, r := range l.checks {
-		fin, ok := l.resolvers[r].(Finisher)
-		if !ok || finished[fin] {
-			continue
-		}
-		finished[fin] = true
+	for _, fin := range l.finishers {
 		answers, ns := fin.Finish(ctx)
 		addNotices(ns)
 		for _, a := range answers {
-			if a.At == nil || a.Rule == nil {
-				continue
-			}
-			if a.Rule.Inconclusive {
-				inconclusive++
-			}
-			sev, on := l.severity[a.Rule]
-			if !on {
-				continue
-			}
-			f := *a.At
-			if s := sources.get(f.File, nil); s != nil && f.Source == "" {
-				f.Source = s.line(f.Line)
-			}
-			f.Rule, f.Severity, f.Message = a.Rule.ID, sev, a.Message
-			findings = append(findings, f)
+			add(a, nil)
 		}
 	}
 	return SortFindings(findings), inconclusive, notices
+}
+
+// answerFinding turns an answer into its finding: at its question (with the end of the value, the
+// line's text and the fix Replace calls for) or where At says; false when the rule is off, or ignored
+// on the entity that asked.
+func (l *Linter) answerFinding(a Answer, q *question, sources answerSources) (Finding, bool) {
+	sev, on := l.severity[a.Rule]
+	if !on || (q != nil && a.At == nil && q.ignored[a.Rule.ID]) {
+		return Finding{}, false
+	}
+	var f Finding
+	if a.At != nil {
+		f = *a.At
+		if s := sources.get(f.File, nil); s != nil && f.Source == "" {
+			f.Source = s.line(f.Line)
+		}
+	} else {
+		f = sources.place(*q, a.Replace)
+	}
+	f.Rule, f.Severity, f.Message = a.Rule.ID, sev, a.Message
+	return f, true
 }
 
 // lintFile reads and lints one file; problems reading it are findings, never errors.
@@ -697,7 +703,7 @@ func (l *Linter) lintSource(ctx context.Context, name, repoPath string, data []b
 		if Resolve(top).Kind != yaml.MappingNode {
 			fl.addNode(RuleDocumentNotMapping, top, "", fmt.Sprintf(
 				"document %d is %s, not a mapping; each document must describe one entity with apiVersion, kind and metadata",
-				d.index, Describe(top)))
+				d.index, Describe(top)), nil)
 			continue
 		}
 		entities++
@@ -717,10 +723,11 @@ type fileLint struct {
 	questions []question
 }
 
-func (fl *fileLint) add(f rawFinding, entity string) {
+// add records a finding of the file; false when its rule is off.
+func (fl *fileLint) add(f rawFinding, entity string) bool {
 	sev, on := fl.l.severity[f.rule]
 	if !on {
-		return
+		return false
 	}
 	endLine, endCol := f.endLine, f.endCol
 	if endLine == 0 && f.line > 0 {
@@ -731,11 +738,16 @@ func (fl *fileLint) add(f rawFinding, entity string) {
 		EndLine: endLine, EndColumn: endCol, Message: f.msg, Entity: entity, Document: fl.doc,
 		Source: fl.src.line(f.line),
 	})
+	return true
 }
 
-func (fl *fileLint) addNode(r *Rule, n *yaml.Node, entity, msg string) {
+// addNode records a finding at node n, with its fix when there is one and the engine can make the
+// edit with certainty.
+func (fl *fileLint) addNode(r *Rule, n *yaml.Node, entity, msg string, fix *Edit) {
 	endLine, endCol := fl.src.span(n)
-	fl.add(rawFinding{rule: r, line: n.Line, col: n.Column, endLine: endLine, endCol: endCol, msg: msg}, entity)
+	if fl.add(rawFinding{rule: r, line: n.Line, col: n.Column, endLine: endLine, endCol: endCol, msg: msg}, entity) && fix != nil {
+		fl.findings[len(fl.findings)-1].Fix = makeFix(fl.src, n.Line, n.Column, n.Kind, n.Style, n.Value, *fix)
+	}
 }
 
 func (fl *fileLint) entity(ctx context.Context, e *Entity) {
@@ -744,23 +756,17 @@ func (fl *fileLint) entity(ctx context.Context, e *Entity) {
 	}
 	ignored := ignoredRules(e)
 	ref := e.Ref()
-	var p *Pass
-	p = &Pass{Ctx: ctx, Entity: e, File: fl.name, Path: fl.path, Catalog: fl.l.catalog, Config: fl.l.cfg, emit: func(r *Rule, n *yaml.Node, msg string) {
+	p := &Pass{Ctx: ctx, Entity: e, File: fl.name, Path: fl.path, Catalog: fl.l.catalog, Config: fl.l.cfg, emit: func(r *Rule, n *yaml.Node, msg string, fix *Edit) {
 		if n == nil {
 			n = e.Root
 		}
-		fl.addNode(r, n, ref, msg)
-		if p.fix != nil && len(fl.findings) > 0 {
-			if last := &fl.findings[len(fl.findings)-1]; last.Rule == r.ID && last.Message == msg {
-				last.Fix = makeFix(fl.src, n.Line, n.Column, n.Kind, n.Style, n.Value, *p.fix)
-			}
-		}
+		fl.addNode(r, n, ref, msg, fix)
 	}, defer_: func(r *Rule, n *yaml.Node, key any) {
 		if n == nil {
 			n = e.Root
 		}
-		if o, ok := fl.l.resolvers[r].(Observer); ok {
-			o.Observe(ctx, key)
+		if res := fl.l.resolvers[r]; res != nil {
+			res.observe(ctx, key)
 		}
 		// Most questions get no answer: where the value ends and the line's text are worked out for
 		// those that do (placeAnswer), from a copy of the node without its children.

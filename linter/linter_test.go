@@ -174,17 +174,20 @@ var testRule = &Rule{ID: "test-name", Summary: "s", Doc: "d", Bad: "b", Good: "g
 var netRule = &Rule{ID: "test-net", Summary: "s", Doc: "d", Bad: "b", Good: "g", Severity: SeverityError, Network: true,
 	Check: func(p *Pass) {
 		_, v := p.Entity.Field("kind")
-		p.Defer(v, p.Entity.Name)
+		nameQuestions.Ask(p, v, p.Entity.Name)
 	}}
+
+// nameQuestions are netRule's questions: an entity's name.
+var nameQuestions Asks[string]
 
 // unsureRule only carries the answers a resolver could not give.
 var unsureRule = &Rule{ID: "test-unsure", Summary: "s", Doc: "d", Bad: "b", Good: "g", Severity: SeverityWarning,
 	Network: true, Inconclusive: true}
 
 // fakeResolver answers every question in one batch and records the batches it was given.
-type fakeResolver struct{ batches [][]any }
+type fakeResolver struct{ batches [][]string }
 
-func (f *fakeResolver) Resolve(_ context.Context, qs []any) ([]Answer, []string) {
+func (f *fakeResolver) Answer(_ context.Context, qs []string) ([]Answer, []string) {
 	f.batches = append(f.batches, qs)
 	var out []Answer
 	for i, q := range qs {
@@ -197,11 +200,11 @@ func (f *fakeResolver) Resolve(_ context.Context, qs []any) ([]Answer, []string)
 	return out, []string{"the service said hello", "the service said hello"}
 }
 
-func newTestLinter(t *testing.T, cfg *Config, offline bool, res Resolver) *Linter {
+func newTestLinter(t *testing.T, cfg *Config, offline bool, res *fakeResolver) *Linter {
 	t.Helper()
 	opts := Options{Rules: append(BuiltinRules(), testRule, netRule, unsureRule), Config: cfg, Offline: offline}
 	if res != nil {
-		opts.Resolvers = map[*Rule]Resolver{netRule: res}
+		opts.Resolvers = map[*Rule]Resolver{netRule: nameQuestions.AnsweredBy(res)}
 	}
 	l, err := New(opts)
 	if err != nil {

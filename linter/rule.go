@@ -63,7 +63,8 @@ type Rule struct {
 	// Severity is the default; .catalog-lint.yaml can change it.
 	Severity Severity
 	// Network rules ask a remote service. They run only when the Linter has a Resolver for them
-	// (Options.Resolvers); --offline or missing credentials leave them out (Result.Skipped).
+	// (Options.Resolvers, made with ResolverOf); --offline or missing credentials leave them out
+	// (Result.Skipped).
 	Network bool
 	// Catalog rules look at the catalog as a whole (refs, duplicates, Location targets): they run only
 	// when the Linter has a Catalog (Options.Catalog), and are left out silently otherwise.
@@ -137,50 +138,8 @@ type Pass struct {
 	// Config is the run's configuration (rules read their own sections, such as annotations).
 	Config *Config
 	rule   *Rule
-	fix    *Edit // the fix of the finding being reported (ReportFix)
-	emit   func(r *Rule, n *yaml.Node, msg string)
-	defer_ func(r *Rule, n *yaml.Node, key any)
-}
-
-// Defer records a question about node n that the rule's Resolver answers once every file has been
-// read, so that a remote service is asked once per run, not once per file. key is the question
-// (for example an organization and a project slug); equal keys may be answered together.
-func (p *Pass) Defer(n *yaml.Node, key any) { p.defer_(p.rule, n, key) }
-
-// Resolver answers the questions a network rule deferred, in one batch.
-type Resolver interface {
-	// Resolve returns findings for some of the questions, and notices about the run (such as
-	// "the token was rejected by Sentry") that the caller shows once.
-	Resolve(ctx context.Context, questions []any) (answers []Answer, notices []string)
-}
-
-// Finisher is a Resolver with findings of its own once every question is answered, each placed with
-// Answer.At (Answer.Question is ignored), such as entities that conflict with a live catalog. Finish
-// is called once per run.
-type Finisher interface {
-	Finish(ctx context.Context) (answers []Answer, notices []string)
-}
-
-// Observer is a Resolver that wants to see each question as soon as a rule defers it, while files
-// are still being read, to start slow work early (such as fetching a project list). Observe is
-// called from several goroutines at once.
-type Observer interface {
-	Observe(ctx context.Context, question any)
-}
-
-// Answer is a finding for the deferred question at index Question, reported by Rule (which may be
-// another rule than the one that asked, such as an "unverified" rule).
-type Answer struct {
-	Question int
-	Rule     *Rule
-	Message  string
-	// Replace, when set, is the value that resolves the finding (a renamed project's new slug): the
-	// engine makes it the finding's fix, keeping the value's quoting style.
-	Replace *string
-	// At, when set, places the finding elsewhere than the question: at another entity that asked
-	// nothing (the first definition of an entity defined twice). Source is read from the file when
-	// it is left empty and the file is on disk.
-	At *Finding
+	emit   func(r *Rule, n *yaml.Node, msg string, fix *Edit)
+	defer_ func(r *Rule, n *yaml.Node, question any)
 }
 
 // Report records a finding at node n (a key or a value of the entity). Messages are lowercase,
@@ -190,5 +149,5 @@ func (p *Pass) Report(n *yaml.Node, format string, args ...any) {
 	if len(args) > 0 {
 		msg = fmt.Sprintf(format, args...)
 	}
-	p.emit(p.rule, n, msg)
+	p.emit(p.rule, n, msg, nil)
 }

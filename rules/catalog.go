@@ -51,7 +51,7 @@ spec:
 		// The engine follows the same targets (linter.Catalog.LocationTargets) whatever this rule's
 		// setting; the rule only asks whether each names something.
 		for _, t := range p.Catalog.LocationTargets(p.Entity, p.Path) {
-			p.Defer(t.Node, targetQuestion{file: t.From, target: t.Target, written: t.Written})
+			targetQuestions.Ask(p, t.Node, targetQuestion{file: t.From, target: t.Target, written: t.Written})
 		}
 	},
 }
@@ -96,7 +96,7 @@ spec:
 			return
 		}
 		for _, f := range linter.TemplateFetches(p.Entity) {
-			p.Defer(f.Node, skeletonQuestion{file: p.Path, url: f.URL, single: f.Single})
+			skeletonQuestions.Ask(p, f.Node, skeletonQuestion{file: p.Path, url: f.URL, single: f.Single})
 		}
 	},
 }
@@ -143,7 +143,7 @@ spec:
 		// records definitions whatever this rule's setting, so turning it off changes nothing else.
 		if def, ok := linter.EntityDefinition(p.Entity, p.File, p.Path); ok {
 			_, name := p.Entity.Field("metadata", "name")
-			p.Defer(name, duplicateQuestion{ref: def.Ref, file: p.File, line: def.Line})
+			duplicateQuestions.Ask(p, name, duplicateQuestion{ref: def.Ref, file: p.File, line: def.Line})
 		}
 	},
 }
@@ -238,7 +238,7 @@ spec:
 				if !ok {
 					continue // the kind's spec rule reports a malformed ref
 				}
-				p.Defer(n, &relationQuestion{field: &fields[fi], value: s, ref: ref})
+				relationQuestions.Ask(p, n, &relationQuestion{field: &fields[fi], value: s, ref: ref})
 			}
 		}
 	},
@@ -306,6 +306,29 @@ func ParseRef(s, defaultKind, namespace string) (string, bool) {
 
 func isAbsoluteURL(s string) bool { return linter.IsAbsoluteURL(s) }
 
+// CatalogResolver answers the catalog-wide rules' questions from the run's Catalog, once every file
+// has been read, and from a live Backstage catalog when one is configured.
+type CatalogResolver struct {
+	Catalog *linter.Catalog
+	// Live, when set, is asked about refs the run does not define, and about every entity of the run
+	// (entity-conflict).
+	Live LiveCatalog
+	// Repository is this repository's URL (https://github.com/acme/repo), to tell its own entities
+	// from those another repository registered; "" makes no conflict claim.
+	Repository string
+
+	live liveAnswers
+}
+
+// The questions of the catalog-wide rules, each type answered by its own part of CatalogResolver.
+var (
+	targetQuestions    linter.Asks[targetQuestion]
+	skeletonQuestions  linter.Asks[skeletonQuestion]
+	duplicateQuestions linter.Asks[duplicateQuestion]
+	relationQuestions  linter.Asks[*relationQuestion]
+	techdocsQuestions  linter.Asks[techdocsQuestion]
+)
+
 type (
 	targetQuestion   struct{ file, target, written string }
 	skeletonQuestion struct {
@@ -322,129 +345,154 @@ type (
 	}
 )
 
-// CatalogResolver answers the catalog-wide rules' questions from the run's Catalog, once every file
-// has been read, and from a live Backstage catalog when one is configured.
-type CatalogResolver struct {
-	Catalog *linter.Catalog
-	// Live, when set, is asked about refs the run does not define, and about every entity of the run
-	// (entity-conflict).
-	Live LiveCatalog
-	// Repository is this repository's URL (https://github.com/acme/repo), to tell its own entities
-	// from those another repository registered; "" makes no conflict claim.
-	Repository string
-
-	live liveAnswers
-}
-
 // CatalogResolvers returns the resolvers of every catalog-wide rule, for linter.Options.
 func CatalogResolvers(c *linter.Catalog, into map[*linter.Rule]linter.Resolver) map[*linter.Rule]linter.Resolver {
 	return (&CatalogResolver{Catalog: c}).Register(into)
 }
 
-// Register makes r the resolver of every catalog-wide rule (and, with a live catalog, of
-// entity-conflict) in into, which it returns (a new map when nil).
+// Register makes r the resolver of every catalog-wide rule in into, which it returns (a new map when
+// nil). With a live catalog, r is also a linter.Finisher (entity-conflict): pass it in
+// Options.Finishers.
 func (r *CatalogResolver) Register(into map[*linter.Rule]linter.Resolver) map[*linter.Rule]linter.Resolver {
 	if into == nil {
 		into = map[*linter.Rule]linter.Resolver{}
 	}
-	for _, rule := range []*linter.Rule{LocationTargetMissing, TemplateSkeletonMissing, EntityDuplicate, RelationTargetMissing, TechDocsDirMissing} {
-		into[rule] = r
-	}
-	if r.Live != nil {
-		into[EntityConflict] = r
-		into[CatalogUnverified] = r
-	}
+	into[LocationTargetMissing] = targetQuestions.AnsweredBy(targetAnswers{r})
+	into[TemplateSkeletonMissing] = skeletonQuestions.AnsweredBy(skeletonAnswers{r})
+	into[EntityDuplicate] = duplicateQuestions.AnsweredBy(duplicateAnswers{r})
+	into[RelationTargetMissing] = relationQuestions.AnsweredBy(relationAnswers{r})
+	into[TechDocsDirMissing] = techdocsQuestions.AnsweredBy(techdocsAnswers{r})
 	return into
 }
 
-// Resolve implements linter.Resolver.
-func (r *CatalogResolver) Resolve(ctx context.Context, questions []any) ([]linter.Answer, []string) {
-	var answers []linter.Answer
+// answers collects a resolver's answers.
+type answers []linter.Answer
+
+func (a *answers) add(i int, rule *linter.Rule, format string, args ...any) {
+	*a = append(*a, linter.Answer{Question: i, Rule: rule, Message: fmt.Sprintf(format, args...)})
+}
+
+type targetAnswers struct{ r *CatalogResolver }
+
+// Answer says which Location targets name nothing.
+func (t targetAnswers) Answer(_ context.Context, qs []targetQuestion) ([]linter.Answer, []string) {
+	var out answers
+	for i, q := range qs {
+		files, glob, outside := t.r.Catalog.ResolveTarget(q.file, q.target)
+		switch {
+		case outside:
+			out.add(i, LocationTargetMissing, "location target %q is outside the repository; catalog-lint does not read it", q.written)
+		case glob && len(files) == 0:
+			out.add(i, LocationTargetMissing, "location target %q matches no file; Backstage will ingest nothing from it", q.written)
+		case !glob && len(files) == 0:
+			out.add(i, LocationTargetMissing, "location target %q does not exist (looked for %s); Backstage reports a NotFoundError and ingests nothing from it",
+				q.written, filepath.ToSlash(t.r.Catalog.Name(path.Join(path.Dir(q.file), q.target))))
+		}
+	}
+	return out, nil
+}
+
+type techdocsAnswers struct{ r *CatalogResolver }
+
+// Answer says which techdocs-ref dir: values name no documentation.
+func (t techdocsAnswers) Answer(_ context.Context, qs []techdocsQuestion) ([]linter.Answer, []string) {
+	var out answers
+	for i, q := range qs {
+		if msg := t.r.techdocs(q); msg != "" {
+			out.add(i, TechDocsDirMissing, "%s", msg)
+		}
+	}
+	return out, nil
+}
+
+type skeletonAnswers struct{ r *CatalogResolver }
+
+// Answer says which fetch steps name nothing, or a file where a folder is copied (and the reverse).
+func (t skeletonAnswers) Answer(_ context.Context, qs []skeletonQuestion) ([]linter.Answer, []string) {
+	var out answers
+	for i, q := range qs {
+		p := path.Join(path.Dir(q.file), q.url)
+		exists, dir := t.r.Catalog.Stat(p)
+		switch {
+		case !exists:
+			out.add(i, TemplateSkeletonMissing, "fetch step input.url %q does not exist (looked for %s); the template fails at this step",
+				q.url, filepath.ToSlash(t.r.Catalog.Name(p)))
+		case q.single && dir:
+			out.add(i, TemplateSkeletonMissing, "fetch step input.url %q is a folder, but this action copies one file", q.url)
+		case !q.single && !dir:
+			out.add(i, TemplateSkeletonMissing, "fetch step input.url %q is a file, but this action copies a folder", q.url)
+		}
+	}
+	return out, nil
+}
+
+type duplicateAnswers struct{ r *CatalogResolver }
+
+// Answer names, for each definition of an entity defined more than once, the other definitions.
+func (t duplicateAnswers) Answer(_ context.Context, qs []duplicateQuestion) ([]linter.Answer, []string) {
+	var out answers
+	for i, q := range qs {
+		defs := t.r.Catalog.Definitions(q.ref)
+		if len(defs) < 2 {
+			continue // defined once (another definition may have been a skeleton)
+		}
+		var others []string
+		for _, o := range defs {
+			if o.File != q.file || o.Line != q.line {
+				others = append(others, fmt.Sprintf("%s:%d", o.File, o.Line))
+			}
+		}
+		if len(others) == len(defs) {
+			continue // this definition is in a skeleton
+		}
+		out.add(i, EntityDuplicate, "entity %s is also defined at %s; Backstage keeps only one of them", q.ref, strings.Join(others, ", "))
+	}
+	return out, nil
+}
+
+type relationAnswers struct{ r *CatalogResolver }
+
+// Answer says which relations name no entity of the run (nor, with one, of the live catalog).
+func (t relationAnswers) Answer(ctx context.Context, qs []*relationQuestion) ([]linter.Answer, []string) {
+	r := t.r
+	var out answers
 	var notices []string
 	unchecked := map[string]bool{}
 	var missing []int // relation questions the run does not answer, for the live catalog
 	r.live.local = r.localRefs
-	add := func(i int, rule *linter.Rule, format string, args ...any) {
-		answers = append(answers, linter.Answer{Question: i, Rule: rule, Message: fmt.Sprintf(format, args...)})
-	}
-	for i, q := range questions {
-		switch q := q.(type) {
-		case targetQuestion:
-			files, glob, outside := r.Catalog.ResolveTarget(q.file, q.target)
-			switch {
-			case outside:
-				add(i, LocationTargetMissing, "location target %q is outside the repository; catalog-lint does not read it", q.written)
-			case glob && len(files) == 0:
-				add(i, LocationTargetMissing, "location target %q matches no file; Backstage will ingest nothing from it", q.written)
-			case !glob && len(files) == 0:
-				add(i, LocationTargetMissing, "location target %q does not exist (looked for %s); Backstage reports a NotFoundError and ingests nothing from it",
-					q.written, filepath.ToSlash(r.Catalog.Name(path.Join(path.Dir(q.file), q.target))))
-			}
-		case techdocsQuestion:
-			if msg := r.techdocs(q); msg != "" {
-				add(i, TechDocsDirMissing, "%s", msg)
-			}
-		case skeletonQuestion:
-			p := path.Join(path.Dir(q.file), q.url)
-			exists, dir := r.Catalog.Stat(p)
-			switch {
-			case !exists:
-				add(i, TemplateSkeletonMissing, "fetch step input.url %q does not exist (looked for %s); the template fails at this step",
-					q.url, filepath.ToSlash(r.Catalog.Name(p)))
-			case q.single && dir:
-				add(i, TemplateSkeletonMissing, "fetch step input.url %q is a folder, but this action copies one file", q.url)
-			case !q.single && !dir:
-				add(i, TemplateSkeletonMissing, "fetch step input.url %q is a file, but this action copies a folder", q.url)
-			}
-		case duplicateQuestion:
-			defs := r.Catalog.Definitions(q.ref)
-			if len(defs) < 2 {
-				continue // defined once (another definition may have been a skeleton)
-			}
-			var others []string
-			for _, o := range defs {
-				if o.File != q.file || o.Line != q.line {
-					others = append(others, fmt.Sprintf("%s:%d", o.File, o.Line))
-				}
-			}
-			if len(others) == len(defs) {
-				continue // this definition is in a skeleton
-			}
-			add(i, EntityDuplicate, "entity %s is also defined at %s; Backstage keeps only one of them", q.ref, strings.Join(others, ", "))
-		case *relationQuestion:
-			if len(r.Catalog.Definitions(q.ref)) > 0 {
-				continue
-			}
-			kind, _, _ := strings.Cut(q.ref, ":")
-			if r.Live != nil {
-				missing = append(missing, i)
-				continue
-			}
-			if !r.Catalog.DefinesKind(kind) {
-				// The run defines no entity of that kind (a service repository names its owner, whose
-				// Group lives in the organization's catalog): nothing can be said, and saying "missing"
-				// for every ref would be noise.
-				unchecked[kind] = true
-				continue
-			}
-			add(i, RelationTargetMissing, "spec.%s %q refers to %s, which is not defined in the files linted%s",
-				q.field.field, q.value, q.ref, r.suggest(q.ref))
+	for i, q := range qs {
+		if len(r.Catalog.Definitions(q.ref)) > 0 {
+			continue
 		}
+		kind, _, _ := strings.Cut(q.ref, ":")
+		if r.Live != nil {
+			missing = append(missing, i)
+			continue
+		}
+		if !r.Catalog.DefinesKind(kind) {
+			// The run defines no entity of that kind (a service repository names its owner, whose
+			// Group lives in the organization's catalog): nothing can be said, and saying "missing"
+			// for every ref would be noise.
+			unchecked[kind] = true
+			continue
+		}
+		out.add(i, RelationTargetMissing, "spec.%s %q refers to %s, which is not defined in the files linted%s",
+			q.field.field, q.value, q.ref, r.suggest(q.ref))
 	}
 	if len(missing) > 0 {
 		refs := make([]string, len(missing))
 		for j, i := range missing {
-			refs[j] = questions[i].(*relationQuestion).ref
+			refs[j] = qs[i].ref
 		}
 		found, err := r.live.lookup(ctx, r.Live, refs)
 		for _, i := range missing {
-			q := questions[i].(*relationQuestion)
+			q := qs[i]
 			switch {
 			case err != nil:
-				add(i, CatalogUnverified, "spec.%s %q refers to %s, which the files linted do not define, and the Backstage catalog could not be asked: %v",
+				out.add(i, CatalogUnverified, "spec.%s %q refers to %s, which the files linted do not define, and the Backstage catalog could not be asked: %v",
 					q.field.field, q.value, q.ref, err)
 			case found[q.ref] == nil:
-				add(i, RelationTargetMissing, "spec.%s %q refers to %s, which is neither in the files linted nor in the Backstage catalog%s",
+				out.add(i, RelationTargetMissing, "spec.%s %q refers to %s, which is neither in the files linted nor in the Backstage catalog%s",
 					q.field.field, q.value, q.ref, r.suggest(q.ref))
 			}
 		}
@@ -455,7 +503,7 @@ func (r *CatalogResolver) Resolve(ctx context.Context, questions []any) ([]linte
 	for _, kind := range sortedKeys(unchecked) {
 		notices = append(notices, fmt.Sprintf("relations to %s entities were not checked: the files linted define none", kind))
 	}
-	return answers, notices
+	return out, notices
 }
 
 func sortedKeys(m map[string]bool) []string {
@@ -532,7 +580,7 @@ spec:
 		if dir == "" || isAbsoluteURL(dir) || linter.HasTemplateMarker(dir) {
 			return
 		}
-		p.Defer(v, techdocsQuestion{file: p.Path, dir: dir})
+		techdocsQuestions.Ask(p, v, techdocsQuestion{file: p.Path, dir: dir})
 	},
 }
 

@@ -69,9 +69,13 @@ spec:
 			return
 		}
 		owner, repo, _ := strings.Cut(s, "/")
-		p.Defer(v, GitHubRef{Owner: owner, Repo: repo})
+		githubQuestions.Ask(p, v, GitHubRef{Owner: owner, Repo: repo})
 	},
 }
+
+// githubQuestions are the questions github-repo-exists asks, one per annotation; a GitHubResolver
+// answers them.
+var githubQuestions linter.Asks[GitHubRef]
 
 // GitHubRepoArchived reports repositories that exist but are archived.
 var GitHubRepoArchived = &linter.Rule{
@@ -194,19 +198,15 @@ func (r *GitHubResolver) start(ctx context.Context, ref GitHubRef) *repoLookup {
 	return l
 }
 
-// Observe implements linter.Observer: the lookup starts while files are still being read.
-func (r *GitHubResolver) Observe(ctx context.Context, question any) {
-	if ref, ok := question.(GitHubRef); ok {
-		r.start(ctx, ref)
-	}
-}
+// Watch implements linter.Watcher: the lookup starts while files are still being read.
+func (r *GitHubResolver) Watch(ctx context.Context, ref GitHubRef) { r.start(ctx, ref) }
 
 // Register makes r the resolver of the GitHub repository rules in into.
 func (r *GitHubResolver) Register(into map[*linter.Rule]linter.Resolver) map[*linter.Rule]linter.Resolver {
 	if into == nil {
 		into = map[*linter.Rule]linter.Resolver{}
 	}
-	into[GitHubRepoExists] = r
+	into[GitHubRepoExists] = githubQuestions.AnsweredBy(r)
 	return into
 }
 
@@ -217,27 +217,21 @@ type repoAnswer struct {
 	err      string // why GitHub could not be asked
 }
 
-// Resolve implements linter.Resolver.
-func (r *GitHubResolver) Resolve(ctx context.Context, questions []any) ([]linter.Answer, []string) {
+// Answer implements linter.Answerer.
+func (r *GitHubResolver) Answer(ctx context.Context, questions []GitHubRef) ([]linter.Answer, []string) {
 	answers := map[string]repoAnswer{}
-	for _, q := range questions {
-		if ref, ok := q.(GitHubRef); ok {
-			if _, done := answers[ref.key()]; !done {
-				l := r.start(ctx, ref)
-				<-l.done
-				answers[ref.key()] = l.answer
-			}
+	for _, ref := range questions {
+		if _, done := answers[ref.key()]; !done {
+			l := r.start(ctx, ref)
+			<-l.done
+			answers[ref.key()] = l.answer
 		}
 	}
 
 	var out []linter.Answer
 	var notices []string
 	seen := map[string]bool{}
-	for i, q := range questions {
-		ref, ok := q.(GitHubRef)
-		if !ok {
-			continue
-		}
+	for i, ref := range questions {
 		name := ref.Owner + "/" + ref.Repo
 		a := answers[ref.key()]
 		switch {

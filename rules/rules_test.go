@@ -27,7 +27,7 @@ var update = flag.Bool("update", false, "rewrite testdata/err/*.out and docs/rul
 // sentryFixture is the Sentry the rule tests ask: a fake serving the Web API over HTTP, read through
 // the real client and index. Organization acme (the default) and Acme-Corp exist; flaky-org always
 // answers 503; anything else is unknown.
-func sentryFixture(t *testing.T) map[*linter.Rule]linter.Resolver {
+func sentryFixture(t *testing.T) ExampleServices {
 	t.Helper()
 	srv := sentrytest.New()
 	t.Cleanup(srv.Close)
@@ -53,13 +53,16 @@ func sentryFixture(t *testing.T) map[*linter.Rule]linter.Resolver {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return map[*linter.Rule]linter.Resolver{
-		SentryProjectExists: &SentryResolver{Lookup: sentry.NewIndex(c), DefaultOrg: "acme"},
+	return ExampleServices{
+		Resolvers: map[*linter.Rule]linter.Resolver{
+			SentryProjectExists: (&SentryResolver{Lookup: sentry.NewIndex(c), DefaultOrg: "acme"}).Resolver(),
+			GitHubRepoExists:    githubFixture(t),
+		},
 		// The live Backstage catalog of the examples: payments was registered from another repository;
 		// the second one rejects the token.
-		GitHubRepoExists:  githubFixture(t),
-		EntityConflict:    &CatalogResolver{Live: liveFixture(t, "tok"), Repository: "https://github.com/acme/payments"},
-		CatalogUnverified: &CatalogResolver{Live: liveFixture(t, "wrong-token"), Repository: "https://github.com/acme/payments"},
+		Live:       liveFixture(t, "tok"),
+		LiveDown:   liveFixture(t, "wrong-token"),
+		Repository: "https://github.com/acme/payments",
 	}
 }
 
@@ -78,7 +81,7 @@ func githubFixture(t *testing.T) linter.Resolver {
 		}
 		return 0
 	}
-	return &GitHubResolver{Client: githubClient(t, srv.URL, "ghs_rules_test")}
+	return (&GitHubResolver{Client: githubClient(t, srv.URL, "ghs_rules_test")}).Register(nil)[GitHubRepoExists]
 }
 
 // githubClient is go-github pointed at a fake.
@@ -117,7 +120,7 @@ func liveFixture(t *testing.T, token string) LiveCatalog {
 
 func newLinter(t *testing.T) *linter.Linter {
 	t.Helper()
-	l, err := linter.New(linter.Options{Rules: All(), Jobs: 1, Resolvers: sentryFixture(t)})
+	l, err := linter.New(linter.Options{Rules: All(), Jobs: 1, Resolvers: sentryFixture(t).Resolvers})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,14 +251,15 @@ func TestRulesWellFormed(t *testing.T) {
 // TestRuleExamples lints each rule's documented examples: Bad must trigger the rule, Good must be
 // entirely clean.
 func TestRuleExamples(t *testing.T) {
-	resolvers := sentryFixture(t)
+	services := sentryFixture(t)
+	resolvers := services.Resolvers
 	l, err := linter.New(linter.Options{Rules: All(), Jobs: 1, Resolvers: resolvers})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range All() {
 		t.Run(r.ID, func(t *testing.T) {
-			if r != linter.RuleFileUnreadable && len(ExampleFindings(r, resolvers)) == 0 {
+			if r != linter.RuleFileUnreadable && len(ExampleFindings(r, services)) == 0 {
 				t.Errorf("the Bad example does not trigger %s", r.ID)
 			}
 			good := l
@@ -264,15 +268,17 @@ func TestRuleExamples(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if r.Catalog || resolvers[r] != nil && resolvers[r] == resolvers[EntityConflict] || r == CatalogUnverified {
+			if r.Catalog || r == EntityConflict || r == CatalogUnverified {
 				// Good examples of the catalog rules are clean in a catalog, with the working live one.
 				cat := exampleCatalog(r)
-				cr := &CatalogResolver{Catalog: cat, Live: resolvers[EntityConflict].(*CatalogResolver).Live,
-					Repository: "https://github.com/acme/payments"}
+				cr := &CatalogResolver{Catalog: cat, Live: services.Live, Repository: services.Repository}
+				var finishers []linter.Finisher
 				if r.Catalog {
 					cr.Live = nil
+				} else {
+					finishers = []linter.Finisher{cr}
 				}
-				if good, err = linter.New(linter.Options{Rules: All(), Jobs: 1, Catalog: cat, Resolvers: cr.Register(copyResolvers(resolvers))}); err != nil {
+				if good, err = linter.New(linter.Options{Rules: All(), Jobs: 1, Catalog: cat, Resolvers: cr.Register(copyResolvers(resolvers)), Finishers: finishers}); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -19,7 +19,7 @@ type Run struct {
 	// Offline leaves out every rule that needs the network.
 	Offline bool
 	// Sentry, GitHub and Live answer the network rules; nil leaves each out.
-	Sentry linter.Resolver
+	Sentry *SentryResolver
 	GitHub *GitHubResolver
 	Live   LiveCatalog
 	// Jobs is how many files are linted at once (0: one per CPU).
@@ -33,14 +33,19 @@ func (r Run) Lint(ctx context.Context, paths []string, extra ...linter.Input) (*
 	catalog.RepositoryURL = r.RepositoryURL
 	resolvers := map[*linter.Rule]linter.Resolver{}
 	if r.Sentry != nil {
-		resolvers[SentryProjectExists] = r.Sentry
+		resolvers[SentryProjectExists] = r.Sentry.Resolver()
 	}
 	if r.GitHub != nil {
 		resolvers = r.GitHub.Register(resolvers)
 	}
 	cr := &CatalogResolver{Catalog: catalog, Repository: r.RepositoryURL, Live: r.Live}
 	resolvers = cr.Register(resolvers)
-	l, err := linter.New(linter.Options{Rules: All(), Config: r.Config, Offline: r.Offline, Jobs: r.Jobs, Resolvers: resolvers, Catalog: catalog})
+	var finishers []linter.Finisher
+	if r.Live != nil {
+		finishers = append(finishers, cr) // entity-conflict: every entity of the run against the live catalog
+	}
+	l, err := linter.New(linter.Options{Rules: All(), Config: r.Config, Offline: r.Offline, Jobs: r.Jobs, Resolvers: resolvers,
+		Finishers: finishers, Catalog: catalog})
 	if err != nil {
 		return nil, err
 	}

@@ -64,7 +64,7 @@ func BenchmarkLintWithSentry(b *testing.B) {
 					b.Fatal(err)
 				}
 				l, err := linter.New(linter.Options{Rules: All(), Resolvers: map[*linter.Rule]linter.Resolver{
-					SentryProjectExists: &SentryResolver{Lookup: sentry.NewIndex(c), DefaultOrg: "acme"}}})
+					SentryProjectExists: (&SentryResolver{Lookup: sentry.NewIndex(c), DefaultOrg: "acme"}).Resolver()}})
 				if err != nil {
 					b.Fatal(err)
 				}

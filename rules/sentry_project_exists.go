@@ -63,9 +63,13 @@ spec:
 		if org, project, found := strings.Cut(s, "/"); found {
 			ref.Org, ref.Project = org, project
 		}
-		p.Defer(v, ref)
+		sentryQuestions.Ask(p, v, ref)
 	},
 }
+
+// sentryQuestions are the questions sentry-project-exists asks, one per annotation; a SentryResolver
+// answers them.
+var sentryQuestions linter.Asks[SentryRef]
 
 // SentryProjectUnverified carries the annotations Sentry could not be asked about.
 var SentryProjectUnverified = &linter.Rule{
@@ -127,13 +131,15 @@ type SentryResolver struct {
 	prefetch map[string]bool
 }
 
-// Observe counts the distinct references of each organization while files are read; once an
+// Resolver is r as the resolver of sentry-project-exists (Options.Resolvers).
+func (r *SentryResolver) Resolver() linter.Resolver { return sentryQuestions.AnsweredBy(r) }
+
+// Watch counts the distinct references of each organization while files are read; once an
 // organization has more than PerProjectMax, its project list will be needed, so it starts loading
 // while the lint goes on.
-func (r *SentryResolver) Observe(ctx context.Context, question any) {
-	ref, ok := question.(SentryRef)
+func (r *SentryResolver) Watch(ctx context.Context, ref SentryRef) {
 	p, canPrefetch := r.Lookup.(sentryPrefetcher)
-	if !ok || !canPrefetch {
+	if !canPrefetch {
 		return
 	}
 	org := ref.Org
@@ -163,14 +169,10 @@ func (r *SentryResolver) Observe(ctx context.Context, question any) {
 	}
 }
 
-// Resolve groups the questions by organization and asks about each organization once.
-func (r *SentryResolver) Resolve(ctx context.Context, questions []any) ([]linter.Answer, []string) {
+// Answer groups the questions by organization and asks about each organization once.
+func (r *SentryResolver) Answer(ctx context.Context, questions []SentryRef) ([]linter.Answer, []string) {
 	byOrg := map[string][]int{}
-	for i, q := range questions {
-		ref, ok := q.(SentryRef)
-		if !ok {
-			continue
-		}
+	for i, ref := range questions {
 		org := ref.Org
 		if org == "" {
 			org = r.DefaultOrg
@@ -196,7 +198,7 @@ func (r *SentryResolver) Resolve(ctx context.Context, questions []any) ([]linter
 		}
 		var refs []string
 		for _, qi := range byOrg[org] {
-			refs = append(refs, questions[qi].(SentryRef).Project)
+			refs = append(refs, questions[qi].Project)
 		}
 		wg.Add(1)
 		sem <- struct{}{}
@@ -219,7 +221,7 @@ func (r *SentryResolver) Resolve(ctx context.Context, questions []any) ([]linter
 	}
 	for i, org := range orgs {
 		for _, qi := range byOrg[org] {
-			ref := questions[qi].(SentryRef)
+			ref := questions[qi]
 			if org == "" {
 				answers = append(answers, linter.Answer{Question: qi, Rule: SentryProjectUnverified, Message: fmt.Sprintf(
 					"sentry project %q could not be checked: no Sentry organization is configured (set SENTRY_ORG, --sentry-org or sentry.organization, or write org/project)", ref.Project)})

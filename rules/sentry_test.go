@@ -24,21 +24,21 @@ func TestSentryPrefetch(t *testing.T) {
 	}
 	r := &SentryResolver{Lookup: sentry.NewIndex(c), DefaultOrg: "acme"}
 	ctx := context.Background()
-	questions := []any{SentryRef{Project: "a"}, SentryRef{Org: "acme", Project: "b"}, SentryRef{Project: "a"}}
+	questions := []SentryRef{{Project: "a"}, SentryRef{Org: "acme", Project: "b"}, SentryRef{Project: "a"}}
 	for _, q := range questions {
-		r.Observe(ctx, q)
+		r.Watch(ctx, q)
 	}
 	time.Sleep(50 * time.Millisecond)
 	if srv.Requests() != 0 {
 		t.Fatalf("two distinct references must not trigger a list (%d requests)", srv.Requests())
 	}
 	questions = append(questions, SentryRef{Project: "c"})
-	r.Observe(ctx, questions[3])
+	r.Watch(ctx, questions[3])
 	deadline := time.Now().Add(5 * time.Second)
 	for srv.Requests() == 0 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
-	answers, notices := r.Resolve(ctx, questions)
+	answers, notices := r.Answer(ctx, questions)
 	if len(answers) != 0 || len(notices) != 0 || srv.Requests() != 1 {
 		t.Errorf("answers %v, notices %v, %d requests (want 1: the prefetched list)", answers, notices, srv.Requests())
 	}

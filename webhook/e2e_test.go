@@ -24,7 +24,6 @@ import (
 	"github.com/google/go-github/v60/github"
 	"github.com/rs/zerolog"
 
-	"github.com/catalog-lint/catalog-lint/linter"
 	"github.com/catalog-lint/catalog-lint/rules"
 	"github.com/catalog-lint/catalog-lint/sentry"
 	"github.com/catalog-lint/catalog-lint/sentry/sentrytest"
@@ -271,7 +270,7 @@ func processor(t *testing.T, g *fakeGitHub, sentryServer *sentrytest.Server) *Pr
 		if err != nil {
 			t.Fatal(err)
 		}
-		p.Sentry = func(org string) linter.Resolver {
+		p.Sentry = func(org string) *rules.SentryResolver {
 			return &rules.SentryResolver{Lookup: sentry.NewIndex(c), DefaultOrg: "acme"}
 		}
 	}

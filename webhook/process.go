@@ -33,7 +33,7 @@ type Processor struct {
 	// Sentry returns the existence check for a job, for the organization the repository configures
 	// (which may be ""); nil skips it. The server's own settings decide where the token goes: a
 	// repository's configuration cannot.
-	Sentry func(org string) linter.Resolver
+	Sentry func(org string) *rules.SentryResolver
 	Log    zerolog.Logger
 	// Fetches bounds the files downloaded at once (default 8).
 	Fetches int

@@ -16,7 +16,6 @@ import (
 	"github.com/google/go-github/v60/github"
 	"github.com/rs/zerolog"
 
-	"github.com/catalog-lint/catalog-lint/linter"
 	"github.com/catalog-lint/catalog-lint/rules"
 	"github.com/catalog-lint/catalog-lint/sentry"
 )
@@ -209,7 +208,7 @@ func TestSentryRateLimitSnoozes(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := processor(t, g, nil)
-	p.Sentry = func(string) linter.Resolver {
+	p.Sentry = func(string) *rules.SentryResolver {
 		return &rules.SentryResolver{Lookup: SentryLookup{Index: sentry.NewIndex(c)}, DefaultOrg: "acme"}
 	}
 	q, err := OpenSpool(t.TempDir(), 10, 0)

@@ -96,7 +96,7 @@ type repoRun struct {
 	repoURL string
 	// sentry is the Sentry check this repository's configuration asks for (its organization); nil
 	// when Sentry is not asked.
-	sentry linter.Resolver
+	sentry *rules.SentryResolver
 }
 
 // checkServices are the remote services of a check, built once and shared by every repository and
@@ -143,7 +143,7 @@ func buildCheck(f checkFlags, plan *checkPlan, env Env, stderr io.Writer, say fu
 		add("", ".").stdin = true
 	}
 	configs := map[string]*linter.Config{}
-	sentries := map[*linter.Config]linter.Resolver{}
+	sentries := map[*linter.Config]*rules.SentryResolver{}
 	for _, r := range runs {
 		cfgPath := f.config
 		if cfgPath == "" {

@@ -255,7 +255,7 @@ func plural(n int, one, many string) string {
 // that order of precedence. The token comes from a token exchange when one is configured and usable,
 // else from a static token. Without either it returns a notice instead: the format rules still run.
 // say tells the user things ("note") and, with --debug, how the token was obtained ("debug").
-func sentryResolver(f checkFlags, cfg *linter.Config, env Env, say func(kind, msg string)) (linter.Resolver, string, error) {
+func sentryResolver(f checkFlags, cfg *linter.Config, env Env, say func(kind, msg string)) (*rules.SentryResolver, string, error) {
 	settings := sentry.SettingsOf(cfg)
 	baseURL := firstNonEmpty(f.sentryURL, env("SENTRY_URL"), settings.URL, sentry.DefaultURL)
 	org := firstNonEmpty(f.sentryOrg, env("SENTRY_ORG"), settings.Organization)

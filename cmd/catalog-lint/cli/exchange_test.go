@@ -18,7 +18,6 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/catalog-lint/catalog-lint/rules"
 	"github.com/catalog-lint/catalog-lint/sentry"
 	"github.com/catalog-lint/catalog-lint/sentry/sentrytest"
 	"github.com/catalog-lint/catalog-lint/sentry/tokenexchange"
@@ -387,7 +386,7 @@ func TestServeTokenExchangeWithRotatedFile(t *testing.T) {
 		t.Fatalf("serverSentry: %v", err)
 	}
 	lookup := func() sentry.Answer {
-		res := factory("acme").(*rules.SentryResolver).Lookup.Lookup(context.Background(), "acme", []string{"payments"})
+		res := factory("acme").Lookup.Lookup(context.Background(), "acme", []string{"payments"})
 		return res["payments"]
 	}
 	if a := lookup(); a.Status != sentry.Found {

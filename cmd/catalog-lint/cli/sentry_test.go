@@ -11,7 +11,6 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/catalog-lint/catalog-lint/rules"
 	"github.com/catalog-lint/catalog-lint/sentry"
 	"github.com/catalog-lint/catalog-lint/sentry/sentrytest"
 	"github.com/catalog-lint/catalog-lint/webhook"
@@ -184,7 +183,7 @@ func TestServeSharesSentryIndex(t *testing.T) {
 			t.Fatalf("serverSentry: %v", err)
 		}
 		for job := 0; job < 3; job++ {
-			got := factory("acme").(*rules.SentryResolver).Lookup.Lookup(context.Background(), "acme", []string{"payments", "checkout", "nope"})
+			got := factory("acme").Lookup.Lookup(context.Background(), "acme", []string{"payments", "checkout", "nope"})
 			if got["payments"].Status != sentry.Found {
 				t.Fatalf("job %d: %+v", job, got)
 			}

@@ -15,7 +15,6 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/catalog-lint/catalog-lint/linter"
 	"github.com/catalog-lint/catalog-lint/rules"
 	"github.com/catalog-lint/catalog-lint/sentry"
 	"github.com/catalog-lint/catalog-lint/sentry/tokenexchange"
@@ -167,7 +166,7 @@ func runServe(args []string, stdout, stderr io.Writer, env Env) int {
 // long-running server must not keep stale answers) over one shared client: connections are reused,
 // and so is an exchanged token until it nears expiry. A token exchange the server cannot use is a
 // startup error: the operator asked for it.
-func serverSentry(f checkFlags, env Env, metrics *webhook.Metrics, log zerolog.Logger) (func(org string) linter.Resolver, error) {
+func serverSentry(f checkFlags, env Env, metrics *webhook.Metrics, log zerolog.Logger) (func(org string) *rules.SentryResolver, error) {
 	baseURL := firstNonEmpty(f.sentryURL, env("SENTRY_URL"), sentry.DefaultURL)
 	sc := sentry.Config{BaseURL: baseURL, UserAgent: "catalog-lint/" + version()}
 	plan, err := resolveExchange(f.exchange, nil, env, baseURL)
@@ -215,7 +214,7 @@ func serverSentry(f checkFlags, env Env, metrics *webhook.Metrics, log zerolog.L
 		shared = sentry.NewIndex(client)
 		shared.TTL = f.sentryCacheTTL
 	}
-	return func(repoOrg string) linter.Resolver {
+	return func(repoOrg string) *rules.SentryResolver {
 		index := shared
 		if index == nil {
 			index = sentry.NewIndex(client)

@@ -1,0 +1,96 @@
+package linter
+
+import (
+	"context"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Deferred questions. A rule that needs the whole catalog or a remote service does not answer while
+// it reads an entity: it asks a question of its own type Q, and the Answerer[Q] the run registered for
+// the rule answers every question of the run in one batch once all files are read. A rule declares
+// its questions once, `var targetQuestions linter.Asks[targetQuestion]`; its Check asks with
+// targetQuestions.Ask and its resolver is registered with targetQuestions.AnsweredBy, so that the
+// compiler ties the two. The engine holds questions without knowing their types and turns each answer
+// into a finding in one place (Linter.answerFinding).
+
+// Asks is the declaration of a rule's question type Q.
+type Asks[Q any] struct{}
+
+// Ask defers q, a question about node n of the entity p is checking (nil: the entity), for the rule
+// p runs.
+func (Asks[Q]) Ask(p *Pass, n *yaml.Node, q Q) { p.defer_(p.rule, n, q) }
+
+// AnsweredBy makes a the resolver of the questions: register it for the rule in Options.Resolvers.
+func (Asks[Q]) AnsweredBy(a Answerer[Q]) Resolver { return typedResolver[Q]{a} }
+
+// Answerer answers the questions of type Q its rules asked, in one batch per run. Each Answer names
+// its question by index in qs; answers may come from another rule than the one that asked (a
+// "could not verify" rule).
+type Answerer[Q any] interface {
+	Answer(ctx context.Context, qs []Q) (answers []Answer, notices []string)
+}
+
+// Watcher is an Answerer that wants each question as soon as it is asked, while files are still being
+// read, to start slow work early (such as fetching a project list). Watch is called from several
+// goroutines at once.
+type Watcher[Q any] interface {
+	Watch(ctx context.Context, q Q)
+}
+
+// Resolver is an Answerer as the engine holds it: made by Asks.AnsweredBy, registered per rule in
+// Options.Resolvers.
+type Resolver interface {
+	resolve(ctx context.Context, qs []any) ([]Answer, []string)
+	observe(ctx context.Context, q any)
+}
+
+type typedResolver[Q any] struct{ a Answerer[Q] }
+
+func (t typedResolver[Q]) resolve(ctx context.Context, qs []any) ([]Answer, []string) {
+	typed := make([]Q, 0, len(qs))
+	index := make([]int, 0, len(qs)) // typed position -> position in qs
+	for i, q := range qs {
+		if tq, ok := q.(Q); ok { // Asks[Q] only ever asks a Q; anything else has no answer
+			typed = append(typed, tq)
+			index = append(index, i)
+		}
+	}
+	answers, notices := t.a.Answer(ctx, typed)
+	for i := range answers {
+		if answers[i].At == nil && answers[i].Question >= 0 && answers[i].Question < len(index) {
+			answers[i].Question = index[answers[i].Question]
+		} else if answers[i].At == nil {
+			answers[i].Question = -1
+		}
+	}
+	return answers, notices
+}
+
+func (t typedResolver[Q]) observe(ctx context.Context, q any) {
+	if w, ok := t.a.(Watcher[Q]); ok {
+		if tq, ok := q.(Q); ok {
+			w.Watch(ctx, tq)
+		}
+	}
+}
+
+// Finisher has findings of its own once every question is answered, each placed with Answer.At, such
+// as entities that conflict with a live catalog (Options.Finishers). Finish is called once per run.
+type Finisher interface {
+	Finish(ctx context.Context) (answers []Answer, notices []string)
+}
+
+// Answer is a finding for the question at index Question, reported by Rule (which may be another rule
+// than the one that asked, such as an "unverified" rule).
+type Answer struct {
+	Question int
+	Rule     *Rule
+	Message  string
+	// Replace, when set, is the value that resolves the finding (a renamed project's new slug): the
+	// engine makes it the finding's fix, keeping the value's quoting style.
+	Replace *string
+	// At, when set, places the finding elsewhere than a question: at an entity that asked nothing
+	// (Finisher answers). Source is read from the file when it is left empty and the file is on disk.
+	At *Finding
+}
