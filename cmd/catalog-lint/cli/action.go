@@ -35,7 +35,8 @@ func (in actionInputs) get(name string) string {
 
 // runAction is the container action's entry point: it lints as `check --format github` does, then
 // writes the job summary, the step outputs and, if asked, a SARIF file.
-func runAction(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, env Env) int {
+func runAction(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, deps Deps) int {
+	env := deps.Env
 	in := actionInputs{env}
 	if ws := env("GITHUB_WORKSPACE"); ws != "" {
 		if err := os.Chdir(ws); err != nil {
@@ -74,7 +75,7 @@ func runAction(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, e
 	default:
 		return usageError(stderr, fmt.Errorf("input only-changed must be true or false, not %q", in.get("only-changed")))
 	}
-	out := check(ctx, f, paths, stdin, stdout, stderr, env)
+	out := check(ctx, f, paths, stdin, stdout, stderr, deps)
 	if out.res == nil {
 		return out.code
 	}

@@ -110,7 +110,8 @@ type checkServices struct {
 // configuration of each repository's run (--config, else the nearest .catalog-lint.yaml from the
 // folder that holds all its paths, upward), and builds the services they ask. Standard input belongs
 // to the current folder's repository.
-func buildCheck(f checkFlags, plan *checkPlan, env Env, stderr io.Writer, say func(kind, msg string)) ([]*repoRun, *checkServices, outcome, error) {
+func buildCheck(f checkFlags, plan *checkPlan, deps Deps, stderr io.Writer, say func(kind, msg string)) ([]*repoRun, *checkServices, outcome, error) {
+	env := deps.Env
 	out := outcome{sentry: "offline"}
 	var runs []*repoRun
 	byRoot := map[string]*repoRun{}
@@ -174,7 +175,7 @@ func buildCheck(f checkFlags, plan *checkPlan, env Env, stderr io.Writer, say fu
 			r.sentry = s
 			continue
 		}
-		resolver, notice, err := sentryResolver(f, r.cfg, env, say)
+		resolver, notice, err := sentryResolver(f, r.cfg, deps, say)
 		if err != nil {
 			return nil, nil, out, err
 		}
@@ -193,7 +194,7 @@ func buildCheck(f checkFlags, plan *checkPlan, env Env, stderr io.Writer, say fu
 		}
 		sentries[r.cfg] = r.sentry
 	}
-	live, err := liveCatalog(f, env)
+	live, err := liveCatalog(f, deps)
 	if err != nil {
 		return nil, nil, out, err
 	}
@@ -242,13 +243,14 @@ func lintRepos(ctx context.Context, f checkFlags, runs []*repoRun, svc *checkSer
 }
 
 // check runs a lint as the flags say, writes the output, and returns what happened.
-func check(ctx context.Context, f checkFlags, paths []string, stdin io.Reader, stdout, stderr io.Writer, env Env) outcome {
+func check(ctx context.Context, f checkFlags, paths []string, stdin io.Reader, stdout, stderr io.Writer, deps Deps) outcome {
+	env := deps.Env
 	fail := func(err error) outcome { return outcome{code: usageError(stderr, err)} }
 	plan, err := planCheck(f, paths, stdout, env)
 	if err != nil {
 		return fail(err)
 	}
-	runs, svc, out, err := buildCheck(f, plan, env, stderr, sayer(f, stdout, stderr, env))
+	runs, svc, out, err := buildCheck(f, plan, deps, stderr, sayer(f, stdout, stderr, env))
 	if err != nil {
 		return fail(err)
 	}

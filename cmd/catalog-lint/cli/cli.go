@@ -72,13 +72,30 @@ Exit codes:
 // Env reads environment variables; tests replace it.
 type Env func(string) string
 
+// Deps are what the command line takes from its surroundings besides its arguments and streams;
+// tests pass their own instead of setting package variables.
+type Deps struct {
+	// Env reads environment variables.
+	Env Env
+	// Sleep waits between the retries of Sentry, the Backstage catalog and the token exchange; nil
+	// waits for real.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Now is the token exchange's clock; nil is time.Now.
+	Now func() time.Time
+}
+
 // Main runs catalog-lint with args (without the program name) and returns the exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	return MainEnv(args, stdin, stdout, stderr, os.Getenv)
+	return MainDeps(args, stdin, stdout, stderr, Deps{Env: os.Getenv})
 }
 
 // MainEnv is Main with an explicit environment.
 func MainEnv(args []string, stdin io.Reader, stdout, stderr io.Writer, env Env) int {
+	return MainDeps(args, stdin, stdout, stderr, Deps{Env: env})
+}
+
+// MainDeps is Main with explicit dependencies.
+func MainDeps(args []string, stdin io.Reader, stdout, stderr io.Writer, deps Deps) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return ExitUsage
@@ -87,13 +104,13 @@ func MainEnv(args []string, stdin io.Reader, stdout, stderr io.Writer, env Env) 
 	defer stop()
 	switch args[0] {
 	case "check":
-		return runCheck(ctx, args[1:], stdin, stdout, stderr, env)
+		return runCheck(ctx, args[1:], stdin, stdout, stderr, deps)
 	case "rules":
 		return runRules(args[1:], stdout, stderr)
 	case "action":
-		return runAction(ctx, stdin, stdout, stderr, env)
+		return runAction(ctx, stdin, stdout, stderr, deps)
 	case "serve":
-		return runServe(args[1:], stdout, stderr, env)
+		return runServe(args[1:], stdout, stderr, deps)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "catalog-lint", version())
 		return ExitOK
@@ -155,7 +172,7 @@ type outcome struct {
 	code    int
 }
 
-func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env Env) int {
+func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, deps Deps) int {
 	var f checkFlags
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -190,7 +207,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return ExitUsage
 	}
-	return check(ctx, f, paths, stdin, stdout, stderr, env).code
+	return check(ctx, f, paths, stdin, stdout, stderr, deps).code
 }
 
 // exitFor sets the exit code the findings and the unverified checks call for.
@@ -251,14 +268,26 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// sentryResolver builds the Sentry existence check from flags, environment and configuration, in
-// that order of precedence. The token comes from a token exchange when one is configured and usable,
-// else from a static token. Without either it returns a notice instead: the format rules still run.
-// say tells the user things ("note") and, with --debug, how the token was obtained ("debug").
-func sentryResolver(f checkFlags, cfg *linter.Config, env Env, say func(kind, msg string)) (*rules.SentryResolver, string, error) {
-	settings := sentry.SettingsOf(cfg)
-	baseURL := firstNonEmpty(f.sentryURL, env("SENTRY_URL"), settings.URL, sentry.DefaultURL)
-	org := firstNonEmpty(f.sentryOrg, env("SENTRY_ORG"), settings.Organization)
+// sentryResolver builds the Sentry existence check of check and action from flags, environment and
+// configuration, in that order of precedence (sentryClient). Without a token it returns a notice
+// instead: the format rules still run.
+func sentryResolver(f checkFlags, cfg *linter.Config, deps Deps, say func(kind, msg string)) (*rules.SentryResolver, string, error) {
+	client, notice, err := sentryClient(f, cfg, deps, false, say)
+	if client == nil || err != nil {
+		return nil, notice, err
+	}
+	org := firstNonEmpty(f.sentryOrg, deps.Env("SENTRY_ORG"), sentry.SettingsOf(cfg).Organization)
+	return &rules.SentryResolver{Lookup: sentry.NewIndex(client), DefaultOrg: org}, "", nil
+}
+
+// sentryClient builds the Sentry client of check, action and serve: the address from flags, the
+// environment, then the configuration (cfg, nil for the server); the token from a token exchange when
+// one is configured and usable, else a static token. Without either it returns why (nil client). For
+// the server (strict), a token exchange it cannot use is an error: the operator asked for it. say
+// tells the user things ("note") and how the token was obtained ("debug").
+func sentryClient(f checkFlags, cfg *linter.Config, deps Deps, strict bool, say func(kind, msg string)) (*sentry.Client, string, error) {
+	env := deps.Env
+	baseURL := firstNonEmpty(f.sentryURL, env("SENTRY_URL"), sentry.SettingsOf(cfg).URL, sentry.DefaultURL)
 	token, tokenFrom, err := staticToken(f, env)
 	if err != nil {
 		return nil, "", err
@@ -267,7 +296,10 @@ func sentryResolver(f checkFlags, cfg *linter.Config, env Env, say func(kind, ms
 	if err != nil {
 		return nil, "", err
 	}
-	sc := sentry.Config{BaseURL: baseURL, UserAgent: "catalog-lint/" + version()}
+	if strict && plan != nil && plan.skip != "" {
+		return nil, "", errors.New("the Sentry token exchange cannot be used: " + plan.skip)
+	}
+	sc := sentry.Config{BaseURL: baseURL, UserAgent: "catalog-lint/" + version(), Sleep: deps.Sleep}
 	switch {
 	case plan != nil && plan.cfg != nil:
 		for _, n := range plan.notes {
@@ -281,9 +313,7 @@ func sentryResolver(f checkFlags, cfg *linter.Config, env Env, say func(kind, ms
 		}
 		plan.cfg.UserAgent = sc.UserAgent
 		plan.cfg.Debugf = func(format string, args ...any) { say("debug", fmt.Sprintf(format, args...)) }
-		if adjustExchangeConfig != nil {
-			adjustExchangeConfig(plan.cfg)
-		}
+		plan.cfg.Sleep, plan.cfg.Now = deps.Sleep, deps.Now
 		src, err := tokenexchange.New(*plan.cfg)
 		if err != nil {
 			return nil, "", err
@@ -300,14 +330,11 @@ func sentryResolver(f checkFlags, cfg *linter.Config, env Env, say func(kind, ms
 	default:
 		return nil, "Sentry projects were not checked: no token (set SENTRY_AUTH_TOKEN or SENTRY_TOKEN, pass --sentry-token-file, or configure a token exchange); the format rules ran", nil
 	}
-	if adjustSentryConfig != nil {
-		adjustSentryConfig(&sc)
-	}
 	client, err := sentry.NewClient(sc)
 	if err != nil {
 		return nil, "", err
 	}
-	return &rules.SentryResolver{Lookup: sentry.NewIndex(client), DefaultOrg: org}, "", nil
+	return client, "", nil
 }
 
 // staticToken returns the long-lived token given, and where it came from (never the token itself).
@@ -331,15 +358,6 @@ func staticToken(f checkFlags, env Env) (token, from string, err error) {
 	}
 	return "", "", nil
 }
-
-// adjustExchangeConfig lets tests set the token exchange's clock and waits.
-var adjustExchangeConfig func(*tokenexchange.Config)
-
-// adjustBackstageConfig lets tests shorten the catalog client's waits between retries.
-var adjustBackstageConfig func(*backstage.Config)
-
-// adjustSentryConfig lets tests shorten the client's waits between retries.
-var adjustSentryConfig func(*sentry.Config)
 
 func firstNonEmpty(values ...string) string {
 	for _, v := range values {
@@ -411,7 +429,8 @@ func githubResolver(env Env) (*rules.GitHubResolver, string, error) {
 // liveCatalog builds the Backstage catalog client from flags and the environment (never from the
 // repository's configuration, so that a pull request cannot choose where the token goes). Without an
 // address it returns nil: the catalog-wide rules use the files alone.
-func liveCatalog(f checkFlags, env Env) (rules.LiveCatalog, error) {
+func liveCatalog(f checkFlags, deps Deps) (rules.LiveCatalog, error) {
+	env := deps.Env
 	base := firstNonEmpty(f.backstageURL, env("BACKSTAGE_URL"))
 	if base == "" {
 		return nil, nil
@@ -430,10 +449,7 @@ func liveCatalog(f checkFlags, env Env) (rules.LiveCatalog, error) {
 	default:
 		token = strings.TrimSpace(env("BACKSTAGE_TOKEN"))
 	}
-	bc := backstage.Config{BaseURL: base, Token: token, UserAgent: "catalog-lint/" + version()}
-	if adjustBackstageConfig != nil {
-		adjustBackstageConfig(&bc)
-	}
+	bc := backstage.Config{BaseURL: base, Token: token, UserAgent: "catalog-lint/" + version(), Sleep: deps.Sleep}
 	c, err := backstage.NewClient(bc)
 	if err != nil {
 		return nil, err

@@ -2,11 +2,13 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/catalog-lint/catalog-lint/linter/report"
 )
@@ -22,8 +24,17 @@ type run struct {
 	stdout, stderr string
 }
 
-// cli runs Main in dir with args and an environment made of env only.
+// cli runs Main in dir with args and an environment made of env only, without waits between retries.
 func cli(t *testing.T, dir string, env map[string]string, stdin string, args ...string) run {
+	t.Helper()
+	return cliDeps(t, dir, Deps{Env: func(k string) string { return env[k] }, Sleep: noWait}, stdin, args...)
+}
+
+// noWait is Deps.Sleep for tests: retries happen as in production, without the waits between them.
+func noWait(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+
+// cliDeps runs Main in dir with args and deps.
+func cliDeps(t *testing.T, dir string, deps Deps, stdin string, args ...string) run {
 	t.Helper()
 	wd, _ := os.Getwd()
 	if err := os.Chdir(dir); err != nil {
@@ -31,7 +42,7 @@ func cli(t *testing.T, dir string, env map[string]string, stdin string, args ...
 	}
 	defer os.Chdir(wd)
 	var out, errOut bytes.Buffer
-	code := MainEnv(args, strings.NewReader(stdin), &out, &errOut, func(k string) string { return env[k] })
+	code := MainDeps(args, strings.NewReader(stdin), &out, &errOut, deps)
 	return run{code, out.String(), errOut.String()}
 }
 

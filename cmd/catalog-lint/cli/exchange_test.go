@@ -74,15 +74,18 @@ func newExchangeFixture(t *testing.T) *exchangeFixture {
 		envExchangeIssuer: b.Issuer(), envExchangeSubject: "env:BROKER_SUBJECT", "BROKER_SUBJECT": brokerSubject,
 		envExchangeClientID: brokerClientID, envExchangeClientSecret: brokerSecret,
 	}
-	adjustSentryConfig = func(c *sentry.Config) {
-		c.Sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
-	}
-	adjustExchangeConfig = func(c *tokenexchange.Config) {
-		c.Now = fx.Now
-		c.Sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
-	}
-	t.Cleanup(func() { adjustSentryConfig, adjustExchangeConfig = nil, nil })
 	return fx
+}
+
+// deps are the command line's dependencies in env, on the fixture's clock, without waits.
+func (fx *exchangeFixture) deps(env map[string]string) Deps {
+	return Deps{Env: func(k string) string { return env[k] }, Sleep: noWait, Now: fx.Now}
+}
+
+// cli runs the command line on the fixture's clock.
+func (fx *exchangeFixture) cli(t *testing.T, dir string, env map[string]string, stdin string, args ...string) run {
+	t.Helper()
+	return cliDeps(t, dir, fx.deps(env), stdin, args...)
 }
 
 func with(env map[string]string, kv ...string) map[string]string {
@@ -116,7 +119,7 @@ func TestCheckWithTokenExchange(t *testing.T) {
 	good := writeTree(t, map[string]string{"a/catalog-info.yaml": annotated("a", "payments"), "b/catalog-info.yaml": annotated("b", "acme/checkout")})
 	// A long-lived token in the environment too: the configured exchange wins.
 	env := with(fx.env, "SENTRY_AUTH_TOKEN", "sntryu_static_token_should_not_be_used")
-	r := cli(t, good, env, "", "check", "--debug")
+	r := fx.cli(t, good, env, "", "check", "--debug")
 	if r.code != ExitOK || !strings.Contains(r.stdout, "no problems in 2 files") {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -142,7 +145,7 @@ func TestCheckWithTokenExchange(t *testing.T) {
 	}
 
 	typo := writeTree(t, map[string]string{"svc/catalog-info.yaml": annotated("svc", "paymnets")})
-	r = cli(t, typo, with(fx.env, envExchangeScopes, "org:read,project:read"), "", "check")
+	r = fx.cli(t, typo, with(fx.env, envExchangeScopes, "org:read,project:read"), "", "check")
 	if r.code != ExitFindings || !strings.Contains(r.stdout, `sentry project "paymnets" does not exist in organization "acme"; did you mean "payments"?`) {
 		t.Errorf("typo: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -178,7 +181,7 @@ func TestCheckTokenExchangeRefused(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := fx.broker.Exchanges()
-			r := cli(t, dir, tt.env, "", "check")
+			r := fx.cli(t, dir, tt.env, "", "check")
 			if r.code != ExitUnverified {
 				t.Fatalf("exit %d, want %d\n%s%s", r.code, ExitUnverified, r.stdout, r.stderr)
 			}
@@ -215,7 +218,7 @@ func TestRepositoryCannotChooseTheBroker(t *testing.T) {
 
 	// No broker in the environment: nothing is sent, and the check is skipped with the way out.
 	untrusted := with(fx.env, envExchangeIssuer, "")
-	r := cli(t, dir, untrusted, "", "check")
+	r := fx.cli(t, dir, untrusted, "", "check")
 	want := "a repository's file cannot choose where credentials are sent; to trust that broker, set " + envExchangeIssuer + "=" + evil.URL
 	if r.code != ExitOK || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "Sentry projects were not checked") {
 		t.Errorf("exit %d\n%s", r.code, r.stderr)
@@ -223,13 +226,13 @@ func TestRepositoryCannotChooseTheBroker(t *testing.T) {
 
 	// With a static token, that token is used and the exchange's refusal is explained.
 	fx.sentry.AddToken("sntryu_static_ci_token", sentrytest.Token{Scopes: []string{"org:read", "project:read"}})
-	r = cli(t, dir, with(untrusted, "SENTRY_AUTH_TOKEN", "sntryu_static_ci_token"), "", "check")
+	r = fx.cli(t, dir, with(untrusted, "SENTRY_AUTH_TOKEN", "sntryu_static_ci_token"), "", "check")
 	if r.code != ExitOK || !strings.Contains(r.stderr, "the Sentry token exchange is not used") || fx.sentry.Requests() == 0 {
 		t.Errorf("static fallback: exit %d, %d Sentry requests\n%s", r.code, fx.sentry.Requests(), r.stderr)
 	}
 
 	// The environment names the real broker: the file's issuer is ignored, with a note.
-	r = cli(t, dir, fx.env, "", "check")
+	r = fx.cli(t, dir, fx.env, "", "check")
 	if r.code != ExitOK || !strings.Contains(r.stderr, "token_exchange.issuer "+evil.URL+" is not used") || fx.broker.Exchanges() != 1 {
 		t.Errorf("trusted broker: exit %d, %d exchanges\n%s", r.code, fx.broker.Exchanges(), r.stderr)
 	}
@@ -240,7 +243,7 @@ func TestRepositoryCannotChooseTheBroker(t *testing.T) {
 	// The same issuer in the file and the environment is simply used.
 	same := "sentry:\n  auth:\n    token_exchange:\n      issuer: " + fx.broker.Issuer() + "\n      subject_token: env:BROKER_SUBJECT\n"
 	dir2 := writeTree(t, map[string]string{".catalog-lint.yaml": same, "a/catalog-info.yaml": annotated("a", "payments")})
-	r = cli(t, dir2, with(fx.env, envExchangeSubject, ""), "", "check")
+	r = fx.cli(t, dir2, with(fx.env, envExchangeSubject, ""), "", "check")
 	if r.code != ExitOK || strings.Contains(r.stderr, "not used") {
 		t.Errorf("same issuer: exit %d\n%s", r.code, r.stderr)
 	}
@@ -251,7 +254,7 @@ func TestRepositoryCannotChooseTheBroker(t *testing.T) {
 func TestGitHubOIDCOutsideActions(t *testing.T) {
 	fx := newExchangeFixture(t)
 	dir := writeTree(t, map[string]string{"a/catalog-info.yaml": annotated("a", "payments")})
-	r := cli(t, dir, with(fx.env, envExchangeSubject, "github-oidc"), "", "check")
+	r := fx.cli(t, dir, with(fx.env, envExchangeSubject, "github-oidc"), "", "check")
 	if r.code != ExitOK || !strings.Contains(r.stderr, "only exists inside a GitHub Actions job") || fx.broker.Exchanges() != 0 {
 		t.Errorf("exit %d, %d exchanges\n%s", r.code, fx.broker.Exchanges(), r.stderr)
 	}
@@ -285,7 +288,7 @@ func TestActionKeyless(t *testing.T) {
 		env[k] = v
 	}
 	env["RUNNER_DEBUG"] = "1"
-	r := cli(t, dir, env, "", "action")
+	r := fx.cli(t, dir, env, "", "action")
 	if r.code != ExitFindings || !strings.Contains(r.stdout, `sentry project \"paymnets\" does not exist`) &&
 		!strings.Contains(r.stdout, `sentry project "paymnets" does not exist`) {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
@@ -308,7 +311,7 @@ func TestActionKeyless(t *testing.T) {
 
 	t.Run("without id-token permission", func(t *testing.T) {
 		env, output, _ := actionEnv(t, dir, base, head, inputs)
-		r := cli(t, dir, env, "", "action")
+		r := fx.cli(t, dir, env, "", "action")
 		outputs, _ := os.ReadFile(output)
 		if !strings.Contains(r.stderr, "the workflow or job needs `permissions: id-token: write`") || !strings.Contains(string(outputs), "unverified=2") {
 			t.Errorf("exit %d\nstderr:\n%s\noutputs:\n%s", r.code, r.stderr, outputs)
@@ -326,7 +329,7 @@ func TestActionKeyless(t *testing.T) {
 			t.Fatal(err)
 		}
 		env["INPUT_ONLY-CHANGED"] = "false"
-		r := cli(t, dir, env, "", "action")
+		r := fx.cli(t, dir, env, "", "action")
 		md, _ := os.ReadFile(summary)
 		if !strings.Contains(r.stderr, "pull requests from forks get no GitHub OIDC token") ||
 			!strings.Contains(string(md), "Sentry: not checked: pull requests from forks get no GitHub OIDC token") {
@@ -381,7 +384,7 @@ func TestServeTokenExchangeWithRotatedFile(t *testing.T) {
 	var logs syncBuffer
 	log := zerolog.New(&logs).Level(zerolog.DebugLevel)
 	getenv := func(k string) string { return env[k] }
-	factory, err := serverSentry(checkFlags{}, getenv, webhook.NewMetrics(), log)
+	factory, err := serverSentry(checkFlags{}, Deps{Env: getenv, Sleep: noWait, Now: fx.Now}, webhook.NewMetrics(), log)
 	if err != nil || factory == nil {
 		t.Fatalf("serverSentry: %v", err)
 	}
@@ -414,7 +417,7 @@ func TestServeTokenExchangeWithRotatedFile(t *testing.T) {
 
 	// A token exchange the server cannot use stops it at startup.
 	oidcEnv := with(env, envExchangeSubject, "github-oidc")
-	if _, err := serverSentry(checkFlags{}, func(k string) string { return oidcEnv[k] }, webhook.NewMetrics(), log); err == nil ||
+	if _, err := serverSentry(checkFlags{}, Deps{Env: func(k string) string { return oidcEnv[k] }, Sleep: noWait}, webhook.NewMetrics(), log); err == nil ||
 		!strings.Contains(err.Error(), "the Sentry token exchange cannot be used") {
 		t.Errorf("github-oidc outside Actions: %v", err)
 	}

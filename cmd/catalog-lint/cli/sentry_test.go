@@ -26,11 +26,6 @@ func annotated(name, value string) string {
 
 func sentryServer(t *testing.T) *sentrytest.Server {
 	t.Helper()
-	// Retries happen as in production, without the waits between them.
-	adjustSentryConfig = func(c *sentry.Config) {
-		c.Sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
-	}
-	t.Cleanup(func() { adjustSentryConfig = nil })
 	srv := sentrytest.New()
 	t.Cleanup(srv.Close)
 	srv.AddToken(testToken, sentrytest.Token{Scopes: []string{"org:read", "project:read"}})
@@ -178,7 +173,7 @@ func TestServeSharesSentryIndex(t *testing.T) {
 	}{{time.Minute, 1}, {0, 3}} {
 		srv := sentryServer(t)
 		env := map[string]string{"SENTRY_AUTH_TOKEN": testToken, "SENTRY_URL": srv.URL}
-		factory, err := serverSentry(checkFlags{sentryCacheTTL: tt.ttl}, func(k string) string { return env[k] }, webhook.NewMetrics(), zerolog.Nop())
+		factory, err := serverSentry(checkFlags{sentryCacheTTL: tt.ttl}, Deps{Env: func(k string) string { return env[k] }, Sleep: noWait}, webhook.NewMetrics(), zerolog.Nop())
 		if err != nil || factory == nil {
 			t.Fatalf("serverSentry: %v", err)
 		}

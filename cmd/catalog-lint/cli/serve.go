@@ -17,12 +17,12 @@ import (
 
 	"github.com/catalog-lint/catalog-lint/rules"
 	"github.com/catalog-lint/catalog-lint/sentry"
-	"github.com/catalog-lint/catalog-lint/sentry/tokenexchange"
 	"github.com/catalog-lint/catalog-lint/webhook"
 )
 
 // runServe is `catalog-lint serve`: the GitHub App's webhook server.
-func runServe(args []string, stdout, stderr io.Writer, env Env) int {
+func runServe(args []string, stdout, stderr io.Writer, deps Deps) int {
+	env := deps.Env
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", ":8080", "address to listen on")
@@ -105,7 +105,7 @@ func runServe(args []string, stdout, stderr io.Writer, env Env) int {
 		return usageError(stderr, err)
 	}
 	// The server's own Sentry settings; a repository's configuration only chooses the organization.
-	sentryFactory, err := serverSentry(f, env, metrics, log)
+	sentryFactory, err := serverSentry(f, deps, metrics, log)
 	if err != nil {
 		return usageError(stderr, err)
 	}
@@ -113,7 +113,7 @@ func runServe(args []string, stdout, stderr io.Writer, env Env) int {
 		log.Warn().Msg("no Sentry token: the existence check is skipped")
 	}
 	// The server's own Backstage catalog, if any; each job's repository URL tells its entities apart.
-	live, err := liveCatalog(f, env)
+	live, err := liveCatalog(f, deps)
 	if err != nil {
 		return usageError(stderr, err)
 	}
@@ -166,44 +166,18 @@ func runServe(args []string, stdout, stderr io.Writer, env Env) int {
 // long-running server must not keep stale answers) over one shared client: connections are reused,
 // and so is an exchanged token until it nears expiry. A token exchange the server cannot use is a
 // startup error: the operator asked for it.
-func serverSentry(f checkFlags, env Env, metrics *webhook.Metrics, log zerolog.Logger) (func(org string) *rules.SentryResolver, error) {
-	baseURL := firstNonEmpty(f.sentryURL, env("SENTRY_URL"), sentry.DefaultURL)
-	sc := sentry.Config{BaseURL: baseURL, UserAgent: "catalog-lint/" + version()}
-	plan, err := resolveExchange(f.exchange, nil, env, baseURL)
-	if err != nil {
+func serverSentry(f checkFlags, deps Deps, metrics *webhook.Metrics, log zerolog.Logger) (func(org string) *rules.SentryResolver, error) {
+	client, _, err := sentryClient(f, nil, deps, true, func(kind, msg string) {
+		if kind == "debug" {
+			log.Debug().Msg(msg)
+		} else {
+			log.Info().Msg(msg)
+		}
+	})
+	if client == nil || err != nil {
 		return nil, err
 	}
-	switch {
-	case plan != nil && plan.skip != "":
-		return nil, errors.New("the Sentry token exchange cannot be used: " + plan.skip)
-	case plan != nil:
-		for _, d := range plan.debug {
-			log.Debug().Msg(d)
-		}
-		plan.cfg.UserAgent = sc.UserAgent
-		plan.cfg.Debugf = func(format string, args ...any) { log.Debug().Msg(fmt.Sprintf(format, args...)) }
-		if adjustExchangeConfig != nil {
-			adjustExchangeConfig(plan.cfg)
-		}
-		src, err := tokenexchange.New(*plan.cfg)
-		if err != nil {
-			return nil, err
-		}
-		sc.Tokens = src
-	default:
-		token, _, err := staticToken(f, env)
-		if err != nil || token == "" {
-			return nil, err
-		}
-		sc.Token = token
-	}
-	if adjustSentryConfig != nil {
-		adjustSentryConfig(&sc)
-	}
-	client, err := sentry.NewClient(sc)
-	if err != nil {
-		return nil, err
-	}
+	env := deps.Env
 	client.OnResponse = func(_ string, status int) { metrics.Request("sentry", status) }
 	serverOrg := firstNonEmpty(f.sentryOrg, env("SENTRY_ORG"))
 	// One index for every job: an organization's project list is read at most once per TTL, however
