@@ -454,3 +454,33 @@ func (d *treeDir) ReadDir(n int) ([]fs.DirEntry, error) {
 	d.off += n
 	return append([]fs.DirEntry(nil), rest[:n]...), nil
 }
+
+// RepositoryRoot returns the Git work tree holding dir (the nearest folder above it with .git), or
+// dir itself when there is none.
+func RepositoryRoot(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return dir
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			return abs
+		}
+	}
+}
+
+// RootOf returns the folder a path in dir is judged in: the Git work tree holding it; without one, the
+// current folder when dir is inside it (the project the command runs in), else dir itself.
+func RootOf(dir string) string {
+	root := RepositoryRoot(dir)
+	if _, err := os.Lstat(filepath.Join(root, ".git")); err == nil {
+		return root
+	}
+	if wd, err := os.Getwd(); err == nil && within(wd, root) {
+		return wd
+	}
+	return root
+}

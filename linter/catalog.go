@@ -1,0 +1,507 @@
+package linter
+
+import (
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Catalog is what a run learns about the catalog as a whole while it reads files, as Backstage
+// ingests it: which files Locations and app-config name (to read them too), which folders are
+// Template skeletons (to leave them out), which kinds app-config allows, and every entity defined.
+// Discovery, the engine's ingestion pass and the catalog-wide rules share one Catalog per run; its
+// paths are the repository's (Repo.FS), and findings name files with Repo.Name. It is safe for
+// concurrent use.
+type Catalog struct {
+	// Repo is the repository read: its files and how findings name them.
+	Repo *Repo
+	// RepositoryURL is this repository's web address (https://github.com/acme/pay): an absolute URL
+	// target into it (…/blob/main/org.yaml) is read from the repository's own files. "" follows no URL.
+	RepositoryURL string
+
+	mu        sync.Mutex
+	queued    map[string]bool   // paths handed to the linter
+	pending   []Input           // Location targets found, not yet linted
+	skeletons map[string]string // folder or file -> the Template file that fetches it
+	configs   []appConfigLayer  // app-config as each deployment layers it: which kinds may come from where
+	defs      map[string][]Definition
+	resolved  map[string]resolvedTarget // ResolveTarget's answers, by folder and target
+	index     *defIndex                 // defs without skeletons, built once every file is read
+	toFollow  [][2]string               // Location targets (file, target) not yet followed
+	walked    map[string]bool           // every file the walk saw, for globs once it is over
+	roots     []string                  // the folders walked
+	walkDone  bool
+	noMemory  bool // the walk left folders out (exclude globs): globs must look at the file system
+}
+
+type resolvedTarget struct {
+	files         []string
+	glob, outside bool
+}
+
+// defIndex is the definitions of a finished run, skeletons left out, for the catalog-wide rules.
+type defIndex struct {
+	byRef    map[string][]Definition // sorted by file and line
+	byPrefix map[string][]string     // "kind:namespace/" -> refs, sorted
+	kinds    map[string]bool
+}
+
+// Definition is where an entity is defined: its metadata.name.
+type Definition struct {
+	Ref          string // kind:namespace/name, lowercased
+	File         string // as findings name the file
+	Path         string // the file's path in the repository
+	Line, Column int
+	EndColumn    int
+	Entity       string // the ref as findings carry it
+	Document     int
+}
+
+// NewCatalog returns an empty Catalog of the repository repo.
+func NewCatalog(repo *Repo) *Catalog {
+	return &Catalog{Repo: repo, queued: map[string]bool{}, skeletons: map[string]string{}, defs: map[string][]Definition{},
+		resolved: map[string]resolvedTarget{}, walked: map[string]bool{}}
+}
+
+// Name is the name findings give the file at path p of the repository.
+func (c *Catalog) Name(p string) string { return c.Repo.Name(p) }
+
+// Inside reports whether a path of the repository stays inside it: no ".." out of the root, and, on
+// disk, no symbolic link leading out.
+func (c *Catalog) Inside(p string) bool {
+	clean := path.Clean(p)
+	if clean == ".." || strings.HasPrefix(clean, "../") || path.IsAbs(clean) {
+		return false
+	}
+	if lr, ok := c.Repo.FS.(linkResolver); ok {
+		return lr.contains(clean)
+	}
+	return true
+}
+
+// Stat reports whether the path p of the repository exists and is a folder. A path that leads out of
+// the repository does not exist: the file system refuses it (Inside says why).
+func (c *Catalog) Stat(p string) (exists, dir bool) {
+	clean := path.Clean(p)
+	if clean == ".." || strings.HasPrefix(clean, "../") || path.IsAbs(clean) {
+		return false, false
+	}
+	st, err := c.Repo.FS.Stat(clean)
+	if err != nil {
+		return false, false
+	}
+	return true, st.IsDir()
+}
+
+// Queued records that the file at p is being linted; it returns false if it already was.
+func (c *Catalog) Queued(p string) bool {
+	key := path.Clean(p)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.queued[key] {
+		return false
+	}
+	c.queued[key] = true
+	return true
+}
+
+// unqueue forgets that the file at p was queued: a sniffed file that held no Backstage entity is
+// still read in full when a Location names it, as Backstage would.
+func (c *Catalog) unqueue(p string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.queued, path.Clean(p))
+}
+
+// ResolveTarget resolves a Location target (or an app-config file target) written in the file
+// from: relative to from's folder, globs expanded. It returns the files, and whether the target is a
+// glob; a target outside the repository returns outside.
+func (c *Catalog) ResolveTarget(from, target string) (files []string, glob, outside bool) {
+	key := path.Dir(from) + "\x00" + target
+	c.mu.Lock()
+	r, ok := c.resolved[key]
+	c.mu.Unlock()
+	if ok {
+		return r.files, r.glob, r.outside
+	}
+	files, glob, outside = c.resolveTarget(from, target)
+	c.mu.Lock()
+	c.resolved[key] = resolvedTarget{files, glob, outside}
+	c.mu.Unlock()
+	return files, glob, outside
+}
+
+func (c *Catalog) resolveTarget(from, target string) (files []string, glob, outside bool) {
+	var joined string
+	switch {
+	case filepath.IsAbs(target) || path.IsAbs(target):
+		// An absolute path on this machine: inside the repository only when it names a path of it.
+		p, ok := c.Repo.Path(target)
+		if !ok || c.Repo.root == "" {
+			return nil, false, true
+		}
+		joined = p
+	default:
+		joined = path.Join(path.Dir(from), filepath.ToSlash(target))
+	}
+	if !c.Inside(globBase(joined)) {
+		return nil, false, true
+	}
+	if strings.ContainsAny(target, "*?[") {
+		if files, ok := c.globWalked(joined); ok {
+			return files, true, false
+		}
+		// A match may be a symbolic link leading out of the repository: it is never read.
+		var inside []string
+		for _, f := range globFS(c.Repo.FS, joined) {
+			if c.Inside(f) {
+				inside = append(inside, f)
+			}
+		}
+		return inside, true, false
+	}
+	if !c.Inside(joined) {
+		return nil, false, true
+	}
+	if exists, dir := c.Stat(joined); exists && !dir {
+		return []string{joined}, false, false
+	}
+	return nil, false, false
+}
+
+// globBase is the part of a pattern before its first segment with a wildcard.
+func globBase(pattern string) string {
+	parts := strings.Split(pattern, "/")
+	for i, p := range parts {
+		if strings.ContainsAny(p, "*?[") {
+			if i == 0 {
+				return "."
+			}
+			return strings.Join(parts[:i], "/")
+		}
+	}
+	return pattern
+}
+
+// AddTarget follows a Location target: once the walk is over (More), the files it names are queued
+// for linting, once each.
+func (c *Catalog) AddTarget(from, target string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.toFollow = append(c.toFollow, [2]string{from, target})
+}
+
+// sawFile records a file the walk passed, so that globs can be matched without the file system.
+func (c *Catalog) sawFile(p string) {
+	c.mu.Lock()
+	c.walked[p] = true
+	c.mu.Unlock()
+}
+
+// sawRoot records a folder being walked; excluded says the walk leaves some of it out.
+func (c *Catalog) sawRoot(dir string, excluded bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.roots = append(c.roots, path.Clean(dir))
+	c.noMemory = c.noMemory || excluded
+}
+
+// More returns the files Locations named that were not linted yet, and forgets them. The engine
+// calls it once the walk and the files it found are done, and again until it returns nothing.
+func (c *Catalog) More() []Input {
+	c.mu.Lock()
+	c.walkDone = true
+	follow := c.toFollow
+	c.toFollow = nil
+	c.mu.Unlock()
+	for _, t := range follow {
+		files, _, outside := c.ResolveTarget(t[0], t[1])
+		if outside {
+			continue
+		}
+		c.mu.Lock()
+		for _, f := range files {
+			if !c.queued[f] {
+				c.queued[f] = true
+				c.pending = append(c.pending, Input{Path: f})
+			}
+		}
+		c.mu.Unlock()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := c.pending
+	c.pending = nil
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// globWalked matches a glob against the files the walk saw, when that is the same as looking at the
+// file system: the walk is over, it covered the pattern's folder, and no folder under it was left out.
+func (c *Catalog) globWalked(pattern string) ([]string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.walkDone || c.noMemory {
+		return nil, false
+	}
+	for _, seg := range strings.Split(pattern, "/") {
+		if seg == "**" || skippedFolders[seg] {
+			return nil, false // the walk skips .git, node_modules and vendor; Backstage does not
+		}
+	}
+	base := globBase(pattern)
+	covered := false
+	for _, r := range c.roots {
+		if pathWithin(r, base) {
+			covered = true
+		}
+	}
+	if !covered {
+		return nil, false
+	}
+	segs := strings.Split(pattern, "/")
+	prefix := base + "/"
+	if base == "." {
+		prefix = ""
+	}
+	var out []string
+	for f := range c.walked {
+		if strings.HasPrefix(f, prefix) && strings.Count(f, "/") == len(segs)-1 && matchSegments(segs, strings.Split(f, "/")) {
+			out = append(out, f)
+		}
+	}
+	sort.Strings(out)
+	return out, true
+}
+
+// AddSkeleton records that the Template in file fetches url (a folder, or one file) as scaffolder
+// input: what is there is not a catalog file.
+func (c *Catalog) AddSkeleton(file, url string) {
+	p := path.Join(path.Dir(file), filepath.ToSlash(url))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.skeletons[p] = file
+	c.index = nil
+}
+
+// Skeleton reports whether file is Template input: under a folder (or being a file) a Template
+// fetches, and not the Template's own file.
+func (c *Catalog) Skeleton(file string) (template string, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.skeletonLocked(file)
+}
+
+func (c *Catalog) skeletonLocked(file string) (template string, ok bool) {
+	if len(c.skeletons) == 0 {
+		return "", false
+	}
+	key := path.Clean(file)
+	for p := key; ; p = path.Dir(p) {
+		if t, ok := c.skeletons[p]; ok && t != key {
+			return t, true
+		}
+		if p == "." || p == "/" {
+			return "", false
+		}
+	}
+}
+
+// Exclude is the engine's last word on a file once every file is read: Template input is left out.
+func (c *Catalog) Exclude(file string) (string, bool) {
+	if _, ok := c.Skeleton(file); ok {
+		return SkipSkeleton, true
+	}
+	return "", false
+}
+
+// Define records an entity's definition and returns how many definitions of its ref there are now.
+func (c *Catalog) Define(d Definition) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.defs[d.Ref] = append(c.defs[d.Ref], d)
+	c.index = nil
+	return len(c.defs[d.Ref])
+}
+
+// Definitions returns where ref (lowercased kind:namespace/name) is defined, skeletons left out,
+// sorted by file and line.
+func (c *Catalog) Definitions(ref string) []Definition { return c.defIndex().byRef[ref] }
+
+// DefinesKind reports whether the run defines any entity of kind (lowercased).
+func (c *Catalog) DefinesKind(kind string) bool { return c.defIndex().kinds[kind] }
+
+// defIndex builds the index of definitions once Define and AddSkeleton calls are over (the
+// catalog-wide rules ask after every file is read); a later Define or AddSkeleton rebuilds it.
+func (c *Catalog) defIndex() *defIndex {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.index != nil {
+		return c.index
+	}
+	idx := &defIndex{byRef: make(map[string][]Definition, len(c.defs)), kinds: map[string]bool{}}
+	for ref, ds := range c.defs {
+		kept := ds
+		if len(c.skeletons) > 0 {
+			kept = nil
+			for _, d := range ds {
+				if _, skel := c.skeletonLocked(d.Path); !skel {
+					kept = append(kept, d)
+				}
+			}
+		}
+		if len(kept) == 0 {
+			continue
+		}
+		if len(kept) > 1 {
+			kept = append([]Definition(nil), kept...)
+			sort.Slice(kept, func(i, j int) bool {
+				if kept[i].File != kept[j].File {
+					return kept[i].File < kept[j].File
+				}
+				return kept[i].Line < kept[j].Line
+			})
+		}
+		idx.byRef[ref] = kept
+		kind, _, _ := strings.Cut(ref, ":")
+		idx.kinds[kind] = true
+	}
+	c.index = idx
+	return idx
+}
+
+// AllDefinitions returns every definition of the run, skeletons left out, sorted by ref, file and
+// line.
+func (c *Catalog) AllDefinitions() []Definition {
+	idx := c.defIndex()
+	refs := make([]string, 0, len(idx.byRef))
+	for ref := range idx.byRef {
+		refs = append(refs, ref)
+	}
+	sort.Strings(refs)
+	var out []Definition
+	for _, ref := range refs {
+		out = append(out, idx.byRef[ref]...)
+	}
+	return out
+}
+
+// Refs returns the defined refs that start with prefix, a kind and namespace such as
+// "group:default/", skeletons left out, sorted. It is built on first use: only a missing relation
+// asks, for a suggestion.
+func (c *Catalog) Refs(prefix string) []string {
+	idx := c.defIndex()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if idx.byPrefix == nil {
+		idx.byPrefix = map[string][]string{}
+		for ref := range idx.byRef {
+			if slash := strings.LastIndex(ref, "/"); slash > 0 {
+				idx.byPrefix[ref[:slash+1]] = append(idx.byPrefix[ref[:slash+1]], ref)
+			}
+		}
+		for _, refs := range idx.byPrefix {
+			sort.Strings(refs)
+		}
+	}
+	return idx.byPrefix[prefix]
+}
+
+// LocalPath maps an absolute URL into this repository (RepositoryURL), such as
+// https://github.com/acme/pay/blob/main/catalog/org.yaml, to the path of the file relative to the
+// repository's root (catalog/org.yaml); ok is false for any other URL.
+func (c *Catalog) LocalPath(target string) (string, bool) {
+	repo := strings.TrimSuffix(strings.TrimRight(strings.ToLower(c.RepositoryURL), "/"), ".git")
+	if repo == "" {
+		return "", false
+	}
+	rest, ok := cutPrefixFold(target, repo+"/")
+	if !ok {
+		return "", false
+	}
+	// blob/REF/path or tree/REF/path (REF without a slash: a branch, tag or commit)
+	parts := strings.SplitN(rest, "/", 3)
+	if len(parts) != 3 || (parts[0] != "blob" && parts[0] != "tree") || parts[2] == "" {
+		return "", false
+	}
+	p := path.Clean(parts[2])
+	if p == ".." || strings.HasPrefix(p, "../") {
+		return "", false
+	}
+	return "./" + p, true
+}
+
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) < len(prefix) || !strings.EqualFold(s[:len(prefix)], prefix) {
+		return "", false
+	}
+	return s[len(prefix):], true
+}
+
+// RootFile is a path in the repository's root folder, to resolve root-relative targets against.
+func (c *Catalog) RootFile() string { return "catalog-info.yaml" }
+
+// globFS returns the files of fsys matching a slash-separated pattern (path.Match per segment, `**`
+// for any number of folders, which never enters .git, node_modules or vendor), sorted.
+func globFS(fsys RepoFS, pattern string) []string {
+	segs := strings.Split(path.Clean(pattern), "/")
+	var out []string
+	isFile := func(p string) bool {
+		st, err := fsys.Stat(p)
+		return err == nil && !st.IsDir()
+	}
+	var expand func(dir string, segs []string)
+	expand = func(dir string, segs []string) {
+		if len(segs) == 0 {
+			return
+		}
+		seg, rest := segs[0], segs[1:]
+		switch {
+		case seg == "**":
+			expand(dir, rest) // zero folders
+			entries, _ := fsys.ReadDir(dir)
+			for _, e := range entries {
+				if e.IsDir() && !skippedFolders[e.Name()] {
+					expand(path.Join(dir, e.Name()), segs)
+				}
+			}
+		case !strings.ContainsAny(seg, "*?["):
+			p := path.Join(dir, seg)
+			if len(rest) == 0 {
+				if isFile(p) {
+					out = append(out, p)
+				}
+				return
+			}
+			expand(p, rest)
+		default:
+			entries, _ := fsys.ReadDir(dir)
+			for _, e := range entries {
+				if ok, _ := path.Match(seg, e.Name()); !ok {
+					continue
+				}
+				p := path.Join(dir, e.Name())
+				if len(rest) > 0 {
+					expand(p, rest)
+				} else if isFile(p) {
+					out = append(out, p)
+				}
+			}
+		}
+	}
+	expand(".", segs)
+	sort.Strings(out)
+	return dedupe(out)
+}
+
+func dedupe(sorted []string) []string {
+	out := sorted[:0]
+	for i, s := range sorted {
+		if i == 0 || s != sorted[i-1] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
