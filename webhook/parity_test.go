@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -158,5 +159,65 @@ func TestAppEqualsCheck(t *testing.T) {
 		if strings.HasPrefix(f, "legacy/") || strings.Contains(f, "skeleton/") || strings.Contains(f, "values.x") {
 			t.Errorf("check linted %s", f)
 		}
+	}
+}
+
+// TestBlobsOverTheLimitAreNeverDownloaded: a file whose tree entry is larger than max_file_size is
+// never downloaded; a catalog file of that size is reported as too large, as check reports it.
+func TestBlobsOverTheLimitAreNeverDownloaded(t *testing.T) {
+	big := component("big", "payments") + strings.Repeat("# padding\n", 300)
+	g := newFakeGitHub(t, map[string]string{
+		".catalog-lint.yaml":    "max_file_size: 2KiB\n",
+		"big/catalog-info.yaml": big,
+		"generated/values.yaml": "replicas: 1\n" + strings.Repeat("# padding\n", 300),
+		"svc/catalog-info.yaml": component("svc", "payments"),
+	})
+	job := pushJob(headSHA)
+	job.BaseSHA = ""
+	if err := processor(t, g, nil).Process(context.Background(), job); err != nil {
+		t.Fatal(err)
+	}
+	g.mu.Lock()
+	served := append([]string(nil), g.blobsServed...)
+	g.mu.Unlock()
+	for _, b := range served {
+		if b == "big/catalog-info.yaml" || b == "generated/values.yaml" {
+			t.Errorf("downloaded %s, over max_file_size", b)
+		}
+	}
+	final := g.final(t, 1)
+	var got []string
+	for _, a := range final.GetOutput().Annotations {
+		got = append(got, a.GetPath()+" "+a.GetTitle())
+	}
+	if diff := cmp.Diff([]string{"big/catalog-info.yaml file-too-large"}, got); diff != "" {
+		t.Errorf("annotations (-want +got):\n%s", diff)
+	}
+}
+
+// TestFailedDownloadFailsTheJob: a blob GitHub does not serve fails the job (it is tried again); it
+// never becomes a finding about the file.
+func TestFailedDownloadFailsTheJob(t *testing.T) {
+	g := newFakeGitHub(t, map[string]string{
+		"svc/catalog-info.yaml": component("svc", "payments"),
+		"org.yaml":              group,
+	})
+	g.intercept = func(w http.ResponseWriter, r *http.Request) bool {
+		if strings.HasSuffix(r.URL.Path, "/git/blobs/blob-org.yaml") {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadGateway)
+			fmt.Fprint(w, `{"message":"Server Error"}`)
+			return true
+		}
+		return false
+	}
+	err := processor(t, g, nil).Process(context.Background(), pushJob(headSHA))
+	if err == nil || !strings.Contains(err.Error(), "org.yaml") {
+		t.Fatalf("the job must fail naming the file, got %v", err)
+	}
+	final := g.final(t, 1)
+	if final.GetConclusion() != "failure" || len(final.GetOutput().Annotations) != 0 ||
+		!strings.Contains(final.GetOutput().GetSummary(), "org.yaml") {
+		t.Errorf("the check run must say catalog-lint could not run: %s %+v", final.GetConclusion(), final.GetOutput())
 	}
 }
