@@ -85,6 +85,11 @@ func walkDisk(paths []string, cfg *Config, fn func(*Repo, Input)) error {
 	}
 	repos := map[string]*Repo{}
 	walkers := map[*Repo]*walker{}
+	defer func() {
+		for _, r := range repos {
+			r.Close()
+		}
+	}()
 	for _, p := range paths {
 		dir := p
 		if st, err := os.Stat(p); err == nil && !st.IsDir() {

@@ -64,6 +64,14 @@ func (r *Repo) Path(osPath string) (string, bool) {
 	return filepath.ToSlash(rel), true
 }
 
+// Close releases what reading the repository holds (on disk, the root folder's descriptor).
+func (r *Repo) Close() error {
+	if d, ok := r.FS.(*diskFS); ok {
+		return d.root.Close()
+	}
+	return nil
+}
+
 // NewTreeRepo returns a repository read from a tree (the App's): findings name files by their path.
 func NewTreeRepo(fsys RepoFS) *Repo { return &Repo{FS: fsys} }
 

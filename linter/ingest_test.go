@@ -152,5 +152,6 @@ func diskRepo(t testing.TB, root string) *Repo {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { r.Close() })
 	return r
 }

@@ -37,6 +37,7 @@ func lintRepositoryLive(t *testing.T, dir string, live LiveCatalog, repo string)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { disk.Close() })
 	res, err := Run{Repo: disk, Config: cfg, RepositoryURL: repo, Offline: live == nil, Live: live}.Lint(context.Background(), []string{"."})
 	if err != nil {
 		t.Fatal(err)

@@ -106,6 +106,7 @@ func TestAppEqualsCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer disk.Close()
 	cli, err := rules.Run{Repo: disk, Config: cfg, RepositoryURL: "https://github.com/o/r", Offline: true}.Lint(context.Background(), []string{"."})
 	if err != nil {
 		t.Fatal(err)

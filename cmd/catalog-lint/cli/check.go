@@ -234,6 +234,7 @@ func lintRepos(ctx context.Context, f checkFlags, runs []*repoRun, svc *checkSer
 			extra = append(extra, linter.Input{Name: f.stdinName, Reader: stdin})
 		}
 		res, err := run.Lint(ctx, r.paths, extra...)
+		repo.Close()
 		if err != nil {
 			return nil, err
 		}
