@@ -261,3 +261,74 @@ func BenchmarkCatalogMemory(b *testing.B) {
 	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20), "retained-MiB")
 	runtime.KeepAlive(res)
 }
+
+// danglingRepos are synthetic service monorepos (synthetic.Options.Dangling), by size.
+var danglingRepos = map[int]string{}
+
+func danglingRepo(b *testing.B, n int) string {
+	b.Helper()
+	monoreposMu.Lock()
+	defer monoreposMu.Unlock()
+	if dir, ok := danglingRepos[n]; ok {
+		return dir
+	}
+	dir, err := os.MkdirTemp("", "catalog-lint-bench-dangling-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := synthetic.WriteWith(dir, n, 1, synthetic.Options{Dangling: true}); err != nil {
+		b.Fatal(err)
+	}
+	danglingRepos[n] = dir
+	monorepos[-1-n] = dir // for TestMain's cleanup
+	return dir
+}
+
+// BenchmarkMonorepo is the speed target of catalog-wide checks (issue 19): on a service monorepo
+// whose owners, systems, APIs and resources are only partly defined (most relations dangle, each asks
+// for a suggestion), the whole offline run as `catalog-lint check --offline .` does it (rules.Run on
+// the disk) against the bare yaml.v3 parse of the same files, one after another.
+// BENCH_FILES sets the number of services (default 10,000).
+func BenchmarkMonorepo(b *testing.B) {
+	dir := danglingRepo(b, benchFiles())
+	b.Run("bare-parse", func(b *testing.B) {
+		files, err := linter.Discover([]string{dir}, linter.DefaultConfig(dir))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := 0; i < b.N; i++ {
+			for _, f := range files {
+				data, err := os.ReadFile(f)
+				if err != nil {
+					b.Fatal(err)
+				}
+				dec := yaml.NewDecoder(bytes.NewReader(data))
+				for {
+					var n yaml.Node
+					if err := dec.Decode(&n); errors.Is(err, io.EOF) {
+						break
+					} else if err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		}
+		b.ReportMetric(float64(len(files)), "files")
+	})
+	b.Run("check", func(b *testing.B) {
+		cfg := linter.DefaultConfig(dir)
+		var res *linter.Result
+		for i := 0; i < b.N; i++ {
+			repo, err := linter.DiskRepo(dir, true)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if res, err = (rules.Run{Repo: repo, Config: cfg, Offline: true}).Lint(context.Background(), []string{dir}); err != nil {
+				b.Fatal(err)
+			}
+			repo.Close()
+		}
+		b.ReportMetric(float64(res.Files), "files")
+		b.ReportMetric(float64(len(res.Findings)), "findings")
+	})
+}

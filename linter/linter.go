@@ -448,7 +448,7 @@ func (l *Linter) resolve(ctx context.Context, fr fileResult) (findings []Finding
 			}
 		}
 	}
-	sources := answerSources{}
+	var pending []pendingAnswer
 	add := func(a Answer, q *question) {
 		if a.Rule == nil || (q == nil && a.At == nil) {
 			return
@@ -456,9 +456,7 @@ func (l *Linter) resolve(ctx context.Context, fr fileResult) (findings []Finding
 		if a.Rule.Inconclusive {
 			inconclusive++ // counted even when configuration hides the finding
 		}
-		if f, ok := l.answerFinding(a, q, sources); ok {
-			findings = append(findings, f)
-		}
+		pending = append(pending, pendingAnswer{a, q})
 	}
 	if len(fr.questions) > 0 {
 		// Group the questions by rule as indices, not copies: a catalog-wide run asks one per relation.
@@ -497,7 +495,60 @@ func (l *Linter) resolve(ctx context.Context, fr fileResult) (findings []Finding
 			add(a, nil)
 		}
 	}
+	findings = append(findings, l.placeAnswers(pending)...)
 	return SortFindings(findings), inconclusive, notices
+}
+
+// pendingAnswer is an answer and the question it answers (nil for a Finisher's).
+type pendingAnswer struct {
+	a Answer
+	q *question
+}
+
+// placeAnswers turns the answers into findings, the files they are in read again once each, Jobs
+// files at a time.
+func (l *Linter) placeAnswers(pending []pendingAnswer) []Finding {
+	byFile := map[string][]int{}
+	var files []string
+	for i, p := range pending {
+		file := ""
+		if p.a.At != nil {
+			file = p.a.At.File
+		} else {
+			file = p.q.at.file
+		}
+		if byFile[file] == nil {
+			files = append(files, file)
+		}
+		byFile[file] = append(byFile[file], i)
+	}
+	out := make([][]Finding, len(files))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(l.jobs, len(files)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for fi := range next {
+				sources := answerSources{} // one file's
+				for _, i := range byFile[files[fi]] {
+					if f, ok := l.answerFinding(pending[i].a, pending[i].q, sources); ok {
+						out[fi] = append(out[fi], f)
+					}
+				}
+			}
+		}()
+	}
+	for fi := range files {
+		next <- fi
+	}
+	close(next)
+	wg.Wait()
+	var findings []Finding
+	for _, fs := range out {
+		findings = append(findings, fs...)
+	}
+	return findings
 }
 
 // answerFinding turns an answer into its finding: at its question (with the end of the value, the

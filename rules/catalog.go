@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
+
 	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/catalog-lint/catalog-lint/backstage"
 	"github.com/catalog-lint/catalog-lint/linter"
 )
 
@@ -458,78 +460,68 @@ func (t relationAnswers) Answer(ctx context.Context, qs []*relationQuestion) ([]
 	var out answers
 	var notices []string
 	unchecked := map[string]bool{}
-	var missing []int // relation questions the run does not answer, for the live catalog
+	var missing, local []int // relation questions the run does not answer: for the live catalog, or missing
 	r.live.local = r.localRefs
 	for i, q := range qs {
 		if len(r.Catalog.Definitions(q.ref)) > 0 {
 			continue
 		}
 		kind, _, _ := strings.Cut(q.ref, ":")
-		if r.Live != nil {
+		switch {
+		case r.Live != nil:
 			missing = append(missing, i)
-			continue
-		}
-		if !r.Catalog.DefinesKind(kind) {
+		case !r.Catalog.DefinesKind(kind):
 			// The run defines no entity of that kind (a service repository names its owner, whose
 			// Group lives in the organization's catalog): nothing can be said, and saying "missing"
 			// for every ref would be noise.
 			unchecked[kind] = true
-			continue
+		default:
+			local = append(local, i)
 		}
-		out.add(i, RelationTargetMissing, "spec.%s %q refers to %s, which is not defined in the files linted%s",
-			q.field.field, q.value, q.ref, r.suggest(q.ref))
 	}
+	var found map[string]*backstage.Entity
+	var err error
 	if len(missing) > 0 {
 		refs := make([]string, len(missing))
 		for j, i := range missing {
 			refs[j] = qs[i].ref
 		}
-		found, err := r.live.lookup(ctx, r.Live, refs)
-		for _, i := range missing {
-			q := qs[i]
-			switch {
-			case err != nil:
-				out.add(i, CatalogUnverified, "spec.%s %q refers to %s, which the files linted do not define, and the Backstage catalog could not be asked: %v",
-					q.field.field, q.value, q.ref, err)
-			case found[q.ref] == nil:
-				out.add(i, RelationTargetMissing, "spec.%s %q refers to %s, which is neither in the files linted nor in the Backstage catalog%s",
-					q.field.field, q.value, q.ref, r.suggest(q.ref))
-			}
-		}
+		found, err = r.live.lookup(ctx, r.Live, refs)
 		if err != nil {
 			notices = append(notices, fmt.Sprintf("the Backstage catalog could not be asked (%v): refs it would have answered are reported as catalog-unverified, never as missing", err))
 		}
 	}
+	var suggestFor []string
+	for _, i := range local {
+		suggestFor = append(suggestFor, qs[i].ref)
+	}
+	for _, i := range missing {
+		if err == nil && found[qs[i].ref] == nil {
+			suggestFor = append(suggestFor, qs[i].ref)
+		}
+	}
+	suggestions := r.suggestAll(suggestFor)
+	for _, i := range local {
+		q := qs[i]
+		out.add(i, RelationTargetMissing, "spec.%s %q refers to %s, which is not defined in the files linted%s",
+			q.field.field, q.value, q.ref, suggestions[q.ref])
+	}
+	for _, i := range missing {
+		q := qs[i]
+		switch {
+		case err != nil:
+			out.add(i, CatalogUnverified, "spec.%s %q refers to %s, which the files linted do not define, and the Backstage catalog could not be asked: %v",
+				q.field.field, q.value, q.ref, err)
+		case found[q.ref] == nil:
+			out.add(i, RelationTargetMissing, "spec.%s %q refers to %s, which is neither in the files linted nor in the Backstage catalog%s",
+				q.field.field, q.value, q.ref, suggestions[q.ref])
+		}
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].Question < out[b].Question })
 	for _, kind := range sortedKeys(unchecked) {
 		notices = append(notices, fmt.Sprintf("relations to %s entities were not checked: the files linted define none", kind))
 	}
 	return out, notices
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// suggest names a defined entity of the same kind and namespace whose name is one edit away.
-func (r *CatalogResolver) suggest(ref string) string {
-	prefix, name, _ := strings.Cut(ref, "/")
-	var best []string
-	for _, d := range r.Catalog.Refs(prefix + "/") {
-		_, other, _ := strings.Cut(d, "/")
-		if editDistance(name, other) <= 2 {
-			best = append(best, d)
-		}
-	}
-	sort.Strings(best)
-	if len(best) == 0 {
-		return ""
-	}
-	return fmt.Sprintf("; did you mean %s?", best[0])
 }
 
 // TechDocsAnnotation points TechDocs at an entity's documentation.

@@ -13,8 +13,9 @@ import (
 func main() {
 	n := flag.Int("n", 10000, "number of services (one catalog file each)")
 	seed := flag.Int64("seed", 1, "random seed")
+	dangling := flag.Bool("dangling", false, "a service organization: owners, systems, APIs and resources only partly defined (synthetic.Options.Dangling)")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: gen-monorepo [-n N] [-seed S] DIR")
+		fmt.Fprintln(os.Stderr, "usage: gen-monorepo [-n N] [-seed S] [-dangling] DIR")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -22,7 +23,7 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	st, err := synthetic.Write(flag.Arg(0), *n, *seed)
+	st, err := synthetic.WriteWith(flag.Arg(0), *n, *seed, synthetic.Options{Dangling: *dangling})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gen-monorepo:", err)
 		os.Exit(1)

@@ -29,6 +29,75 @@ type Options struct {
 	// by glob, an org.yaml defining the owners, systems and resources the services name, and relations
 	// beyond the required owner (system, dependsOn) on 30% of the services.
 	Catalog bool
+	// Dangling makes the monorepo of a service organization whose teams come from an org provider:
+	// each service names an owner team, a system, a provided API and a resource it depends on, and
+	// only some of those are defined in the repository (half the teams, a quarter of the systems, 30%
+	// of the APIs and resources), so that most runs ask for suggestions. It implies Catalog's layout.
+	Dangling bool
+}
+
+// writeDangling writes the services of Options.Dangling.
+func writeDangling(dir string, n int, rng *rand.Rand) (Stats, error) {
+	var st Stats
+	root := "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: monorepo\nspec:\n  targets:\n    - ./org.yaml\n    - ./services/*/catalog-info.yaml\n"
+	teams, systems := max(n/50, 2), max(n/100, 2)
+	var org strings.Builder
+	for t := 0; t < teams; t += 2 {
+		fmt.Fprintf(&org, "---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-%04d\nspec:\n  type: team\n  children: []\n", t)
+		st.Documents++
+	}
+	for s := 0; s < systems; s += 4 {
+		fmt.Fprintf(&org, "---\napiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: system-%04d\nspec:\n  owner: team-0000\n", s)
+		st.Documents++
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return st, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "catalog-info.yaml"), []byte(root), 0o644); err != nil {
+		return st, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "org.yaml"), []byte(org.String()), 0o644); err != nil {
+		return st, err
+	}
+	st.Files += 2
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		b.Reset()
+		name := fmt.Sprintf("svc-%05d", i)
+		fmt.Fprintf(&b, `apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: %s
+  description: Synthetic service number %d.
+  annotations:
+    github.com/project-slug: acme/%s
+spec:
+  type: service
+  lifecycle: production
+  owner: team-%04d
+  system: system-%04d
+  providesApis: [%s-api]
+  dependsOn: [resource:%s-db]
+`, name, i, name, rng.Intn(teams), rng.Intn(systems), name, name)
+		st.Documents++
+		if rng.Intn(10) < 3 {
+			fmt.Fprintf(&b, "---\napiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: %s-api\nspec:\n  type: openapi\n  lifecycle: production\n  owner: team-0000\n  definition: '{}'\n", name)
+			st.Documents++
+		}
+		if rng.Intn(10) < 3 {
+			fmt.Fprintf(&b, "---\napiVersion: backstage.io/v1alpha1\nkind: Resource\nmetadata:\n  name: %s-db\nspec:\n  type: database\n  owner: team-0000\n", name)
+			st.Documents++
+		}
+		p := filepath.Join(dir, "services", name, "catalog-info.yaml")
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return st, err
+		}
+		if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+			return st, err
+		}
+		st.Files++
+	}
+	return st, nil
 }
 
 // GitHubRepo is the repository of service i's github.com/project-slug with Options.GitHubRepos.
@@ -44,6 +113,9 @@ func Write(dir string, n int, seed int64) (Stats, error) { return WriteWith(dir,
 // WriteWith is Write with options.
 func WriteWith(dir string, n int, seed int64, opts Options) (Stats, error) {
 	rng := rand.New(rand.NewSource(seed))
+	if opts.Dangling {
+		return writeDangling(dir, n, rng)
+	}
 	var st Stats
 	if opts.Catalog {
 		if err := writeCatalogRoot(dir, n); err != nil {

@@ -1,0 +1,104 @@
+package rules
+
+import (
+	"fmt"
+	"math/rand"
+	"testing"
+)
+
+// TestSuggestIndex: the bounded index finds what comparing with every name finds, for the mistakes
+// people make: a typo, a transposition, a missing or extra character, near the start or the end.
+func TestSuggestIndex(t *testing.T) {
+	refs := []string{"group:default/team-payments", "group:default/team-platform", "group:default/team-web",
+		"group:default/data-eng", "group:default/alice-team", "group:default/sre"}
+	idx := newSuggestIndex(refs)
+	tests := []struct{ name, want string }{
+		{"team-paymnets", "team-payments"}, // transposition near the end
+		{"taem-payments", "team-payments"}, // transposition near the start
+		{"team-payment", "team-payments"},  // one character missing
+		{"team-webb", "team-web"},          // one extra
+		{"xata-eng", "data-eng"},           // the first character
+		{"sre", ""},                        // the name itself is not a suggestion
+		{"srx", "sre"},
+		{"finance", ""}, // nothing close
+	}
+	for _, tt := range tests {
+		if got := idx.nearest(tt.name, 2); got != tt.want {
+			t.Errorf("nearest(%q) = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestSuggestIndexAgreesWithFullComparison: among 10,000 similar names, a name one edit away from
+// defined ones gets the suggestion comparing it with every name gives (the closest, then the first);
+// a name two edits away at the same end gets one at the same distance in most cases (the bounded part
+// is best effort: a dense numbered namespace is its worst case).
+func TestSuggestIndexAgreesWithFullComparison(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	var refs, names []string
+	seen := map[string]bool{}
+	for len(names) < 10000 {
+		n := fmt.Sprintf("%s-%s-%d", []string{"svc", "api", "web", "data"}[rng.Intn(4)], []string{"payments", "orders", "search", "users"}[rng.Intn(4)], rng.Intn(20000))
+		if !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+			refs = append(refs, "component:default/"+n)
+		}
+	}
+	idx := newSuggestIndex(refs)
+	brute := func(name string) (string, int) {
+		best, bestD := "", 3
+		for _, c := range names {
+			if c == name {
+				continue
+			}
+			if d := editDistance(name, c); d < bestD || d == bestD && c < best {
+				best, bestD = c, d
+			}
+		}
+		return best, bestD
+	}
+	edit := func(s string, at int) string { // a substitution at position at
+		b := []byte(s)
+		b[at] = "abcdefghijklmnopqrstuvwxyz0123456789"[rng.Intn(36)]
+		return string(b)
+	}
+	swap := func(s string, at int) string {
+		b := []byte(s)
+		b[at], b[at+1] = b[at+1], b[at]
+		return string(b)
+	}
+	twoEdits, twoFound := 0, 0
+	for i := 0; i < 200; i++ {
+		n := names[rng.Intn(len(names))]
+		var typo string
+		switch i % 4 {
+		case 0: // one edit anywhere
+			typo = edit(n, rng.Intn(len(n)))
+		case 1: // two characters swapped
+			typo = swap(n, rng.Intn(len(n)-1))
+		case 2: // two edits near the end
+			typo = edit(edit(n, len(n)-1), len(n)-3)
+		case 3: // two edits near the start
+			typo = edit(edit(n, 0), 2)
+		}
+		if seen[typo] {
+			continue
+		}
+		want, wantD := brute(typo)
+		got := idx.nearest(typo, 2)
+		switch {
+		case wantD <= 1 && got != want:
+			t.Errorf("nearest(%q) = %q, comparing with every name gives %q at distance %d", typo, got, want, wantD)
+		case wantD == 2:
+			twoEdits++
+			if got != "" && editDistance(typo, got) == 2 {
+				twoFound++
+			}
+		}
+	}
+	if twoEdits == 0 || twoFound*100 < twoEdits*80 {
+		t.Errorf("two edits away: %d of %d found", twoFound, twoEdits)
+	}
+	t.Logf("two edits away: %d of %d found", twoFound, twoEdits)
+}
