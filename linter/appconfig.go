@@ -123,6 +123,11 @@ func (c *Catalog) AppConfigs(files []AppConfigFile) []string {
 			}
 		}
 	}
+	c.mu.Lock()
+	for _, f := range out {
+		c.ingested[f] = true
+	}
+	c.mu.Unlock()
 	return out
 }
 

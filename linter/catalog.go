@@ -25,6 +25,7 @@ type Catalog struct {
 	queued    map[string]bool   // paths handed to the linter
 	pending   []Input           // Location targets found, not yet linted
 	skeletons map[string]string // folder or file -> the Template file that fetches it
+	ingested  map[string]bool   // files a Location or app-config names: Backstage reads them, never skeletons
 	configs   []appConfigLayer  // app-config as each deployment layers it: which kinds may come from where
 	defs      map[string][]Definition
 	resolved  map[string]resolvedTarget // ResolveTarget's answers, by folder and target
@@ -61,7 +62,7 @@ type Definition struct {
 
 // NewCatalog returns an empty Catalog of the repository repo.
 func NewCatalog(repo *Repo) *Catalog {
-	return &Catalog{Repo: repo, queued: map[string]bool{}, skeletons: map[string]string{}, defs: map[string][]Definition{},
+	return &Catalog{Repo: repo, queued: map[string]bool{}, skeletons: map[string]string{}, ingested: map[string]bool{}, defs: map[string][]Definition{},
 		resolved: map[string]resolvedTarget{}, walked: map[string]bool{}}
 }
 
@@ -223,6 +224,7 @@ func (c *Catalog) More() []Input {
 		}
 		c.mu.Lock()
 		for _, f := range files {
+			c.ingested[f] = true
 			if !c.queued[f] {
 				c.queued[f] = true
 				c.pending = append(c.pending, Input{Path: f})
@@ -277,9 +279,13 @@ func (c *Catalog) globWalked(pattern string) ([]string, bool) {
 }
 
 // AddSkeleton records that the Template in file fetches url (a folder, or one file) as scaffolder
-// input: what is there is not a catalog file.
+// input: what is there is not a catalog file. A url that names the repository's root or leads out of
+// it marks nothing: one Template cannot silence a repository.
 func (c *Catalog) AddSkeleton(file, url string) {
 	p := path.Join(path.Dir(file), filepath.ToSlash(url))
+	if p == "." || p == ".." || strings.HasPrefix(p, "../") || path.IsAbs(p) {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.skeletons[p] = file
@@ -287,7 +293,8 @@ func (c *Catalog) AddSkeleton(file, url string) {
 }
 
 // Skeleton reports whether file is Template input: under a folder (or being a file) a Template
-// fetches, and not the Template's own file.
+// fetches, not the Template's own file, and not a file Backstage ingests (named catalog-info.yaml, or
+// named by a Location or app-config).
 func (c *Catalog) Skeleton(file string) (template string, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -299,6 +306,9 @@ func (c *Catalog) skeletonLocked(file string) (template string, ok bool) {
 		return "", false
 	}
 	key := path.Clean(file)
+	if IsCatalogFileName(path.Base(key)) || c.ingested[key] {
+		return "", false
+	}
 	for p := key; ; p = path.Dir(p) {
 		if t, ok := c.skeletons[p]; ok && t != key {
 			return t, true

@@ -414,6 +414,11 @@ func (t skeletonAnswers) Answer(_ context.Context, qs []skeletonQuestion) ([]lin
 	var out answers
 	for i, q := range qs {
 		p := path.Join(path.Dir(q.file), q.url)
+		if !t.r.Catalog.Inside(p) {
+			// Never looked up: whether a file of this machine exists is not the repository's business.
+			out.add(i, TemplateSkeletonMissing, "fetch step input.url %q is outside the repository; catalog-lint does not look there", q.url)
+			continue
+		}
 		exists, dir := t.r.Catalog.Stat(p)
 		switch {
 		case !exists:

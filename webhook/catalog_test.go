@@ -28,7 +28,8 @@ func TestCatalogContext(t *testing.T) {
 		"org/teams.yaml":                        group,
 		"old/catalog-info.yaml":                 component("old", "payments"),
 		"tpl/template.yaml":                     "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata:\n  name: t\nspec:\n  type: service\n  steps:\n    - id: f\n      action: fetch:template\n      input:\n        url: ./skeleton\n",
-		"tpl/skeleton/catalog-info.yaml":        component("Not Valid", "x"),
+		"tpl/skeleton/catalog-info.yaml":        strings.Replace(component("Not Valid", "x"), "Not Valid", "${{ values.name }}", 1),
+		"tpl/skeleton/service.yaml":             component("Not Valid", "x"), // fetched by the Template: not a catalog file
 		"tpl/${{ values.x }}/catalog-info.yaml": "name: ${{ values.x }}\n",
 		"README.md":                             "# readme\n",
 	}
