@@ -161,3 +161,34 @@ func TestLocationTargetsStayInside(t *testing.T) {
 		}
 	}
 }
+
+// TestGlobDoesNotWalkThroughLinks: with a link to a folder outside the repository (lroot -> /), a
+// glob target such as ./lr*/**/*.yaml finds nothing, and the walk cannot even list the folder the
+// link leads to: containment applies while walking, not to the matches afterwards.
+func TestGlobDoesNotWalkThroughLinks(t *testing.T) {
+	repo := symlinkTree(t)
+	outside := filepath.Join(filepath.Dir(repo), "outside")
+	if err := os.Symlink(outside, filepath.Join(repo, "lroot")); err != nil {
+		t.Skip(err)
+	}
+	if err := os.MkdirAll(filepath.Join(outside, "deep", "er"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(outside, "deep", "er", "x.yaml"), []byte("kind: SECRET\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cat := NewCatalog(diskRepo(t, repo))
+	if entries, err := cat.Repo.FS.ReadDir("lroot"); err == nil {
+		t.Errorf("listed the folder outside through the link: %v", entries)
+	}
+	if entries, err := cat.Repo.FS.ReadDir("lroot/deep"); err == nil {
+		t.Errorf("listed a folder outside through the link: %v", entries)
+	}
+	if got := globFS(cat.Repo.FS, "lr*/**/*.yaml"); len(got) != 0 {
+		t.Errorf("the glob matched through the link: %v", got)
+	}
+	files, _, outsideTarget := cat.ResolveTarget("catalog-info.yaml", "./lr*/**/*.yaml")
+	if len(files) != 0 || outsideTarget {
+		t.Errorf("ResolveTarget = %v, outside %v", files, outsideTarget)
+	}
+}
