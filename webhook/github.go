@@ -12,6 +12,8 @@ import (
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
 	"github.com/google/go-github/v60/github"
+
+	"github.com/catalog-lint/catalog-lint/internal/credentials"
 )
 
 // DefaultAPIURL is github.com's REST API; GitHub Enterprise Server uses https://HOST/api/v3.
@@ -40,7 +42,8 @@ func NewApp(appID int64, privateKey []byte, apiURL string, transport http.RoundT
 	if transport == nil {
 		transport = http.DefaultTransport
 	}
-	base := &retryTransport{next: &countingTransport{next: transport, metrics: metrics}, sleep: sleepCtx}
+	// Beneath the App's JWT and installation tokens: a redirect to another host gets neither.
+	base := credentials.OnlyTo(u.Host, &retryTransport{next: &countingTransport{next: transport, metrics: metrics}, sleep: sleepCtx})
 	apps, err := ghinstallation.NewAppsTransport(base, appID, privateKey)
 	if err != nil {
 		return nil, fmt.Errorf("webhook: GitHub App private key: %w", err)

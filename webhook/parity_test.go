@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -220,5 +222,42 @@ func TestFailedDownloadFailsTheJob(t *testing.T) {
 	if final.GetConclusion() != "failure" || len(final.GetOutput().Annotations) != 0 ||
 		!strings.Contains(final.GetOutput().GetSummary(), "org.yaml") {
 		t.Errorf("the check run must say catalog-lint could not run: %s %+v", final.GetConclusion(), final.GetOutput())
+	}
+}
+
+// TestRedirectCarriesNoInstallationToken: GitHub (or a proxy before GitHub Enterprise Server)
+// redirecting a request to another host never gets the installation token sent there.
+func TestRedirectCarriesNoInstallationToken(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Header.Get("Authorization"))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, `{"message":"Not Found"}`)
+	}))
+	defer other.Close()
+	g := newFakeGitHub(t, map[string]string{"svc/catalog-info.yaml": component("svc", "payments")})
+	g.intercept = func(w http.ResponseWriter, r *http.Request) bool {
+		if strings.HasSuffix(r.URL.Path, "/contents/.catalog-lint.yaml") {
+			http.Redirect(w, r, other.URL+r.URL.Path+"?"+r.URL.RawQuery, http.StatusTemporaryRedirect)
+			return true
+		}
+		return false
+	}
+	if err := processor(t, g, nil).Process(context.Background(), pushJob(headSHA)); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) == 0 {
+		t.Fatal("the redirect was not followed")
+	}
+	for _, a := range got {
+		if a != "" {
+			t.Errorf("the other host got credentials: %q", a)
+		}
 	}
 }

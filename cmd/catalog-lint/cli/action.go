@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -127,13 +126,9 @@ func suggestFixes(ctx context.Context, in actionInputs, env Env, res *linter.Res
 	if token == "" || !ok {
 		return warn("needs the github-token input and GITHUB_REPOSITORY")
 	}
-	gh := github.NewClient(nil).WithAuthToken(token)
-	if api := env("GITHUB_API_URL"); api != "" && api != "https://api.github.com" {
-		u, err := url.Parse(strings.TrimRight(api, "/") + "/")
-		if err != nil {
-			return warn("GITHUB_API_URL is not an address")
-		}
-		gh.BaseURL = u
+	gh, err := githubClient(token, env("GITHUB_API_URL"))
+	if err != nil {
+		return warn(err.Error())
 	}
 	number, head := event.PullRequest.Number, event.PullRequest.Head.SHA
 	added := map[string]map[int]bool{}

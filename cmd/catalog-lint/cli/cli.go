@@ -22,6 +22,7 @@ import (
 	"github.com/google/go-github/v60/github"
 
 	"github.com/catalog-lint/catalog-lint/backstage"
+	"github.com/catalog-lint/catalog-lint/internal/credentials"
 	"github.com/catalog-lint/catalog-lint/linter"
 	"github.com/catalog-lint/catalog-lint/linter/report"
 	"github.com/catalog-lint/catalog-lint/rules"
@@ -415,15 +416,27 @@ func githubResolver(env Env) (*rules.GitHubResolver, string, error) {
 	if token == "" {
 		return nil, "GitHub repositories were not checked: no token (set GITHUB_TOKEN)", nil
 	}
-	c := github.NewClient(&http.Client{Timeout: 30 * time.Second}).WithAuthToken(token)
-	if api := strings.TrimRight(env("GITHUB_API_URL"), "/"); api != "" && api != "https://api.github.com" {
-		u, err := url.Parse(api + "/")
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return nil, "", fmt.Errorf("GITHUB_API_URL %q is not an http(s) address", api)
-		}
-		c.BaseURL = u
+	c, err := githubClient(token, env("GITHUB_API_URL"))
+	if err != nil {
+		return nil, "", err
 	}
 	return &rules.GitHubResolver{Client: c}, "", nil
+}
+
+// githubClient is a GitHub REST client with token, at apiURL ("" for api.github.com). The token goes
+// to that host only: a redirect elsewhere gets none.
+func githubClient(token, apiURL string) (*github.Client, error) {
+	base, _ := url.Parse("https://api.github.com/")
+	if api := strings.TrimRight(apiURL, "/"); api != "" && api != "https://api.github.com" {
+		u, err := url.Parse(api + "/")
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return nil, fmt.Errorf("GITHUB_API_URL %q is not an http(s) address", api)
+		}
+		base = u
+	}
+	c := github.NewClient(&http.Client{Timeout: 30 * time.Second, Transport: credentials.OnlyTo(base.Host, nil)}).WithAuthToken(token)
+	c.BaseURL = base
+	return c, nil
 }
 
 // liveCatalog builds the Backstage catalog client from flags and the environment (never from the
