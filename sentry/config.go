@@ -53,12 +53,10 @@ type Settings struct {
 // repository's file are only used when the environment trusts them (see docs/sentry.md), because
 // the client secret and the subject token go there.
 type TokenExchangeSettings struct {
-	Issuer, TokenEndpoint        string
-	ClientIDEnv, ClientSecretEnv string
-	// SubjectToken is github-oidc, env:NAME or file:PATH.
-	SubjectToken     string
+	Issuer, TokenEndpoint string
+	// Which secrets are sent (the client credentials' variables, a subject token other than
+	// github-oidc, the audience) is never a repository's choice: those keys are errors here.
 	SubjectTokenType string
-	Audience         string
 	Resource         string
 	Scopes           []string
 	// Line is where token_exchange stands, for messages about it.
@@ -108,6 +106,15 @@ func parseAuth(p *linter.ConfigReader, v *yaml.Node) *TokenExchangeSettings {
 	return out
 }
 
+// operatorSetting names, for the token exchange settings that say which secret is sent, the variable
+// and the flag that set them: the operator's, never a repository's.
+var operatorSetting = map[string][2]string{
+	"client_id_env":     {"SENTRY_TOKEN_EXCHANGE_CLIENT_ID_ENV", "--token-exchange-client-id-env"},
+	"client_secret_env": {"SENTRY_TOKEN_EXCHANGE_CLIENT_SECRET_ENV", "--token-exchange-client-secret-env"},
+	"audience":          {"SENTRY_TOKEN_EXCHANGE_AUDIENCE", "--token-exchange-audience"},
+	"subject_token":     {"SENTRY_TOKEN_EXCHANGE_SUBJECT_TOKEN", "--token-exchange-subject-token"},
+}
+
 func parseTokenExchange(p *linter.ConfigReader, key, v *yaml.Node) *TokenExchangeSettings {
 	const prefix = "sentry.auth.token_exchange"
 	if linter.TypeOf(v) != linter.TypeMapping {
@@ -128,28 +135,21 @@ func parseTokenExchange(p *linter.ConfigReader, key, v *yaml.Node) *TokenExchang
 			} else {
 				x.TokenEndpoint = u
 			}
-		case "client_id_env", "client_secret_env":
-			env := p.Str(name, val)
-			if env != "" && !tokenexchange.ValidEnvName(env) {
-				p.Add(val, fmt.Sprintf("%s must name an environment variable (such as SENTRY_BROKER_CLIENT_ID), not %q; the value itself never goes in this file", name, env))
-			}
-			if k.Value == "client_id_env" {
-				x.ClientIDEnv = env
-			} else {
-				x.ClientSecretEnv = env
-			}
+		case "client_id_env", "client_secret_env", "audience":
+			p.Add(k, fmt.Sprintf("%s: a repository's file cannot choose which secret goes to the token broker; set %s "+
+				"(or the flag %s) in the CI job, or the Action's input", name, operatorSetting[k.Value][0], operatorSetting[k.Value][1]))
 		case "subject_token":
-			x.SubjectToken = p.Str(name, val)
-			if _, err := tokenexchange.ParseSubject(x.SubjectToken); err != nil {
-				p.Add(val, fmt.Sprintf("%s: %v", name, err))
+			v := p.Str(name, val)
+			if v != "github-oidc" {
+				// env:NAME and file:PATH would let the repository pick a secret of the machine to send.
+				p.Add(val, fmt.Sprintf("%s %q: a repository's file may only say github-oidc; which variable or file is presented "+
+					"to the broker is set with %s (or the flag %s) in the CI job", name, v, operatorSetting[k.Value][0], operatorSetting[k.Value][1]))
 			}
 		case "subject_token_type":
 			x.SubjectTokenType = p.Str(name, val)
 			if _, err := tokenexchange.ParseTokenType(x.SubjectTokenType); err != nil {
 				p.Add(val, fmt.Sprintf("%s: %v", name, err))
 			}
-		case "audience":
-			x.Audience = p.Str(name, val)
 		case "resource":
 			x.Resource = p.Str(name, val)
 			if u, err := url.Parse(x.Resource); x.Resource != "" && (err != nil || !u.IsAbs() || u.Fragment != "") {
@@ -158,8 +158,8 @@ func parseTokenExchange(p *linter.ConfigReader, key, v *yaml.Node) *TokenExchang
 		case "scopes":
 			x.Scopes = parseScopes(p, name, val)
 		default:
-			p.Add(k, fmt.Sprintf("unknown key %q in %s; known keys are audience, client_id_env, client_secret_env, issuer, "+
-				"resource, scopes, subject_token, subject_token_type and token_endpoint", k.Value, prefix))
+			p.Add(k, fmt.Sprintf("unknown key %q in %s; known keys are issuer, resource, scopes, subject_token (github-oidc), "+
+				"subject_token_type and token_endpoint", k.Value, prefix))
 		}
 	})
 	return x

@@ -27,10 +27,17 @@ func TestConfigSection(t *testing.T) {
 		{name: "token exchange scopes as a string", input: "sentry:\n  auth:\n    token_exchange:\n      issuer: https://zone-123.keycard.cloud\n      scopes: org:read project:read\n"},
 		{name: "token exchange http issuer", input: "sentry:\n  auth:\n    token_exchange:\n      issuer: http://broker.example.com\n",
 			wantErr: `c.yaml:4: sentry.auth.token_exchange.issuer: "http://broker.example.com" must be https: credentials are sent there`},
-		{name: "token exchange bad subject", input: "sentry:\n  auth:\n    token_exchange:\n      subject_token: github\n",
-			wantErr: `c.yaml:4: sentry.auth.token_exchange.subject_token: subject token "github": use github-oidc, env:NAME or file:PATH`},
-		{name: "token exchange secret value", input: "sentry:\n  auth:\n    token_exchange:\n      client_secret_env: kc-secret-123\n",
-			wantErr: `c.yaml:4: sentry.auth.token_exchange.client_secret_env must name an environment variable`},
+		// Which secret goes to the broker is the operator's choice, never a repository's (issue 19, case 6).
+		{name: "token exchange subject from a file", input: "sentry:\n  auth:\n    token_exchange:\n      subject_token: file:/etc/hostname\n",
+			wantErr: `c.yaml:4: sentry.auth.token_exchange.subject_token "file:/etc/hostname": a repository's file may only say github-oidc; which variable or file is presented to the broker is set with SENTRY_TOKEN_EXCHANGE_SUBJECT_TOKEN`},
+		{name: "token exchange subject from a variable", input: "sentry:\n  auth:\n    token_exchange:\n      subject_token: env:AWS_SECRET_ACCESS_KEY\n",
+			wantErr: `c.yaml:4: sentry.auth.token_exchange.subject_token "env:AWS_SECRET_ACCESS_KEY": a repository's file may only say github-oidc`},
+		{name: "token exchange client secret variable", input: "sentry:\n  auth:\n    token_exchange:\n      client_secret_env: AWS_SECRET_ACCESS_KEY\n",
+			wantErr: `c.yaml:4: sentry.auth.token_exchange.client_secret_env: a repository's file cannot choose which secret goes to the token broker; set SENTRY_TOKEN_EXCHANGE_CLIENT_SECRET_ENV`},
+		{name: "token exchange client ID variable", input: "sentry:\n  auth:\n    token_exchange:\n      client_id_env: HOME\n",
+			wantErr: `c.yaml:4: sentry.auth.token_exchange.client_id_env: a repository's file cannot choose`},
+		{name: "token exchange audience", input: "sentry:\n  auth:\n    token_exchange:\n      audience: sts.amazonaws.com\n",
+			wantErr: `c.yaml:4: sentry.auth.token_exchange.audience: a repository's file cannot choose`},
 		{name: "token exchange unknown key", input: "sentry:\n  auth:\n    token_exchange:\n      client_secret: x\n",
 			wantErr: `c.yaml:4: unknown key "client_secret" in sentry.auth.token_exchange`},
 		{name: "token exchange bad type", input: "sentry:\n  auth:\n    token_exchange:\n      subject_token_type: saml\n",
@@ -75,8 +82,7 @@ func TestConfigSection(t *testing.T) {
 	}
 	want := &TokenExchangeSettings{
 		Issuer: "https://zone-123.keycard.cloud", TokenEndpoint: "https://zone-123.keycard.cloud/oauth/token",
-		ClientIDEnv: "SENTRY_BROKER_CLIENT_ID", ClientSecretEnv: "SENTRY_BROKER_CLIENT_SECRET",
-		SubjectToken: "github-oidc", SubjectTokenType: "jwt", Audience: "catalog-lint", Resource: "https://sentry.io/api/0",
+		SubjectTokenType: "jwt", Resource: "https://sentry.io/api/0",
 		Scopes: []string{"org:read", "project:read"}, Line: 4,
 	}
 	if diff := cmp.Diff(want, SettingsOf(cfg).TokenExchange); diff != "" {
@@ -90,11 +96,8 @@ const exchangeConfig = `sentry:
     token_exchange:
       issuer: https://zone-123.keycard.cloud
       token_endpoint: https://zone-123.keycard.cloud/oauth/token
-      client_id_env: SENTRY_BROKER_CLIENT_ID
-      client_secret_env: SENTRY_BROKER_CLIENT_SECRET
       subject_token: github-oidc
       subject_token_type: jwt
-      audience: catalog-lint
       resource: https://sentry.io/api/0
       scopes: [org:read, project:read]
 `

@@ -544,8 +544,7 @@ func TestRepositoryTokenExchangeIgnored(t *testing.T) {
 	evil := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { stolen.Add(1) }))
 	defer evil.Close()
 	g := newFakeGitHub(t, map[string]string{
-		".catalog-lint.yaml": "sentry:\n  organization: acme\n  auth:\n    token_exchange:\n      issuer: " + evil.URL +
-			"\n      subject_token: file:/var/run/secrets/kubernetes.io/serviceaccount/token\n",
+		".catalog-lint.yaml":    "sentry:\n  organization: acme\n  auth:\n    token_exchange:\n      issuer: " + evil.URL + "\n",
 		"svc/catalog-info.yaml": component("svc", "paymnets"),
 	})
 	if err := processor(t, g, sentryWith(t)).Process(context.Background(), pushJob(headSHA)); err != nil {
@@ -554,6 +553,23 @@ func TestRepositoryTokenExchangeIgnored(t *testing.T) {
 	final := g.final(t, 1)
 	if final.GetConclusion() != "failure" || !strings.Contains(final.GetOutput().GetSummary(), `sentry project \"paymnets\" does not exist`) &&
 		!strings.Contains(final.GetOutput().GetSummary(), `sentry project "paymnets" does not exist`) {
+		t.Errorf("conclusion %s\n%s", final.GetConclusion(), final.GetOutput().GetSummary())
+	}
+	if stolen.Load() != 0 {
+		t.Errorf("the repository's broker received %d requests", stolen.Load())
+	}
+
+	// A file naming which secret to present is a configuration error, said on the Check Run.
+	g = newFakeGitHub(t, map[string]string{
+		".catalog-lint.yaml": "sentry:\n  organization: acme\n  auth:\n    token_exchange:\n      issuer: " + evil.URL +
+			"\n      subject_token: file:/var/run/secrets/kubernetes.io/serviceaccount/token\n",
+		"svc/catalog-info.yaml": component("svc", "paymnets"),
+	})
+	if err := processor(t, g, sentryWith(t)).Process(context.Background(), pushJob(headSHA)); err == nil {
+		t.Error("the job must fail on the configuration error")
+	}
+	final = g.final(t, 1)
+	if final.GetConclusion() != "failure" || !strings.Contains(final.GetOutput().GetSummary(), "may only say github-oidc") {
 		t.Errorf("conclusion %s\n%s", final.GetConclusion(), final.GetOutput().GetSummary())
 	}
 	if stolen.Load() != 0 {

@@ -105,14 +105,14 @@ func resolveExchange(x exchangeFlags, cfg *linter.Config, env Env, sentryURL str
 		}
 	}
 
-	spec := firstNonEmpty(x.subject, env(envExchangeSubject), file.SubjectToken, "github-oidc")
+	spec := firstNonEmpty(x.subject, env(envExchangeSubject), "github-oidc")
 	subject, err := tokenexchange.ParseSubject(spec)
 	if err != nil {
 		return nil, fmt.Errorf("token exchange: %w", err)
 	}
 	tc := &tokenexchange.Config{
 		Issuer: issuer, TokenEndpoint: endpoint, Subject: subject,
-		Audience: firstNonEmpty(x.audience, env(envExchangeAudience), file.Audience),
+		Audience: firstNonEmpty(x.audience, env(envExchangeAudience)),
 		Resource: firstNonEmpty(x.resource, env(envExchangeResource), file.Resource, strings.TrimRight(sentryURL, "/")+"/api/0"),
 		Getenv:   env,
 	}
@@ -131,8 +131,8 @@ func resolveExchange(x exchangeFlags, cfg *linter.Config, env Env, sentryURL str
 	}
 
 	// The client credentials: values from the Action, else the variables named, else the defaults.
-	idEnv := firstNonEmpty(x.clientIDEnv, env(envExchangeClientIDEnv), file.ClientIDEnv)
-	secretEnv := firstNonEmpty(x.clientSecretEnv, env(envExchangeClientSecretEnv), file.ClientSecretEnv)
+	idEnv := firstNonEmpty(x.clientIDEnv, env(envExchangeClientIDEnv))
+	secretEnv := firstNonEmpty(x.clientSecretEnv, env(envExchangeClientSecretEnv))
 	for _, name := range []string{idEnv, secretEnv} {
 		if name != "" && !tokenexchange.ValidEnvName(name) {
 			return nil, fmt.Errorf("token exchange: %q is not an environment variable name", name)

@@ -202,6 +202,32 @@ func TestCheckTokenExchangeRefused(t *testing.T) {
 	}
 }
 
+// TestRepositoryCannotChooseTheSecret: a repository's .catalog-lint.yaml naming which file or variable
+// is sent to the broker (subject_token file:/env:, client_*_env, audience) is a configuration error
+// (exit 2) that says where to set it, and nothing is sent anywhere.
+func TestRepositoryCannotChooseTheSecret(t *testing.T) {
+	fx := newExchangeFixture(t)
+	hostFile := filepath.Join(t.TempDir(), "host-secret")
+	if err := os.WriteFile(hostFile, []byte("host_file_secret_contents_77"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, setting := range []string{"subject_token: file:" + hostFile, "subject_token: env:AWS_SECRET_ACCESS_KEY",
+		"client_secret_env: AWS_SECRET_ACCESS_KEY", "client_id_env: HOME", "audience: sts.amazonaws.com"} {
+		config := "sentry:\n  auth:\n    token_exchange:\n      issuer: " + fx.broker.Issuer() + "\n      " + setting + "\n"
+		dir := writeTree(t, map[string]string{".catalog-lint.yaml": config, "a/catalog-info.yaml": annotated("a", "payments")})
+		before := fx.broker.Exchanges()
+		r := fx.cli(t, dir, with(fx.env, "AWS_SECRET_ACCESS_KEY", "aws_secret_value_88"), "", "check")
+		if r.code != ExitUsage || !strings.Contains(r.stderr, "SENTRY_TOKEN_EXCHANGE_") || fx.broker.Exchanges() != before {
+			t.Errorf("%s: exit %d, %d exchanges\n%s", setting, r.code, fx.broker.Exchanges()-before, r.stderr)
+		}
+		for _, secret := range []string{"host_file_secret_contents_77", "aws_secret_value_88"} {
+			if strings.Contains(r.stdout+r.stderr, secret) || strings.Contains(fx.broker.LastRequest().Encode(), secret) {
+				t.Errorf("%s: %s was shown or sent", setting, secret)
+			}
+		}
+	}
+}
+
 // A repository's .catalog-lint.yaml cannot send the client secret or the subject token anywhere the
 // environment does not name.
 func TestRepositoryCannotChooseTheBroker(t *testing.T) {
@@ -213,7 +239,7 @@ func TestRepositoryCannotChooseTheBroker(t *testing.T) {
 		fmt.Fprintf(w, `{"issuer":%q,"token_endpoint":%q,"access_token":"x","token_type":"Bearer"}`, "http://"+r.Host, "http://"+r.Host+"/token")
 	}))
 	defer evil.Close()
-	config := "sentry:\n  auth:\n    token_exchange:\n      issuer: " + evil.URL + "\n      subject_token: env:BROKER_SUBJECT\n      client_secret_env: " + envExchangeClientSecret + "\n"
+	config := "sentry:\n  auth:\n    token_exchange:\n      issuer: " + evil.URL + "\n"
 	dir := writeTree(t, map[string]string{".catalog-lint.yaml": config, "a/catalog-info.yaml": annotated("a", "payments")})
 
 	// No broker in the environment: nothing is sent, and the check is skipped with the way out.
@@ -241,9 +267,9 @@ func TestRepositoryCannotChooseTheBroker(t *testing.T) {
 	}
 
 	// The same issuer in the file and the environment is simply used.
-	same := "sentry:\n  auth:\n    token_exchange:\n      issuer: " + fx.broker.Issuer() + "\n      subject_token: env:BROKER_SUBJECT\n"
+	same := "sentry:\n  auth:\n    token_exchange:\n      issuer: " + fx.broker.Issuer() + "\n"
 	dir2 := writeTree(t, map[string]string{".catalog-lint.yaml": same, "a/catalog-info.yaml": annotated("a", "payments")})
-	r = fx.cli(t, dir2, with(fx.env, envExchangeSubject, ""), "", "check")
+	r = fx.cli(t, dir2, fx.env, "", "check")
 	if r.code != ExitOK || strings.Contains(r.stderr, "not used") {
 		t.Errorf("same issuer: exit %d\n%s", r.code, r.stderr)
 	}
