@@ -442,6 +442,7 @@ func (l *Linter) resolve(ctx context.Context, fr fileResult) (findings []Finding
 	seenNotice := map[string]bool{}
 	addNotices := func(ns []string) {
 		for _, n := range ns {
+			n = Printable(n)
 			if !seenNotice[n] {
 				seenNotice[n] = true
 				notices = append(notices, n)
@@ -568,7 +569,7 @@ func (l *Linter) answerFinding(a Answer, q *question, sources answerSources) (Fi
 	} else {
 		f = sources.place(*q, a.Replace)
 	}
-	f.Rule, f.Severity, f.Message = a.Rule.ID, sev, a.Message
+	f.Rule, f.Severity, f.Message, f.Entity = a.Rule.ID, sev, Printable(a.Message), Printable(f.Entity)
 	return f, true
 }
 
@@ -786,7 +787,7 @@ func (fl *fileLint) add(f rawFinding, entity string) bool {
 	}
 	fl.findings = append(fl.findings, Finding{
 		Rule: f.rule.ID, Severity: sev, File: fl.name, Line: f.line, Column: f.col,
-		EndLine: endLine, EndColumn: endCol, Message: f.msg, Entity: entity, Document: fl.doc,
+		EndLine: endLine, EndColumn: endCol, Message: Printable(f.msg), Entity: Printable(entity), Document: fl.doc,
 		Source: fl.src.line(f.line),
 	})
 	return true

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -259,5 +260,38 @@ func TestRedirectCarriesNoInstallationToken(t *testing.T) {
 		if a != "" {
 			t.Errorf("the other host got credentials: %q", a)
 		}
+	}
+}
+
+// TestCheckRunShowsFileContentAsText: file names and values reach the Check Run's summary as text,
+// never as Markdown: no link, @mention, image or heading they wrote comes alive (issue 19, case 10).
+func TestCheckRunShowsFileContentAsText(t *testing.T) {
+	bad := "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: \"x\\n# Heading [x](https://evil.example) @octocat <img src=x>\"\n" +
+		"spec:\n  type: service\n  lifecycle: production\n  owner: team-a\n  dependsOn: [\"resource\\n##[error]pwned @octocat:default/db\"]\n"
+	g := newFakeGitHub(t, map[string]string{
+		"svc/catalog-info.yaml":                   bad,
+		"docs/@octocat [x](evil.example) `a`.yaml": bad,
+	})
+	job := pushJob(headSHA)
+	job.BaseSHA = ""
+	if err := processor(t, g, nil).Process(context.Background(), job); err != nil {
+		t.Fatal(err)
+	}
+	final := g.final(t, 1)
+	summary := final.GetOutput().GetSummary()
+	code := regexp.MustCompile("`+[^`]*`+")
+	for _, line := range strings.Split(summary, "\n") {
+		outside := code.ReplaceAllString(line, "")
+		for _, live := range []string{"@octocat", "](", "<img", "##[error]"} {
+			if strings.Contains(outside, live) {
+				t.Errorf("%q outside code in: %s", live, line)
+			}
+		}
+		if strings.HasPrefix(line, "# ") || strings.HasPrefix(line, "##[") {
+			t.Errorf("a line from the file: %s", line)
+		}
+	}
+	if !strings.Contains(summary, "@octocat") {
+		t.Errorf("the values must still be shown:\n%s", summary)
 	}
 }

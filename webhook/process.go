@@ -161,7 +161,7 @@ func (p *Processor) Process(ctx context.Context, job *Job) error {
 		_, _, uerr := gh.Checks.UpdateCheckRun(ctx, job.Owner, job.Repo, runID, github.UpdateCheckRunOptions{
 			Name: CheckName, Status: github.String("completed"), Conclusion: github.String("failure"),
 			CompletedAt: &github.Timestamp{Time: time.Now()},
-			Output:      &github.CheckRunOutput{Title: github.String("catalog-lint could not run"), Summary: github.String(truncateSummary(err.Error()))},
+			Output:      &github.CheckRunOutput{Title: github.String("catalog-lint could not run"), Summary: github.String(truncateSummary(report.MarkdownText(err.Error())))},
 		})
 		return errors.Join(err, uerr)
 	}
@@ -273,21 +273,23 @@ func plural(n int, one, many string) string {
 func checkSummary(res *linter.Result, touched map[string]bool, notes []string) string {
 	var b strings.Builder
 	b.WriteString(report.Summary(res) + ".\n\n")
-	for _, n := range append(notes, res.Notices...) {
+	for _, n := range notes {
 		b.WriteString("- " + n + "\n")
+	}
+	for _, n := range res.Notices { // they quote the files' values: shown as text, never as Markdown
+		b.WriteString("- " + report.MarkdownText(n) + "\n")
 	}
 	if len(res.Findings) > 0 {
 		b.WriteString("\n| File | Line | Severity | Rule | Message |\n| --- | --- | --- | --- | --- |\n")
 	}
-	cell := strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ")
 	untouched := 0
 	for i, f := range res.Findings {
-		file := "`" + cell.Replace(f.File) + "`"
+		file := report.MarkdownText(f.File)
 		if !touched[f.File] {
 			untouched++
 			file += " (not changed)"
 		}
-		row := fmt.Sprintf("| %s | %d | %s | `%s` | %s |\n", file, f.Line, f.Severity, f.Rule, cell.Replace(f.Message))
+		row := fmt.Sprintf("| %s | %d | %s | `%s` | %s |\n", file, f.Line, f.Severity, f.Rule, report.MarkdownText(f.Message))
 		if b.Len()+len(row) > maxSummaryChars-200 {
 			fmt.Fprintf(&b, "\n_%d more findings are not listed: the summary is limited to 65,535 characters._\n", len(res.Findings)-i)
 			break

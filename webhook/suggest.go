@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-github/v60/github"
 
 	"github.com/catalog-lint/catalog-lint/linter"
+	"github.com/catalog-lint/catalog-lint/linter/report"
 )
 
 // suggestionMarker marks catalog-lint's review of a commit, so that at most one is posted per commit.
@@ -85,7 +86,7 @@ func Suggestions(findings []linter.Finding, added map[string]map[int]bool) []*gi
 			}
 			fixed.WriteString(string(src[at:start]) + f.Fix.Replacement)
 			at = end
-			notes = append(notes, fmt.Sprintf("- %s (`%s`): %s", f.Message, f.Rule, f.Fix.Description))
+			notes = append(notes, fmt.Sprintf("- %s (`%s`): %s", report.MarkdownText(f.Message), f.Rule, report.MarkdownText(f.Fix.Description)))
 		}
 		if len(notes) == 0 {
 			continue

@@ -34,7 +34,7 @@ func (t *textWriter) paint(code, s string) string {
 func (t *textWriter) Write(w io.Writer, res *linter.Result) error {
 	bw := bufio.NewWriter(w)
 	for _, f := range res.Findings {
-		loc := f.File
+		loc := linter.Printable(f.File)
 		if f.Line > 0 {
 			loc = fmt.Sprintf("%s:%d", loc, f.Line)
 			if f.Column > 0 {
@@ -55,7 +55,7 @@ func (t *textWriter) Write(w io.Writer, res *linter.Result) error {
 		}
 	}
 	for _, s := range res.SkippedFiles {
-		fmt.Fprintf(bw, "%s: %s\n", t.paint(ansiBold, s.File), t.paint(ansiGray, "skipped: "+s.Reason))
+		fmt.Fprintf(bw, "%s: %s\n", t.paint(ansiBold, linter.Printable(s.File)), t.paint(ansiGray, "skipped: "+s.Reason))
 	}
 	summary := Summary(res)
 	if len(res.Findings) == 0 {

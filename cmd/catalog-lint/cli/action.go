@@ -190,10 +190,10 @@ func jobSummary(out outcome) string {
 		}
 	case res.Inconclusive > 0 && unverifiedBy(res) != "Sentry":
 		fmt.Fprintf(&b, "Checked, but %d %s could not be verified (%s): %s\n\n", res.Inconclusive,
-			plural(res.Inconclusive, "reference", "references"), unverifiedBy(res), strings.Join(res.Notices, "; "))
+			plural(res.Inconclusive, "reference", "references"), unverifiedBy(res), report.MarkdownText(strings.Join(res.Notices, "; ")))
 	case res.Inconclusive > 0:
 		fmt.Fprintf(&b, "Sentry: checked, but %d %s could not be verified: %s\n\n", res.Inconclusive,
-			plural(res.Inconclusive, "reference", "references"), strings.Join(res.Notices, "; "))
+			plural(res.Inconclusive, "reference", "references"), report.MarkdownText(strings.Join(res.Notices, "; ")))
 	default:
 		b.WriteString("Sentry: every referenced project was checked.\n\n")
 	}
@@ -206,17 +206,16 @@ func jobSummary(out outcome) string {
 		byFile[f.File] = append(byFile[f.File], f)
 	}
 	sort.Strings(files)
-	cell := strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ")
 	shown := 0
 	for _, file := range files {
 		var sec strings.Builder
-		fmt.Fprintf(&sec, "### `%s`\n\n| Line | Severity | Rule | Message |\n| --- | --- | --- | --- |\n", cell.Replace(file))
+		fmt.Fprintf(&sec, "### %s\n\n| Line | Severity | Rule | Message |\n| --- | --- | --- | --- |\n", report.MarkdownText(file))
 		for _, f := range byFile[file] {
 			loc := "–"
 			if f.Line > 0 {
 				loc = fmt.Sprintf("%d:%d", f.Line, f.Column)
 			}
-			fmt.Fprintf(&sec, "| %s | %s | `%s` | %s |\n", loc, f.Severity, f.Rule, cell.Replace(f.Message))
+			fmt.Fprintf(&sec, "| %s | %s | `%s` | %s |\n", loc, f.Severity, f.Rule, report.MarkdownText(f.Message))
 		}
 		sec.WriteString("\n")
 		if b.Len()+sec.Len() > maxSummary {

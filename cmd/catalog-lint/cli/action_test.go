@@ -145,7 +145,7 @@ func TestActionPullRequest(t *testing.T) {
 	md, _ := os.ReadFile(summary)
 	for _, want := range []string{
 		"## catalog-lint", "2 errors in 2 of 2 files (2 entities).", "Sentry: every referenced project was checked.",
-		"### `changed/catalog-info.yaml`", "| 6:29 | error | `sentry-project-exists` | sentry project \"paymnets\" does not exist",
+		"### `changed/catalog-info.yaml`", "| 6:29 | error | `sentry-project-exists` | `sentry project \"paymnets\" does not exist",
 	} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("summary lacks %q:\n%s", want, md)
