@@ -269,7 +269,7 @@ func TestCheckRunShowsFileContentAsText(t *testing.T) {
 	bad := "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: \"x\\n# Heading [x](https://evil.example) @octocat <img src=x>\"\n" +
 		"spec:\n  type: service\n  lifecycle: production\n  owner: team-a\n  dependsOn: [\"resource\\n##[error]pwned @octocat:default/db\"]\n"
 	g := newFakeGitHub(t, map[string]string{
-		"svc/catalog-info.yaml":                   bad,
+		"svc/catalog-info.yaml":                    bad,
 		"docs/@octocat [x](evil.example) `a`.yaml": bad,
 	})
 	job := pushJob(headSHA)
