@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/catalog-lint/catalog-lint/internal/redact"
 	"github.com/catalog-lint/catalog-lint/linter"
 	"github.com/catalog-lint/catalog-lint/linter/report"
 	"github.com/catalog-lint/catalog-lint/rules"
@@ -293,5 +294,30 @@ func TestCheckRunShowsFileContentAsText(t *testing.T) {
 	}
 	if !strings.Contains(summary, "@octocat") {
 		t.Errorf("the values must still be shown:\n%s", summary)
+	}
+}
+
+// TestPublishedErrorsAreRedacted: an error GitHub (or a proxy) answers with, echoing the installation
+// token, is published on the Check Run without it (issue 19, case 8).
+func TestPublishedErrorsAreRedacted(t *testing.T) {
+	g := newFakeGitHub(t, map[string]string{"svc/catalog-info.yaml": component("svc", "payments")})
+	g.intercept = func(w http.ResponseWriter, r *http.Request) bool {
+		if strings.Contains(r.URL.Path, "/git/trees/") {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnprocessableEntity)
+			fmt.Fprintf(w, `{"message":"proxy rejected Authorization: token %s for secret-of-the-server-77"}`, installToken)
+			return true
+		}
+		return false
+	}
+	p := processor(t, g, nil)
+	p.Redact = redact.New("secret-of-the-server-77").String
+	if err := p.Process(context.Background(), pushJob(headSHA)); err == nil {
+		t.Fatal("the job must fail")
+	}
+	final := g.final(t, 1)
+	summary := final.GetOutput().GetSummary()
+	if !strings.Contains(summary, "[redacted]") || strings.Contains(summary, installToken) || strings.Contains(summary, "secret-of-the-server-77") {
+		t.Errorf("summary:\n%s", summary)
 	}
 }

@@ -49,6 +49,17 @@ type Processor struct {
 	// job's repository as the catalog's origin locations do.
 	Live   rules.LiveCatalog
 	WebURL string
+	// Redact removes secrets from what is published (Check Runs, reviews): a service's error may echo
+	// a token. nil publishes as is.
+	Redact func(string) string
+}
+
+// redact is p.Redact, or the text itself.
+func (p *Processor) redact(s string) string {
+	if p.Redact == nil {
+		return s
+	}
+	return p.Redact(s)
 }
 
 // WebURL returns GitHub's web address for an API address: https://github.com for the public API
@@ -161,18 +172,20 @@ func (p *Processor) Process(ctx context.Context, job *Job) error {
 		_, _, uerr := gh.Checks.UpdateCheckRun(ctx, job.Owner, job.Repo, runID, github.UpdateCheckRunOptions{
 			Name: CheckName, Status: github.String("completed"), Conclusion: github.String("failure"),
 			CompletedAt: &github.Timestamp{Time: time.Now()},
-			Output:      &github.CheckRunOutput{Title: github.String("catalog-lint could not run"), Summary: github.String(truncateSummary(report.MarkdownText(err.Error())))},
+			Output:      &github.CheckRunOutput{Title: github.String("catalog-lint could not run"), Summary: github.String(truncateSummary(report.MarkdownText(p.redact(err.Error()))))},
 		})
 		return errors.Join(err, uerr)
 	}
 	var annotations []*github.CheckRunAnnotation
 	for _, f := range res.Findings {
 		if touched[f.File] {
-			annotations = append(annotations, annotation(f))
+			a := annotation(f)
+			a.Message = github.String(p.redact(a.GetMessage()))
+			annotations = append(annotations, a)
 		}
 	}
 	conclusion, title := conclusionOf(res)
-	summary := checkSummary(res, touched, notes)
+	summary := p.redact(checkSummary(res, touched, notes))
 	for i := 0; i < len(annotations) || i == 0; i += maxAnnotationsPerRequest {
 		batch := annotations[i:min(i+maxAnnotationsPerRequest, len(annotations))]
 		opts := github.UpdateCheckRunOptions{Name: CheckName, Output: &github.CheckRunOutput{
@@ -192,7 +205,11 @@ func (p *Processor) Process(ctx context.Context, job *Job) error {
 		for path, patch := range patches {
 			added[path] = AddedLines(patch)
 		}
-		posted, err := PostSuggestions(ctx, gh, job.Owner, job.Repo, job.PullRequest, job.HeadSHA, Suggestions(res.Findings, added))
+		comments := Suggestions(res.Findings, added)
+		for _, c := range comments {
+			c.Body = github.String(p.redact(c.GetBody()))
+		}
+		posted, err := PostSuggestions(ctx, gh, job.Owner, job.Repo, job.PullRequest, job.HeadSHA, comments)
 		if err != nil {
 			// The Check Run is complete: suggestions are a courtesy, not a reason to lint again.
 			log.Warn().Err(err).Msg("could not post the suggested fixes")

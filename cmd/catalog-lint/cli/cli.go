@@ -23,6 +23,7 @@ import (
 
 	"github.com/catalog-lint/catalog-lint/backstage"
 	"github.com/catalog-lint/catalog-lint/internal/credentials"
+	"github.com/catalog-lint/catalog-lint/internal/redact"
 	"github.com/catalog-lint/catalog-lint/linter"
 	"github.com/catalog-lint/catalog-lint/linter/report"
 	"github.com/catalog-lint/catalog-lint/rules"
@@ -83,7 +84,16 @@ type Deps struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Now is the token exchange's clock; nil is time.Now.
 	Now func() time.Time
+	// Redact keeps secrets out of stdout, stderr and logs; nil: one made of the environment's
+	// secrets (secretVariables), to which tokens read from files are added.
+	Redact *redact.Redactor
 }
+
+// secretVariables are the environment variables (and the Action's inputs) that hold secrets: their
+// values never appear in what catalog-lint prints or logs, even when a service echoes them back.
+var secretVariables = []string{"SENTRY_AUTH_TOKEN", "SENTRY_TOKEN", "GITHUB_TOKEN", "BACKSTAGE_TOKEN",
+	"GITHUB_WEBHOOK_SECRET", "GITHUB_APP_PRIVATE_KEY", envExchangeClientSecret, "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+	"INPUT_SENTRY-TOKEN", "INPUT_GITHUB-TOKEN", "INPUT_BACKSTAGE-TOKEN", "INPUT_TOKEN-EXCHANGE-CLIENT-SECRET"}
 
 // Main runs catalog-lint with args (without the program name) and returns the exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -97,6 +107,18 @@ func MainEnv(args []string, stdin io.Reader, stdout, stderr io.Writer, env Env) 
 
 // MainDeps is Main with explicit dependencies.
 func MainDeps(args []string, stdin io.Reader, stdout, stderr io.Writer, deps Deps) int {
+	if deps.Redact == nil {
+		deps.Redact = redact.New()
+		for _, name := range secretVariables {
+			deps.Redact.Add(deps.Env(name))
+		}
+		if u, err := url.Parse(deps.Env("DATABASE_URL")); err == nil && u.User != nil {
+			if pw, ok := u.User.Password(); ok {
+				deps.Redact.Add(pw)
+			}
+		}
+	}
+	stdout, stderr = redactedWriter(deps.Redact, stdout), redactedWriter(deps.Redact, stderr)
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return ExitUsage
@@ -122,6 +144,22 @@ func MainDeps(args []string, stdin io.Reader, stdout, stderr io.Writer, deps Dep
 	fmt.Fprintf(stderr, "catalog-lint: unknown command %q\n\n%s", args[0], usage)
 	return ExitUsage
 }
+
+// redactedWriter is w with secrets redacted; an *os.File stays recognisable as one (for colours).
+func redactedWriter(r *redact.Redactor, w io.Writer) io.Writer {
+	if f, ok := w.(*os.File); ok {
+		return redactedFile{File: f, w: r.Writer(f)}
+	}
+	return r.Writer(w)
+}
+
+// redactedFile writes through a redactor but is still the terminal it writes to, for wantColor.
+type redactedFile struct {
+	*os.File
+	w io.Writer
+}
+
+func (f redactedFile) Write(p []byte) (int, error) { return f.w.Write(p) }
 
 // parseInterspersed parses flags that may come before, between or after the positional arguments.
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
@@ -293,6 +331,7 @@ func sentryClient(f checkFlags, cfg *linter.Config, deps Deps, strict bool, say 
 	if err != nil {
 		return nil, "", err
 	}
+	deps.Redact.Add(token) // read from a file, perhaps: never printed, whatever Sentry echoes
 	plan, err := resolveExchange(f.exchange, cfg, env, baseURL)
 	if err != nil {
 		return nil, "", err
@@ -462,6 +501,7 @@ func liveCatalog(f checkFlags, deps Deps) (rules.LiveCatalog, error) {
 	default:
 		token = strings.TrimSpace(env("BACKSTAGE_TOKEN"))
 	}
+	deps.Redact.Add(token)
 	bc := backstage.Config{BaseURL: base, Token: token, UserAgent: "catalog-lint/" + version(), Sleep: deps.Sleep}
 	c, err := backstage.NewClient(bc)
 	if err != nil {
@@ -588,6 +628,9 @@ func wantColor(mode string, stdout io.Writer, env Env) (bool, error) {
 		return false, nil
 	case "auto":
 		f, ok := stdout.(*os.File)
+		if rf, isRedacted := stdout.(redactedFile); isRedacted {
+			f, ok = rf.File, true
+		}
 		if !ok || env("TERM") == "dumb" {
 			return false, nil
 		}

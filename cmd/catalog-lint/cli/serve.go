@@ -69,6 +69,7 @@ func runServe(args []string, stdout, stderr io.Writer, deps Deps) int {
 	if len(key) == 0 {
 		return usageError(stderr, errors.New("set GITHUB_APP_PRIVATE_KEY or GITHUB_APP_PRIVATE_KEY_PATH to the App's private key"))
 	}
+	deps.Redact.Add(string(key))
 	secret := env("GITHUB_WEBHOOK_SECRET")
 	if secret == "" {
 		return usageError(stderr, errors.New("GITHUB_WEBHOOK_SECRET is required: without it any request could queue work"))
@@ -119,7 +120,7 @@ func runServe(args []string, stdout, stderr io.Writer, deps Deps) int {
 	}
 	proc := &webhook.Processor{App: app, Sentry: sentryFactory, Log: log, Save: queue.Save,
 		Blobs: webhook.NewBlobCache(webhook.DefaultBlobCacheBytes), Live: live, WebURL: webhook.WebURL(env("GITHUB_API_URL")),
-		Suggestions: *suggestions}
+		Suggestions: *suggestions, Redact: deps.Redact.String}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
