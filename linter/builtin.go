@@ -65,6 +65,17 @@ var (
 		Bad:  "- apiVersion: backstage.io/v1alpha1\n  kind: Component\n",
 		Good: "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: payments\nspec:\n  type: service\n  lifecycle: production\n  owner: team-payments\n",
 	}
+	RuleFindingsLimit = &Rule{
+		ID:       "findings-limit",
+		Summary:  "a file reports at most 1,000 findings; one more says how many were left out",
+		Severity: SeverityWarning,
+		Doc: "A file with thousands of mistakes (often generated, or hostile: a line of 100,000 bad tags) " +
+			"would make the output, the memory and a Check Run grow without bound. catalog-lint keeps the " +
+			"first 1,000 findings of each file and reports how many more there are; fix those shown and " +
+			"run again. The example is linted with a limit of 2.",
+		Bad:  "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: payments\n  tags: [A, B, C, D]\nspec:\n  type: service\n  lifecycle: production\n  owner: team-payments\n",
+		Good: "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: payments\n  tags: [a, b, c, d]\nspec:\n  type: service\n  lifecycle: production\n  owner: team-payments\n",
+	}
 	RuleFileUnreadable = &Rule{
 		ID:       "file-unreadable",
 		Summary:  "catalog files must be readable",
@@ -79,7 +90,7 @@ var (
 // BuiltinRules returns the engine's own rules, sorted by ID.
 func BuiltinRules() []*Rule {
 	return []*Rule{
-		RuleDocumentNotMapping, RuleFileEncoding, RuleFileTooLarge, RuleFileUnreadable,
+		RuleDocumentNotMapping, RuleFileEncoding, RuleFileTooLarge, RuleFileUnreadable, RuleFindingsLimit,
 		RuleYAMLDuplicateKey, RuleYAMLLimits, RuleYAMLSyntax,
 	}
 }

@@ -34,7 +34,25 @@ type Catalog struct {
 	walked    map[string]bool           // every file the walk saw, for globs once it is over
 	roots     []string                  // the folders walked
 	walkDone  bool
-	noMemory  bool // the walk left folders out (exclude globs): globs must look at the file system
+	noMemory  bool     // the walk left folders out (exclude globs): globs must look at the file system
+	walkList  []string // walked, sorted, made once the walk is over
+	state     *runState
+}
+
+// setState shares the run's budget with the catalog.
+func (c *Catalog) setState(s *runState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.state = s
+}
+
+// Incomplete says why the run stopped before reading everything ("" when it did not): the
+// catalog-wide rules then call nothing missing.
+func (c *Catalog) Incomplete() string {
+	c.mu.Lock()
+	s := c.state
+	c.mu.Unlock()
+	return s.why()
 }
 
 type resolvedTarget struct {
@@ -191,6 +209,9 @@ func globBase(pattern string) string {
 func (c *Catalog) AddTarget(from, target string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.state != nil && !c.state.target() {
+		return // over the budget: the run says so, and this target is not followed
+	}
 	c.toFollow = append(c.toFollow, [2]string{from, target})
 }
 
@@ -242,15 +263,19 @@ func (c *Catalog) More() []Input {
 
 // globWalked matches a glob against the files the walk saw, when that is the same as looking at the
 // file system: the walk is over, it covered the pattern's folder, and no folder under it was left out.
+// The walk skips .git, node_modules and vendor, as `**` does: a pattern naming one of them explicitly
+// looks at the file system. Each pattern is matched once (ResolveTarget keeps the answer) against the
+// files under its fixed folder only.
 func (c *Catalog) globWalked(pattern string) ([]string, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.walkDone || c.noMemory {
 		return nil, false
 	}
-	for _, seg := range strings.Split(pattern, "/") {
-		if seg == "**" || skippedFolders[seg] {
-			return nil, false // the walk skips .git, node_modules and vendor; Backstage does not
+	segs := strings.Split(pattern, "/")
+	for _, seg := range segs {
+		if skippedFolders[seg] {
+			return nil, false
 		}
 	}
 	base := globBase(pattern)
@@ -263,18 +288,25 @@ func (c *Catalog) globWalked(pattern string) ([]string, bool) {
 	if !covered {
 		return nil, false
 	}
-	segs := strings.Split(pattern, "/")
+	if c.walkList == nil {
+		c.walkList = make([]string, 0, len(c.walked))
+		for f := range c.walked {
+			c.walkList = append(c.walkList, f)
+		}
+		sort.Strings(c.walkList)
+	}
 	prefix := base + "/"
 	if base == "." {
 		prefix = ""
 	}
+	deep := strings.Contains(pattern, "**")
 	var out []string
-	for f := range c.walked {
-		if strings.HasPrefix(f, prefix) && strings.Count(f, "/") == len(segs)-1 && matchSegments(segs, strings.Split(f, "/")) {
+	for i := sort.SearchStrings(c.walkList, prefix); i < len(c.walkList) && strings.HasPrefix(c.walkList[i], prefix); i++ {
+		f := c.walkList[i]
+		if (deep || strings.Count(f, "/") == len(segs)-1) && matchSegments(segs, strings.Split(f, "/")) {
 			out = append(out, f)
 		}
 	}
-	sort.Strings(out)
 	return out, true
 }
 
@@ -473,8 +505,11 @@ func globFS(fsys RepoFS, pattern string) []string {
 			expand(dir, rest) // zero folders
 			entries, _ := fsys.ReadDir(dir)
 			for _, e := range entries {
-				if e.IsDir() && !skippedFolders[e.Name()] {
+				switch {
+				case e.IsDir() && !skippedFolders[e.Name()]:
 					expand(path.Join(dir, e.Name()), segs)
+				case len(rest) == 0 && e.Type().IsRegular():
+					out = append(out, path.Join(dir, e.Name())) // a trailing ** matches the files too
 				}
 			}
 		case !strings.ContainsAny(seg, "*?["):

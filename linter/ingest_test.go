@@ -77,10 +77,17 @@ func TestGlobsAgree(t *testing.T) {
 			t.Errorf("%s (-disk +memory):\n%s", pattern, diff)
 		}
 	}
-	if _, ok := cat.globWalked("a/**/catalog-info.yaml"); ok {
-		t.Error("** must be matched on disk")
-	}
+	// ** too is matched in memory (the walk and ** skip the same folders), the same as on disk.
 	want := []string{"a/x/catalog-info.yaml", "a/y/catalog-info.yaml", "a/z/deeper/catalog-info.yaml"}
+	for _, pattern := range []string{"a/**/catalog-info.yaml", "**/catalog-info.yaml", "a/**"} {
+		mem, ok := cat.globWalked(pattern)
+		if !ok {
+			t.Fatalf("%s: not matched in memory", pattern)
+		}
+		if diff := cmp.Diff(globFS(repo.FS, pattern), mem); diff != "" {
+			t.Errorf("%s (-disk +memory):\n%s", pattern, diff)
+		}
+	}
 	if diff := cmp.Diff(want, globFS(repo.FS, "a/**/catalog-info.yaml")); diff != "" {
 		t.Errorf("** on disk (-want +got):\n%s", diff)
 	}

@@ -5,6 +5,7 @@ package linter
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -33,6 +34,8 @@ type Options struct {
 	Resolvers map[*Rule]Resolver
 	// Jobs is how many files are linted at once; 0 means one per CPU.
 	Jobs int
+	// Budget bounds what the run may be made to do (budget.go); zero fields take the defaults.
+	Budget Budget
 	// Finishers have findings of their own once every question is answered (a live catalog's
 	// conflicts); each is asked once per run.
 	Finishers []Finisher
@@ -53,6 +56,7 @@ type Linter struct {
 	catalog   *Catalog
 	cfg       *Config
 	finishers []Finisher
+	budget    Budget
 }
 
 // Result is the outcome of linting a set of files.
@@ -74,6 +78,9 @@ type Result struct {
 	SkippedFiles []Skip
 	// FileEntities counts the entities of each linted file that holds any (runs with a Catalog).
 	FileEntities map[string]int
+	// Incomplete, when set, says why the run stopped before it read everything (a budget, the time
+	// limit, an interruption): nothing was reported as missing, and the outcome is "could not verify".
+	Incomplete string
 }
 
 // New prepares a Linter: it applies the configuration's rule settings to the rules' defaults.
@@ -86,6 +93,7 @@ func New(opts Options) (*Linter, error) {
 	if !opts.Offline {
 		l.finishers = opts.Finishers
 	}
+	l.budget = opts.Budget.withDefaults()
 	if l.maxSize <= 0 {
 		l.maxSize = DefaultMaxFileSize
 	}
@@ -218,6 +226,11 @@ func (l *Linter) LintPaths(ctx context.Context, paths []string, cfg *Config, ext
 // resolvers of network rules the questions the files raised, in one batch per rule. Only findings and
 // questions are kept, never file contents, so memory stays flat however many files there are.
 func (l *Linter) LintStream(ctx context.Context, inputs <-chan Input) *Result {
+	state := newRunState(l.budget)
+	if l.catalog != nil {
+		l.catalog.setState(state)
+	}
+	ctx = withRunState(ctx, state)
 	parts := make([]fileResult, l.jobs)
 	files := make([]int, l.jobs)
 	linted := make([][]lintedFile, l.jobs)
@@ -229,7 +242,7 @@ func (l *Linter) LintStream(ctx context.Context, inputs <-chan Input) *Result {
 			go func(w int) {
 				defer wg.Done()
 				for in := range inputs {
-					if ctx.Err() != nil {
+					if ctx.Err() != nil || state.stopped.Load() {
 						continue // drain, so that the sender is never blocked
 					}
 					if in.Skipped != "" {
@@ -259,7 +272,7 @@ func (l *Linter) LintStream(ctx context.Context, inputs <-chan Input) *Result {
 	}
 	work(inputs)
 	// Files that Locations name and the walk did not reach are linted next, until none is left.
-	for l.catalog != nil && ctx.Err() == nil {
+	for l.catalog != nil && ctx.Err() == nil && !state.stopped.Load() {
 		more := l.catalog.More()
 		if len(more) == 0 {
 			break
@@ -296,7 +309,19 @@ func (l *Linter) LintStream(ctx context.Context, inputs <-chan Input) *Result {
 	}
 	sort.Strings(res.Linted)
 	sort.Slice(res.SkippedFiles, func(i, j int) bool { return res.SkippedFiles[i].File < res.SkippedFiles[j].File })
-	res.Findings, res.Inconclusive, res.Notices = l.resolve(ctx, all)
+	switch err := ctx.Err(); {
+	case errors.Is(err, context.DeadlineExceeded):
+		state.stop("the time limit was reached")
+	case err != nil:
+		state.stop("interrupted")
+	}
+	res.Incomplete = state.why()
+	if res.Incomplete == "" {
+		res.Findings, res.Inconclusive, res.Notices = l.resolve(ctx, all)
+	} else {
+		// What was not read may well exist: no question is answered, nothing is called missing.
+		res.Findings = SortFindings(all.findings)
+	}
 	return res
 }
 
@@ -618,6 +643,9 @@ func (l *Linter) readAndLint(ctx context.Context, p string, sniff bool) fileResu
 	}
 	f, err := l.open(p)
 	if err != nil {
+		if ctx.Err() != nil {
+			return fileResult{notCatalog: true} // the run is over: not read, which says nothing of the file
+		}
 		return cannotRead(err)
 	}
 	defer f.Close()
@@ -725,6 +753,9 @@ func (l *Linter) lintBytes(ctx context.Context, name string, data []byte) fileRe
 // when it has none); onDisk says that the file can be read again by its name to place the answers to
 // its questions, so that its content need not be kept until then.
 func (l *Linter) lintSource(ctx context.Context, name, repoPath string, data []byte, onDisk bool) fileResult {
+	if state := runStateOf(ctx); state != nil && !state.read(len(data)) {
+		return fileResult{notCatalog: true} // the run stops here: nothing more is read
+	}
 	if l.catalog != nil && templatedDocuments(data) {
 		return fileResult{skipped: SkipTemplatedFile}
 	}
@@ -761,11 +792,24 @@ func (l *Linter) lintSource(ctx context.Context, name, repoPath string, data []b
 		entities++
 		fl.entity(ctx, newEntity(Resolve(top), d.index))
 	}
+	if sev, on := l.severity[RuleFindingsLimit]; on && fl.dropped > 0 {
+		fl.findings = append(fl.findings, Finding{Rule: RuleFindingsLimit.ID, Severity: sev, File: name,
+			Message: fmt.Sprintf("%d more %s in this file are not shown: a file reports at most %d; fix these and run again",
+				fl.dropped, pluralWord(fl.dropped, "finding", "findings"), l.budget.FindingsPerFile)})
+	}
 	return fileResult{findings: fl.findings, entities: entities, questions: fl.questions}
+}
+
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 type fileLint struct {
 	l         *Linter
+	dropped   int // findings over the budget's FindingsPerFile
 	name      string
 	path      string // in the catalog's repository
 	src       *source
@@ -775,10 +819,15 @@ type fileLint struct {
 	questions []question
 }
 
-// add records a finding of the file; false when its rule is off.
+// add records a finding of the file; false when its rule is off, or the file has as many findings
+// as a file may report (they are counted, and one finding says how many more there were).
 func (fl *fileLint) add(f rawFinding, entity string) bool {
 	sev, on := fl.l.severity[f.rule]
 	if !on {
+		return false
+	}
+	if len(fl.findings) >= fl.l.budget.FindingsPerFile {
+		fl.dropped++
 		return false
 	}
 	endLine, endCol := f.endLine, f.endCol
@@ -936,6 +985,9 @@ func MergeResults(results ...*Result) *Result {
 		out.Files += r.Files
 		out.Entities += r.Entities
 		out.Inconclusive += r.Inconclusive
+		if out.Incomplete == "" {
+			out.Incomplete = r.Incomplete
+		}
 		out.Findings = append(out.Findings, r.Findings...)
 		out.Linted = append(out.Linted, r.Linted...)
 		out.SkippedFiles = append(out.SkippedFiles, r.SkippedFiles...)

@@ -33,6 +33,9 @@ func ExampleFindings(r *linter.Rule, services ExampleServices) []linter.Finding 
 		cfg = exampleConfig()
 	}
 	opts := linter.Options{Rules: All(), Config: cfg, Jobs: 1, Resolvers: services.Resolvers}
+	if r == linter.RuleFindingsLimit {
+		opts.Budget.FindingsPerFile = 2 // the example stands for a file with thousands of mistakes
+	}
 	live := map[*linter.Rule]LiveCatalog{EntityConflict: services.Live, CatalogUnverified: services.LiveDown}[r]
 	if r.Catalog || live != nil {
 		// A catalog-wide rule, or a live catalog rule: its examples are linted in a catalog (asking

@@ -24,6 +24,8 @@ type Run struct {
 	Live   LiveCatalog
 	// Jobs is how many files are linted at once (0: one per CPU).
 	Jobs int
+	// Budget bounds what the repository can make the run do (linter.Budget).
+	Budget linter.Budget
 }
 
 // Lint lints what Backstage would ingest from paths of the repository (folders walked, files named;
@@ -45,7 +47,7 @@ func (r Run) Lint(ctx context.Context, paths []string, extra ...linter.Input) (*
 		finishers = append(finishers, cr) // entity-conflict: every entity of the run against the live catalog
 	}
 	l, err := linter.New(linter.Options{Rules: All(), Config: r.Config, Offline: r.Offline, Jobs: r.Jobs, Resolvers: resolvers,
-		Finishers: finishers, Catalog: catalog})
+		Finishers: finishers, Catalog: catalog, Budget: r.Budget})
 	if err != nil {
 		return nil, err
 	}

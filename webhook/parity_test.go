@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -319,5 +320,38 @@ func TestPublishedErrorsAreRedacted(t *testing.T) {
 	summary := final.GetOutput().GetSummary()
 	if !strings.Contains(summary, "[redacted]") || strings.Contains(summary, installToken) || strings.Contains(summary, "secret-of-the-server-77") {
 		t.Errorf("summary:\n%s", summary)
+	}
+}
+
+// TestJobTimeLimitSaysSo: a job whose time runs out while reading the repository completes its Check
+// Run as timed_out with the reason, and reports nothing as missing (issue 19, case 1).
+func TestJobTimeLimitSaysSo(t *testing.T) {
+	files := map[string]string{
+		"catalog-info.yaml": "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: all\nspec:\n  targets: [./missing.yaml]\n",
+	}
+	for i := 0; i < 40; i++ {
+		files[fmt.Sprintf("s%02d/catalog-info.yaml", i)] = component(fmt.Sprintf("s%02d", i), "payments")
+	}
+	g := newFakeGitHub(t, files)
+	g.onBlob = func() { time.Sleep(50 * time.Millisecond) }
+	p := processor(t, g, nil)
+	p.Fetches = 1
+	job := pushJob(headSHA)
+	job.BaseSHA = ""
+	ctx, cancel := context.WithTimeout(context.Background(), 600*time.Millisecond)
+	defer cancel()
+	if err := p.Process(ctx, job); err != nil {
+		t.Fatalf("the job must end with its Check Run completed: %v", err)
+	}
+	final := g.final(t, 1)
+	out := final.GetOutput()
+	if final.GetConclusion() != "timed_out" || !strings.Contains(out.GetTitle(), "the time limit was reached") ||
+		!strings.Contains(out.GetSummary(), "Nothing was reported as missing") {
+		t.Errorf("conclusion %s, title %q\n%s", final.GetConclusion(), out.GetTitle(), out.GetSummary())
+	}
+	for _, a := range out.Annotations {
+		if a.GetTitle() == "location-target-missing" {
+			t.Errorf("reported as missing: %s", a.GetMessage())
+		}
 	}
 }

@@ -49,6 +49,8 @@ type Processor struct {
 	// job's repository as the catalog's origin locations do.
 	Live   rules.LiveCatalog
 	WebURL string
+	// Budget bounds what a repository can make a job do (linter.Budget; the server's flags).
+	Budget linter.Budget
 	// Redact removes secrets from what is published (Check Runs, reviews): a service's error may echo
 	// a token. nil publishes as is.
 	Redact func(string) string
@@ -150,6 +152,15 @@ func (p *Processor) Process(ctx context.Context, job *Job) error {
 		return cerr
 	}
 	runID := job.CheckRunID
+	if err == nil && errors.Is(ctx.Err(), context.Canceled) {
+		return ctx.Err() // the process is stopping: the job stays queued, its Check Run in progress
+	}
+	if err == nil && res.Incomplete != "" && ctx.Err() != nil {
+		// The job's time is up: the Check Run still says so, on a few seconds of its own.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+		defer cancel()
+	}
 	if _, _, limited := RateLimited(err, time.Now()); limited {
 		return err // the job is snoozed with its Check Run in progress; no other request now
 	}
@@ -264,6 +275,10 @@ func conclusionOf(res *linter.Result) (conclusion, title string) {
 	switch {
 	case c[linter.SeverityError] > 0:
 		return "failure", fmt.Sprintf("%d %s", c[linter.SeverityError], plural(c[linter.SeverityError], "error", "errors"))
+	case res.Incomplete == "the time limit was reached":
+		return "timed_out", "catalog-lint stopped early: " + res.Incomplete
+	case res.Incomplete != "":
+		return "neutral", "catalog-lint stopped early: " + res.Incomplete
 	case res.Inconclusive > 0:
 		for _, f := range res.Findings {
 			if f.Rule == rules.CatalogUnverified.ID {
@@ -290,6 +305,10 @@ func plural(n int, one, many string) string {
 func checkSummary(res *linter.Result, touched map[string]bool, notes []string) string {
 	var b strings.Builder
 	b.WriteString(report.Summary(res) + ".\n\n")
+	if res.Incomplete != "" {
+		fmt.Fprintf(&b, "**catalog-lint stopped before reading everything: %s.** Nothing was reported as missing; "+
+			"the findings below are those of the files read. Re-run the check to try again.\n\n", res.Incomplete)
+	}
 	for _, n := range notes {
 		b.WriteString("- " + n + "\n")
 	}
@@ -405,7 +424,7 @@ func (p *Processor) lint(ctx context.Context, gh *github.Client, job *Job, patch
 		jobs = 8 // files are downloaded as they are read: the workers wait on the network
 	}
 	run := rules.Run{Repo: linter.NewTreeRepo(fsys), Config: cfg, RepositoryURL: web + "/" + job.Owner + "/" + job.Repo,
-		Live: p.Live, Jobs: jobs,
+		Live: p.Live, Jobs: jobs, Budget: p.Budget,
 		// github.com/project-slug is asked with the installation's token: it sees what the App may see.
 		GitHub: &rules.GitHubResolver{Client: gh}}
 	if p.Sentry != nil {
@@ -416,7 +435,7 @@ func (p *Processor) lint(ctx context.Context, gh *github.Client, job *Job, patch
 		}
 	}
 	res, err := run.Lint(ctx, []string{"."})
-	if err == nil {
+	if err == nil && ctx.Err() == nil { // past the time limit, the result says it stopped early
 		fetchMu.Lock()
 		err = fetchErr
 		fetchMu.Unlock()

@@ -228,7 +228,7 @@ func lintRepos(ctx context.Context, f checkFlags, runs []*repoRun, svc *checkSer
 			return nil, err
 		}
 		run := rules.Run{Repo: repo, Config: r.cfg, RepositoryURL: r.repoURL, Offline: f.offline, Sentry: r.sentry,
-			GitHub: svc.github, Live: svc.live, Jobs: f.jobs}
+			GitHub: svc.github, Live: svc.live, Jobs: f.jobs, Budget: f.budget}
 		var extra []linter.Input
 		if r.stdin {
 			extra = append(extra, linter.Input{Name: f.stdinName, Reader: stdin})
@@ -308,7 +308,10 @@ func check(ctx context.Context, f checkFlags, paths []string, stdin io.Reader, s
 		fmt.Fprintln(stderr, "catalog-lint: "+n)
 	}
 	out = exitFor(out, res, plan.failOn)
-	if out.code == ExitUnverified {
+	if res.Incomplete != "" {
+		fmt.Fprintf(stderr, "catalog-lint: the run stopped before reading everything: %s; nothing was reported as missing; exit code %d unless errors were found\n",
+			res.Incomplete, ExitUnverified)
+	} else if out.code == ExitUnverified {
 		fmt.Fprintf(stderr, "catalog-lint: %d %s could not be verified (%s); exit code %d\n",
 			res.Inconclusive, plural(res.Inconclusive, "reference", "references"), unverifiedBy(res), ExitUnverified)
 	}

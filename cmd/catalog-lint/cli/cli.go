@@ -161,6 +161,13 @@ type redactedFile struct {
 
 func (f redactedFile) Write(p []byte) (int, error) { return f.w.Write(p) }
 
+// registerBudget adds the flags that bound what a repository can make a run do.
+func registerBudget(fs *flag.FlagSet, b *linter.Budget) {
+	fs.IntVar(&b.Targets, "max-targets", linter.DefaultMaxTargets, "most Location and app-config targets a run follows; beyond, it stops and exits 3")
+	fs.IntVar(&b.Files, "max-files", linter.DefaultMaxFiles, "most files a run reads; beyond, it stops and exits 3")
+	fs.Int64Var(&b.Bytes, "max-bytes", linter.DefaultMaxBytes, "most bytes a run reads; beyond, it stops and exits 3")
+}
+
 // parseInterspersed parses flags that may come before, between or after the positional arguments.
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	var positional []string
@@ -192,6 +199,8 @@ type checkFlags struct {
 	offline, debug, fix, diff bool
 	// sentryCacheTTL is serve's --sentry-cache-ttl.
 	sentryCacheTTL time.Duration
+	// budget bounds what a repository can make a run do (--max-targets, --max-files, --max-bytes).
+	budget linter.Budget
 	jobs           int
 	exchange       exchangeFlags
 	// sentryToken, when set, is the token itself (the GitHub Action's input); not a flag, so that a
@@ -226,6 +235,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.BoolVar(&f.diff, "diff", false, "print the fixes as a unified diff and change nothing")
 	fs.StringVar(&f.context, "context", "", "lint the catalog under this folder as context and report only on the files named (pre-commit)")
 	fs.IntVar(&f.jobs, "jobs", 0, "files linted at once (default: one per CPU)")
+	registerBudget(fs, &f.budget)
 	fs.StringVar(&f.sentryOrg, "sentry-org", "", "Sentry organization for values without org/ (default: $SENTRY_ORG, then sentry.organization)")
 	fs.StringVar(&f.sentryURL, "sentry-url", "", "Sentry address (default: $SENTRY_URL, then sentry.url, then "+sentry.DefaultURL+")")
 	fs.StringVar(&f.sentryTokenFile, "sentry-token-file", "", "read the Sentry token from this file (default: $SENTRY_AUTH_TOKEN or $SENTRY_TOKEN)")
@@ -257,7 +267,7 @@ func exitFor(out outcome, res *linter.Result, failOn linter.Severity) outcome {
 			return out
 		}
 	}
-	if res.Inconclusive > 0 {
+	if res.Inconclusive > 0 || res.Incomplete != "" {
 		out.code = ExitUnverified
 	}
 	return out

@@ -43,6 +43,7 @@ func runServe(args []string, stdout, stderr io.Writer, deps Deps) int {
 	fs.StringVar(&f.backstageURL, "backstage-url", "", "Backstage backend address: refs the files do not define are looked up in its catalog, and entities checked for conflicts (default: $BACKSTAGE_URL)")
 	fs.StringVar(&f.backstageTokenFile, "backstage-token-file", "", "read the Backstage token from this file (default: $BACKSTAGE_TOKEN)")
 	f.exchange.register(fs)
+	registerBudget(fs, &f.budget)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return ExitOK
@@ -120,7 +121,7 @@ func runServe(args []string, stdout, stderr io.Writer, deps Deps) int {
 	}
 	proc := &webhook.Processor{App: app, Sentry: sentryFactory, Log: log, Save: queue.Save,
 		Blobs: webhook.NewBlobCache(webhook.DefaultBlobCacheBytes), Live: live, WebURL: webhook.WebURL(env("GITHUB_API_URL")),
-		Suggestions: *suggestions, Redact: deps.Redact.String}
+		Suggestions: *suggestions, Redact: deps.Redact.String, Budget: f.budget}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
