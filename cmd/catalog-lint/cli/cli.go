@@ -200,9 +200,9 @@ type checkFlags struct {
 	// sentryCacheTTL is serve's --sentry-cache-ttl.
 	sentryCacheTTL time.Duration
 	// budget bounds what a repository can make a run do (--max-targets, --max-files, --max-bytes).
-	budget linter.Budget
-	jobs           int
-	exchange       exchangeFlags
+	budget   linter.Budget
+	jobs     int
+	exchange exchangeFlags
 	// sentryToken, when set, is the token itself (the GitHub Action's input); not a flag, so that a
 	// token never appears on a command line.
 	sentryToken string
