@@ -686,10 +686,20 @@ func (l *Linter) readAndLint(ctx context.Context, p string, sniff bool) fileResu
 			data = append(data, 0)[:len(data)]
 		}
 	}
+	if !spend(ctx, len(data)) {
+		return fileResult{notCatalog: true} // over the run's budget: it stops here, nothing more is read
+	}
 	if sniff && !HoldsBackstageEntity(data) {
 		return fileResult{notCatalog: true}
 	}
 	return l.lintSource(ctx, name, repoPath, data, onDisk)
+}
+
+// spend counts a file of n bytes read against the run's budget (when the context carries one); false
+// when the budget is spent.
+func spend(ctx context.Context, n int) bool {
+	state := runStateOf(ctx)
+	return state == nil || state.read(n)
 }
 
 func (l *Linter) lintReader(ctx context.Context, name string, r io.Reader) fileResult {
@@ -706,6 +716,9 @@ func (l *Linter) lintReaderAs(ctx context.Context, name, repoPath string, r io.R
 			return fileResult{notCatalog: true}
 		}
 		return l.fileFinding(name, RuleFileUnreadable, fmt.Sprintf("cannot read input: %v", err))
+	}
+	if !spend(ctx, len(data)) {
+		return fileResult{notCatalog: true}
 	}
 	if int64(len(data)) > l.maxSize {
 		if sniff && !HoldsBackstageEntity(data[:min(len(data), sniffPrefix)]) {
@@ -753,9 +766,6 @@ func (l *Linter) lintBytes(ctx context.Context, name string, data []byte) fileRe
 // when it has none); onDisk says that the file can be read again by its name to place the answers to
 // its questions, so that its content need not be kept until then.
 func (l *Linter) lintSource(ctx context.Context, name, repoPath string, data []byte, onDisk bool) fileResult {
-	if state := runStateOf(ctx); state != nil && !state.read(len(data)) {
-		return fileResult{notCatalog: true} // the run stops here: nothing more is read
-	}
 	if l.catalog != nil && templatedDocuments(data) {
 		return fileResult{skipped: SkipTemplatedFile}
 	}

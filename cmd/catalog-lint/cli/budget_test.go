@@ -37,3 +37,20 @@ func TestBudgetStopsTheRun(t *testing.T) {
 		}
 	}
 }
+
+// TestBudgetCountsEveryFileRead: YAML files that turn out to hold no entity are read too (to sniff
+// them), so they count: 40 of them cannot be read under --max-files=20.
+func TestBudgetCountsEveryFileRead(t *testing.T) {
+	files := map[string]string{"svc/catalog-info.yaml": good}
+	for i := 0; i < 40; i++ {
+		files[fmt.Sprintf("helm/values-%02d.yaml", i)] = "replicas: 2\n"
+	}
+	dir := writeTree(t, files)
+	if r := cli(t, dir, nil, "", "check", "--offline", "."); r.code != ExitOK {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	r := cli(t, dir, nil, "", "check", "--offline", "--max-files=20", ".")
+	if r.code != ExitUnverified || !strings.Contains(r.stderr, "more than 20 files to read") {
+		t.Errorf("exit %d\n%s", r.code, r.stderr)
+	}
+}
