@@ -25,6 +25,9 @@ type JSONOutput struct {
 	// Linted names every file linted; Skipped the files found and left out, with the reason.
 	Linted  []string   `json:"linted"`
 	Skipped []JSONSkip `json:"skipped"`
+	// Incomplete, when present, says why the run stopped before reading everything (a budget, the
+	// time limit): nothing was reported as missing.
+	Incomplete string `json:"incomplete,omitempty"`
 }
 
 // JSONSkip is a file discovery found but did not lint.
@@ -66,10 +69,11 @@ type JSONPosition struct {
 func (jsonWriter) Write(w io.Writer, res *linter.Result) error {
 	out := JSONOutput{
 		Version: JSONVersion, Files: res.Files, Entities: res.Entities,
-		Findings: make([]JSONFinding, 0, len(res.Findings)),
-		Counts:   map[string]int{"error": 0, "warning": 0, "info": 0},
-		Linted:   append([]string{}, res.Linted...),
-		Skipped:  make([]JSONSkip, 0, len(res.SkippedFiles)),
+		Findings:   make([]JSONFinding, 0, len(res.Findings)),
+		Counts:     map[string]int{"error": 0, "warning": 0, "info": 0},
+		Linted:     append([]string{}, res.Linted...),
+		Skipped:    make([]JSONSkip, 0, len(res.SkippedFiles)),
+		Incomplete: res.Incomplete,
 	}
 	for _, s := range res.SkippedFiles {
 		out.Skipped = append(out.Skipped, JSONSkip{File: s.File, Reason: s.Reason})

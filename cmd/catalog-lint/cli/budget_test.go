@@ -32,6 +32,9 @@ func TestBudgetStopsTheRun(t *testing.T) {
 		if r.code != ExitUnverified || !strings.Contains(r.stderr, tt.reason) || !strings.Contains(r.stderr, "nothing was reported as missing") {
 			t.Errorf("%s: exit %d\n%s", tt.flag, r.code, r.stderr)
 		}
+		if !strings.Contains(r.stdout, `"incomplete": "`+tt.reason) {
+			t.Errorf("%s: the JSON output must say why the run stopped:\n%s", tt.flag, r.stdout)
+		}
 		if strings.Contains(r.stdout, "location-target-missing") || strings.Contains(r.stdout, "relation-target-missing") {
 			t.Errorf("%s: something was reported as missing:\n%s", tt.flag, r.stdout)
 		}
