@@ -58,13 +58,19 @@ func TestMain(m *testing.M) {
 	for _, dir := range monorepos {
 		os.RemoveAll(dir)
 	}
+	for _, dir := range syntheticRepos {
+		os.RemoveAll(dir)
+	}
 	os.Exit(code)
 }
 
 // BenchmarkBareParse is the baseline of the speed target: read every file and decode all its
 // documents into yaml.v3 nodes, nothing else, one file after another.
-func BenchmarkBareParse(b *testing.B) {
-	dir := monorepo(b, benchFiles())
+func BenchmarkBareParse(b *testing.B) { bareParse(b, monorepo(b, benchFiles())) }
+
+// bareParse reads every catalog file under dir and decodes all its documents into yaml.v3 nodes,
+// nothing else, one file after another: the baseline of the speed targets.
+func bareParse(b *testing.B, dir string) {
 	files, err := linter.Discover([]string{dir}, linter.DefaultConfig(dir))
 	if err != nil {
 		b.Fatal(err)
@@ -150,31 +156,37 @@ func BenchmarkLintMemory(b *testing.B) {
 	_ = filepath.Join
 }
 
-var (
-	catalogRepos   = map[int]string{}
-	catalogReposMu sync.Mutex
-)
+// syntheticRepos are the synthetic repositories of a test binary run, by options and size.
+var syntheticRepos = map[syntheticKey]string{}
 
-// catalogRepo returns a synthetic catalog repository of n services (synthetic.Options.Catalog).
-func catalogRepo(b *testing.B, n int) string {
+type syntheticKey struct {
+	opts synthetic.Options
+	n    int
+}
+
+// syntheticRepo returns a synthetic repository of n services written with opts, once per run.
+func syntheticRepo(b *testing.B, n int, opts synthetic.Options) string {
 	b.Helper()
-	catalogReposMu.Lock()
-	defer catalogReposMu.Unlock()
-	if dir, ok := catalogRepos[n]; ok {
+	monoreposMu.Lock()
+	defer monoreposMu.Unlock()
+	k := syntheticKey{opts, n}
+	if dir, ok := syntheticRepos[k]; ok {
 		return dir
 	}
-	dir, err := os.MkdirTemp("", "catalog-lint-bench-catalog-")
+	dir, err := os.MkdirTemp("", "catalog-lint-bench-")
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := synthetic.WriteWith(dir, n, 1, synthetic.Options{Catalog: true}); err != nil {
+	if _, err := synthetic.WriteWith(dir, n, 1, opts); err != nil {
 		b.Fatal(err)
 	}
-	catalogRepos[n] = dir
-	monoreposMu.Lock()
-	monorepos[-n] = dir // for TestMain's cleanup
-	monoreposMu.Unlock()
+	syntheticRepos[k] = dir
 	return dir
+}
+
+// catalogRepo returns a synthetic catalog repository of n services (synthetic.Options.Catalog).
+func catalogRepo(b *testing.B, n int) string {
+	return syntheticRepo(b, n, synthetic.Options{Catalog: true})
 }
 
 // BenchmarkCatalogWide measures what ingesting as Backstage does costs, side by side on one catalog
@@ -262,59 +274,14 @@ func BenchmarkCatalogMemory(b *testing.B) {
 	runtime.KeepAlive(res)
 }
 
-// danglingRepos are synthetic service monorepos (synthetic.Options.Dangling), by size.
-var danglingRepos = map[int]string{}
-
-func danglingRepo(b *testing.B, n int) string {
-	b.Helper()
-	monoreposMu.Lock()
-	defer monoreposMu.Unlock()
-	if dir, ok := danglingRepos[n]; ok {
-		return dir
-	}
-	dir, err := os.MkdirTemp("", "catalog-lint-bench-dangling-")
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := synthetic.WriteWith(dir, n, 1, synthetic.Options{Dangling: true}); err != nil {
-		b.Fatal(err)
-	}
-	danglingRepos[n] = dir
-	monorepos[-1-n] = dir // for TestMain's cleanup
-	return dir
-}
-
 // BenchmarkMonorepo is the speed target of catalog-wide checks (issue 19): on a service monorepo
 // whose owners, systems, APIs and resources are only partly defined (most relations dangle, each asks
 // for a suggestion), the whole offline run as `catalog-lint check --offline .` does it (rules.Run on
 // the disk) against the bare yaml.v3 parse of the same files, one after another.
 // BENCH_FILES sets the number of services (default 10,000).
 func BenchmarkMonorepo(b *testing.B) {
-	dir := danglingRepo(b, benchFiles())
-	b.Run("bare-parse", func(b *testing.B) {
-		files, err := linter.Discover([]string{dir}, linter.DefaultConfig(dir))
-		if err != nil {
-			b.Fatal(err)
-		}
-		for i := 0; i < b.N; i++ {
-			for _, f := range files {
-				data, err := os.ReadFile(f)
-				if err != nil {
-					b.Fatal(err)
-				}
-				dec := yaml.NewDecoder(bytes.NewReader(data))
-				for {
-					var n yaml.Node
-					if err := dec.Decode(&n); errors.Is(err, io.EOF) {
-						break
-					} else if err != nil {
-						b.Fatal(err)
-					}
-				}
-			}
-		}
-		b.ReportMetric(float64(len(files)), "files")
-	})
+	dir := syntheticRepo(b, benchFiles(), synthetic.Options{Dangling: true})
+	b.Run("bare-parse", func(b *testing.B) { bareParse(b, dir) })
 	b.Run("check", func(b *testing.B) {
 		cfg := linter.DefaultConfig(dir)
 		var res *linter.Result

@@ -88,11 +88,7 @@ spec:
 			fmt.Fprintf(&b, "---\napiVersion: backstage.io/v1alpha1\nkind: Resource\nmetadata:\n  name: %s-db\nspec:\n  type: database\n  owner: team-0000\n", name)
 			st.Documents++
 		}
-		p := filepath.Join(dir, "services", name, "catalog-info.yaml")
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return st, err
-		}
-		if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		if err := writeService(dir, name, b.String()); err != nil {
 			return st, err
 		}
 		st.Files++
@@ -197,11 +193,7 @@ spec:
 `, name, name, owner)
 			st.Documents++
 		}
-		p := filepath.Join(dir, "services", name, "catalog-info.yaml")
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return st, err
-		}
-		if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		if err := writeService(dir, name, b.String()); err != nil {
 			return st, err
 		}
 		st.Files++
@@ -234,4 +226,13 @@ spec:
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, "org.yaml"), []byte(org.String()), 0o644)
+}
+
+// writeService writes services/NAME/catalog-info.yaml under dir.
+func writeService(dir, name, content string) error {
+	p := filepath.Join(dir, "services", name, "catalog-info.yaml")
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(p, []byte(content), 0o644)
 }
