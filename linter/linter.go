@@ -451,6 +451,10 @@ type question struct {
 type place struct {
 	file, entity         string
 	line, column, docIdx int32
+	// endLine and endColumn are where the value ends, and text the line's text, worked out while
+	// the file is in memory: an answer is placed without reading the file again.
+	endLine, endColumn int32
+	text               string
 }
 
 // nodeShape is what source.span needs of a node besides its position.
@@ -879,10 +883,12 @@ func (fl *fileLint) entity(ctx context.Context, e *Entity) {
 		if res := fl.l.resolvers[r]; res != nil {
 			res.observe(ctx, key)
 		}
-		// Most questions get no answer: where the value ends and the line's text are worked out for
-		// those that do (placeAnswer), from a copy of the node without its children.
+		// Where the value ends and the line's text are worked out now, while the file is in memory:
+		// placing an answer then reads no file again (only a fix does).
+		endLine, endCol := fl.src.span(n)
 		q := question{rule: r, key: key, ignored: ignored, node: nodeShape{kind: n.Kind, style: n.Style, value: n.Value}, at: place{
-			file: fl.name, line: int32(n.Line), column: int32(n.Column), entity: ref, docIdx: int32(fl.doc)}}
+			file: fl.name, line: int32(n.Line), column: int32(n.Column), entity: ref, docIdx: int32(fl.doc),
+			endLine: int32(endLine), endColumn: int32(endCol), text: fl.src.line(n.Line)}}
 		if !fl.onDisk {
 			q.src = fl.src
 		}
@@ -921,6 +927,12 @@ func (a answerSources) get(file string, kept *source) *source {
 func (a answerSources) place(q question, replace *string) Finding {
 	f := Finding{File: q.at.file, Line: int(q.at.line), Column: int(q.at.column), Entity: q.at.entity, Document: int(q.at.docIdx)}
 	f.EndLine, f.EndColumn = f.Line, f.Column
+	if q.at.endLine > 0 {
+		f.EndLine, f.EndColumn, f.Source = int(q.at.endLine), int(q.at.endColumn), q.at.text
+	}
+	if replace == nil {
+		return f
+	}
 	if s := a.get(f.File, q.src); s != nil {
 		f.EndLine, f.EndColumn = s.span(&yaml.Node{Kind: q.node.kind, Style: q.node.style, Value: q.node.value, Line: f.Line, Column: f.Column})
 		f.Source = s.line(f.Line)
