@@ -187,14 +187,6 @@ func (c *Catalog) addAppConfigLayer(doc appConfigCatalog) []string {
 	return files
 }
 
-// HasKindRules reports whether an app-config with a catalog section was read, so that the kinds of
-// entities are checked against its rules.
-func (c *Catalog) HasKindRules() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.configs) > 0
-}
-
 // KindAllowed reports whether app-config lets an entity of kind (any case) in file be ingested: yes
 // when some deployment's rules allow it (a location's own rules win over the global ones for its
 // files). When none does, it returns the first deployment's verdict: the kinds it allows and the

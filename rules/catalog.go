@@ -275,7 +275,7 @@ spec:
     - ./services/*/catalog-info.yaml
 `,
 	Check: func(p *linter.Pass) {
-		if p.Catalog == nil || p.Entity.Kind == "" || !p.Catalog.HasKindRules() {
+		if p.Catalog == nil || p.Entity.Kind == "" {
 			return
 		}
 		// app-config is read before the walk hands out any file, so its rules are known here.

@@ -133,9 +133,10 @@ func buildCheck(f checkFlags, plan *checkPlan, deps Deps, stderr io.Writer, say 
 	}
 	for _, p := range plan.walked {
 		dir := p
-		if st, err := os.Stat(p); err != nil {
-			return nil, nil, out, fmt.Errorf("%s: %w", p, unwrapPathErr(err))
-		} else if !st.IsDir() {
+		if err := linter.CheckPaths([]string{p}); err != nil {
+			return nil, nil, out, err
+		}
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
 			dir = filepath.Dir(p)
 		}
 		add(p, dir)
@@ -337,12 +338,4 @@ func commonDir(dirs []string) string {
 func within(dir, path string) bool {
 	rel, err := filepath.Rel(dir, path)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
-}
-
-func unwrapPathErr(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
