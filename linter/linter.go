@@ -284,16 +284,26 @@ func (l *Linter) LintStream(ctx context.Context, inputs <-chan Input) *Result {
 		close(ch)
 		work(ch)
 	}
+	// The workers' parts are merged into slices of the exact size, each part let go once copied:
+	// a catalog-wide run holds one question per relation, and two copies of them were the peak.
 	var all fileResult
 	var lintedAll []lintedFile
+	nf, nq := 0, 0
+	for _, p := range parts {
+		nf += len(p.findings)
+		nq += len(p.questions)
+	}
+	all.findings = make([]Finding, 0, nf)
+	all.questions = make([]question, 0, nq)
 	res := &Result{Skipped: l.skipped}
-	for w, p := range parts {
+	for w := range parts {
 		lintedAll = append(lintedAll, linted[w]...)
 		res.SkippedFiles = append(res.SkippedFiles, skips[w]...)
 		res.Files += files[w]
-		res.Entities += p.entities
-		all.findings = append(all.findings, p.findings...)
-		all.questions = append(all.questions, p.questions...)
+		res.Entities += parts[w].entities
+		all.findings = append(all.findings, parts[w].findings...)
+		all.questions = append(all.questions, parts[w].questions...)
+		parts[w], linted[w] = fileResult{}, nil
 	}
 	if l.catalog != nil {
 		lintedAll = l.excludeSkeletons(res, &all, lintedAll)

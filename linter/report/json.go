@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 
@@ -66,19 +67,46 @@ type JSONPosition struct {
 	Offset int `json:"offset"`
 }
 
+// Write streams the document: each finding is encoded on its own and written in chunks that end
+// between findings, so that a run with hundreds of thousands of findings never holds its whole
+// output (or two copies of it, through a redacting writer) in memory, and a writer that redacts per
+// write never sees a value cut in two. The bytes are those json.Encoder with a two-space indent
+// writes for JSONOutput.
 func (jsonWriter) Write(w io.Writer, res *linter.Result) error {
-	out := JSONOutput{
-		Version: JSONVersion, Files: res.Files, Entities: res.Entities,
-		Findings:   make([]JSONFinding, 0, len(res.Findings)),
+	head, err := json.MarshalIndent(struct {
+		Version  int `json:"version"`
+		Files    int `json:"files"`
+		Entities int `json:"entities"`
+	}{JSONVersion, res.Files, res.Entities}, "", "  ")
+	if err != nil {
+		return err
+	}
+	tail := struct {
+		Counts     map[string]int `json:"counts"`
+		Linted     []string       `json:"linted"`
+		Skipped    []JSONSkip     `json:"skipped"`
+		Incomplete string         `json:"incomplete,omitempty"`
+	}{
 		Counts:     map[string]int{"error": 0, "warning": 0, "info": 0},
 		Linted:     append([]string{}, res.Linted...),
 		Skipped:    make([]JSONSkip, 0, len(res.SkippedFiles)),
 		Incomplete: res.Incomplete,
 	}
 	for _, s := range res.SkippedFiles {
-		out.Skipped = append(out.Skipped, JSONSkip{File: s.File, Reason: s.Reason})
+		tail.Skipped = append(tail.Skipped, JSONSkip{File: s.File, Reason: s.Reason})
 	}
-	for _, f := range res.Findings {
+	var buf bytes.Buffer
+	flush := func(force bool) error {
+		if buf.Len() == 0 || (!force && buf.Len() < 64<<10) {
+			return nil
+		}
+		_, err := w.Write(buf.Bytes())
+		buf.Reset()
+		return err
+	}
+	buf.Write(head[:len(head)-2]) // without "\n}"
+	buf.WriteString(",\n  \"findings\": [")
+	for i, f := range res.Findings {
 		jf := JSONFinding{
 			Rule: f.Rule, Severity: f.Severity.String(), File: f.File, Line: f.Line, Column: f.Column,
 			EndLine: f.EndLine, EndColumn: f.EndColumn, Message: f.Message, Entity: f.Entity,
@@ -88,10 +116,29 @@ func (jsonWriter) Write(w io.Writer, res *linter.Result) error {
 				Start: JSONPosition{f.Fix.Start.Line, f.Fix.Start.Column, f.Fix.Start.Offset},
 				End:   JSONPosition{f.Fix.End.Line, f.Fix.End.Column, f.Fix.End.Offset}}
 		}
-		out.Findings = append(out.Findings, jf)
-		out.Counts[f.Severity.String()]++
+		tail.Counts[f.Severity.String()]++
+		item, err := json.MarshalIndent(jf, "    ", "  ")
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString("\n    ")
+		buf.Write(item)
+		if err := flush(false); err != nil {
+			return err
+		}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	if len(res.Findings) > 0 {
+		buf.WriteString("\n  ")
+	}
+	buf.WriteString("],\n")
+	rest, err := json.MarshalIndent(tail, "", "  ")
+	if err != nil {
+		return err
+	}
+	buf.Write(rest[2:]) // without "{\n"
+	buf.WriteByte('\n')
+	return flush(true)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -263,5 +264,66 @@ func TestSummary(t *testing.T) {
 		if got := Summary(tt.res); got != tt.want {
 			t.Errorf("Summary = %q, want %q", got, tt.want)
 		}
+	}
+}
+
+// chunks records each Write.
+type chunks struct{ writes []string }
+
+func (c *chunks) Write(p []byte) (int, error) {
+	c.writes = append(c.writes, string(p))
+	return len(p), nil
+}
+
+// TestJSONStreams checks that the streamed JSON is byte for byte what json.Encoder writes for the
+// whole document, and that it is written in chunks that each end after a whole finding.
+func TestJSONStreams(t *testing.T) {
+	res := sample()
+	for i := 0; len(res.Findings) < 3000; i++ {
+		f := res.Findings[i%5]
+		f.Message = fmt.Sprintf("%s <a href=x>&%d</a> \u2028", f.Message, i)
+		res.Findings = append(res.Findings, f)
+	}
+	res.Incomplete = "the time limit was reached"
+	var c chunks
+	w, err := New("json", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(&c, res); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.writes) < 3 {
+		t.Fatalf("%d writes, want the findings in several chunks", len(c.writes))
+	}
+	for _, s := range c.writes[:len(c.writes)-1] {
+		if !strings.HasSuffix(s, "\n    }") {
+			t.Fatalf("a chunk ends inside a finding: …%q", s[max(0, len(s)-40):])
+		}
+	}
+	var want bytes.Buffer
+	enc := json.NewEncoder(&want)
+	enc.SetIndent("", "  ")
+	out := JSONOutput{Version: JSONVersion, Files: res.Files, Entities: res.Entities, Linted: res.Linted,
+		Counts: map[string]int{"error": 0, "warning": 0, "info": 0}, Incomplete: res.Incomplete}
+	for _, s := range res.SkippedFiles {
+		out.Skipped = append(out.Skipped, JSONSkip{File: s.File, Reason: s.Reason})
+	}
+	for _, f := range res.Findings {
+		jf := JSONFinding{Rule: f.Rule, Severity: f.Severity.String(), File: f.File, Line: f.Line, Column: f.Column,
+			EndLine: f.EndLine, EndColumn: f.EndColumn, Message: f.Message, Entity: f.Entity}
+		if f.Fix != nil {
+			jf.Fix = &JSONFix{Description: f.Fix.Description, Replacement: f.Fix.Replacement,
+				Start: JSONPosition{f.Fix.Start.Line, f.Fix.Start.Column, f.Fix.Start.Offset},
+				End:   JSONPosition{f.Fix.End.Line, f.Fix.End.Column, f.Fix.End.Offset}}
+		}
+		out.Findings = append(out.Findings, jf)
+		out.Counts[f.Severity.String()]++
+	}
+	if err := enc.Encode(out); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want.String(), strings.Join(c.writes, "")); diff != "" {
+		t.Errorf("streamed JSON differs from json.Encoder's (-want +got):\n%s", diff)
 	}
 }
