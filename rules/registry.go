@@ -5,6 +5,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/catalog-lint/catalog-lint/integrations"
 	"github.com/catalog-lint/catalog-lint/linter"
 	"github.com/catalog-lint/catalog-lint/sentry"
 )
@@ -25,7 +26,7 @@ var (
 )
 
 func load() {
-	registry = append(append([]*linter.Rule{}, linter.BuiltinRules()...), checks...)
+	registry = append(append(append([]*linter.Rule{}, linter.BuiltinRules()...), checks...), integrations.Rules()...)
 	sort.Slice(registry, func(i, j int) bool { return registry[i].ID < registry[j].ID })
 	byID = make(map[string]*linter.Rule, len(registry))
 	for _, r := range registry {

@@ -16,6 +16,8 @@ import (
 
 	"github.com/catalog-lint/catalog-lint/backstage"
 	"github.com/catalog-lint/catalog-lint/backstage/backstagetest"
+	"github.com/catalog-lint/catalog-lint/integrations"
+	"github.com/catalog-lint/catalog-lint/integrations/integrationstest"
 	"github.com/catalog-lint/catalog-lint/linter"
 	"github.com/catalog-lint/catalog-lint/rules/githubtest"
 	"github.com/catalog-lint/catalog-lint/sentry"
@@ -54,16 +56,47 @@ func sentryFixture(t *testing.T) ExampleServices {
 		t.Fatal(err)
 	}
 	return ExampleServices{
-		Resolvers: map[*linter.Rule]linter.Resolver{
+		Resolvers: integrationsFixture(t).Register(map[*linter.Rule]linter.Resolver{
 			SentryProjectExists: (&SentryResolver{Lookup: sentry.NewIndex(c), DefaultOrg: "acme"}).Resolver(),
 			GitHubRepoExists:    githubFixture(t),
-		},
+		}),
 		// The live Backstage catalog of the examples: payments was registered from another repository;
 		// the second one rejects the token.
 		Live:       liveFixture(t, "tok"),
 		LiveDown:   liveFixture(t, "wrong-token"),
 		Repository: "https://github.com/acme/payments",
 	}
+}
+
+// integrationsFixture are the SonarQube, PagerDuty, Jira and GitLab the rule examples ask, over
+// HTTP: each knows the Good example's object, and answers 503 for values that start with "flaky".
+func integrationsFixture(t *testing.T) integrations.Connected {
+	t.Helper()
+	flaky := func(r *http.Request) int {
+		if strings.Contains(strings.ToLower(r.URL.String()), "flaky") {
+			return http.StatusServiceUnavailable
+		}
+		return 0
+	}
+	servers := []*integrationstest.Server{
+		integrationstest.SonarQube("squ_examples", "acme_payments"),
+		integrationstest.PagerDuty("pd_examples", "PPAY001", "PABC123"),
+		integrationstest.Jira("", "jira_examples", []string{"PAY"}, map[string]string{"PAYOLD": "PAY"}),
+		integrationstest.GitLab("glpat-examples", []string{"acme/payments"}, map[string]string{"acme/payments-old": "acme/payments"}),
+	}
+	for _, s := range servers {
+		s.Fail = flaky
+		t.Cleanup(s.Close)
+	}
+	env := map[string]string{"SONARQUBE_URL": servers[0].URL, "SONARQUBE_TOKEN": "squ_examples",
+		"PAGERDUTY_URL": servers[1].URL, "PAGERDUTY_TOKEN": "pd_examples",
+		"JIRA_URL": servers[2].URL, "JIRA_TOKEN": "jira_examples",
+		"GITLAB_URL": servers[3].URL, "GITLAB_TOKEN": "glpat-examples"}
+	c, err := integrations.Connect(func(k string) string { return env[k] }, nil)
+	if err != nil || len(c.Resolvers) != 4 {
+		t.Fatalf("integrations: %v (%d connected)", err, len(c.Resolvers))
+	}
+	return c
 }
 
 // githubFixture is the GitHub the rule tests ask, over HTTP through go-github: acme/payments exists,

@@ -3,6 +3,7 @@ package rules
 import (
 	"context"
 
+	"github.com/catalog-lint/catalog-lint/integrations"
 	"github.com/catalog-lint/catalog-lint/linter"
 )
 
@@ -22,6 +23,9 @@ type Run struct {
 	Sentry *SentryResolver
 	GitHub *GitHubResolver
 	Live   LiveCatalog
+	// Integrations answer the rules of SonarQube, PagerDuty, Jira and GitLab (integrations.Connect);
+	// those it has no resolver for are left out.
+	Integrations integrations.Connected
 	// Jobs is how many files are linted at once (0: one per CPU).
 	Jobs int
 	// Budget bounds what the repository can make the run do (linter.Budget).
@@ -40,6 +44,7 @@ func (r Run) Lint(ctx context.Context, paths []string, extra ...linter.Input) (*
 	if r.GitHub != nil {
 		resolvers = r.GitHub.Register(resolvers)
 	}
+	resolvers = r.Integrations.Register(resolvers)
 	cr := &CatalogResolver{Catalog: catalog, Repository: r.RepositoryURL, Live: r.Live}
 	resolvers = cr.Register(resolvers)
 	var finishers []linter.Finisher

@@ -1,0 +1,110 @@
+package integrations
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// Jira: jira/project-key (Roadie's plugin) and jira.com/project-key (Axis's) name a Jira project by
+// its key, on Jira Cloud or Jira Data Center.
+var Jira = define(&Integration{
+	Name: "jira", Title: "Jira", Object: "project",
+	Keys:  []string{"jira/project-key", "jira.com/project-key"},
+	Parse: parseJira,
+	Settings: []Setting{
+		{Env: "JIRA_URL", Flag: "jira-url", Doc: "the site's address (https://acme.atlassian.net, or a Data Center server)"},
+		{Env: "JIRA_EMAIL", Flag: "jira-email", Doc: "Jira Cloud: the account's email, with an API token in JIRA_TOKEN; unset for Data Center"},
+		{Env: "JIRA_TOKEN", Secret: true, Doc: "Jira Cloud: an API token; Data Center: a personal access token"},
+	},
+	Connect: connectJira,
+	Request: "Jira Cloud `GET {url}/rest/api/3/project/{key}` with Basic email:token, Data Center `GET {url}/rest/api/2/project/{key}` " +
+		"with `Authorization: Bearer`; 200 is found (under another key: the project was renamed), 404 missing",
+	Token: "Jira Cloud: an API token (id.atlassian.com → Security) of an account with Browse Projects on the projects, " +
+		"with its email in `JIRA_EMAIL`; Data Center: a personal access token of such a user",
+	Fix:           "a project whose key changed (Jira still answers its old key) gets its new key",
+	MissingCaveat: "or the token's account cannot browse it (Jira answers 404 to both)",
+	ExistsDoc: "The Jira plugins show \"No project could be found with key …\" for a key the site does not know. Jira answers " +
+		"404 both for a project that does not exist and for one the token's account may not browse, so the message says " +
+		"both; give the account Browse Projects on every project the catalog names. A project whose key changed is " +
+		"still found under its old key, and the finding gives the new one.",
+	FormatDoc: "A Jira project key is letters, digits and `_`, starting with a letter (Jira's default rule is uppercase " +
+		"letters; an administrator may allow more). A space, a URL or an issue key (`PAY-123`) is never a project.",
+	Good:          exampleEntity("jira/project-key", "PAY"),
+	BadMissing:    exampleEntity("jira/project-key", "PYA"),
+	BadFormat:     exampleEntity("jira/project-key", "PAY-123"),
+	BadUnverified: exampleEntity("jira/project-key", "FLAKY"),
+})
+
+var (
+	jiraKey      = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
+	jiraIssueKey = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*-[0-9]+$`)
+)
+
+func parseJira(key, value string, _ func(string) string) (Value, string) {
+	v := strings.TrimSpace(value)
+	switch {
+	case v == "":
+		return Value{}, fmt.Sprintf("%s is empty; set it to the Jira project's key or remove it", key)
+	case jiraIssueKey.MatchString(v):
+		return Value{}, fmt.Sprintf("%s %q is an issue key; set it to the project's key %q", key, value, strings.SplitN(v, "-", 2)[0])
+	case !jiraKey.MatchString(v):
+		return Value{}, fmt.Sprintf("%s %q is not a Jira project key (letters, digits and _, starting with a letter)", key, value)
+	case v != value:
+		return Value{}, fmt.Sprintf("%s %q has spaces around the key; set it to %q", key, value, v)
+	}
+	return Value{Key: strings.ToUpper(v), Name: v}, ""
+}
+
+type jira struct {
+	api   *api
+	cloud bool
+}
+
+func connectJira(s Settings) (Service, error) {
+	token, email := s.Get("JIRA_TOKEN"), s.Get("JIRA_EMAIL")
+	switch {
+	case token == "":
+		return nil, &NotConfigured{Missing: "JIRA_TOKEN"}
+	case s.Get("JIRA_URL") == "":
+		return nil, &NotConfigured{Missing: "JIRA_URL"}
+	}
+	auth := func(h http.Header) { h.Set("Authorization", "Bearer "+token) }
+	if email != "" {
+		basic := "Basic " + base64.StdEncoding.EncodeToString([]byte(email+":"+token))
+		auth = func(h http.Header) { h.Set("Authorization", basic) }
+	}
+	a, err := newAPI("Jira", "JIRA_URL", s.Get("JIRA_URL"), auth)
+	if err != nil {
+		return nil, err
+	}
+	return &jira{api: a, cloud: email != ""}, nil
+}
+
+func (j *jira) Lookup(ctx context.Context, v Value) Result {
+	version := "2"
+	if j.cloud {
+		version = "3"
+	}
+	ans, err := j.api.get(ctx, "/rest/api/"+version+"/project/"+url.PathEscape(v.Key), nil)
+	if err == nil {
+		switch ans.status {
+		case http.StatusOK:
+			var p struct{ Key string }
+			if !ans.decode(&p) || p.Key == "" {
+				return Result{Verdict: Unverified, Reason: "Jira's answer was not a project"}
+			}
+			if !strings.EqualFold(p.Key, v.Key) {
+				return Result{Verdict: Moved, Current: p.Key}
+			}
+			return Result{Verdict: Found}
+		case http.StatusNotFound:
+			return Result{Verdict: Missing}
+		}
+	}
+	return j.api.unverified(ctx, ans, err, "JIRA_TOKEN")
+}

@@ -1,0 +1,294 @@
+package integrations
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/catalog-lint/catalog-lint/linter"
+)
+
+// Resolver answers one integration's questions with its Service. Lookups start as soon as a file
+// names a value (Watch), each distinct value once per run, at most Concurrency at a time.
+type Resolver struct {
+	Integration *Integration
+	Service     Service
+	// Concurrency bounds the requests in flight (default 8).
+	Concurrency int
+	// MaxWait is the longest rate-limit wait the resolver sits out before asking again (the CLI: a
+	// minute); a longer one, or any with MaxWait 0, leaves the value unverified with RetryAfter set.
+	MaxWait time.Duration
+	// Sleep waits (tests make it instant); nil uses a timer.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// OnRateLimit, when set, is told of a rate limit not waited out (serve snoozes the job).
+	OnRateLimit func(ctx context.Context, wait time.Duration, reason string)
+	// Cache, when set, keeps definite answers across runs (serve).
+	Cache *Cache
+
+	once    sync.Once
+	sem     chan struct{}
+	mu      sync.Mutex
+	pending map[string]*lookup
+}
+
+type lookup struct {
+	done   chan struct{}
+	result Result
+}
+
+func (r *Resolver) init() {
+	r.once.Do(func() {
+		n := r.Concurrency
+		if n <= 0 {
+			n = 8
+		}
+		r.sem = make(chan struct{}, n)
+		r.pending = map[string]*lookup{}
+	})
+}
+
+// Register makes r the resolver of its integration's exists rule in into.
+func (r *Resolver) Register(into map[*linter.Rule]linter.Resolver) map[*linter.Rule]linter.Resolver {
+	if into == nil {
+		into = map[*linter.Rule]linter.Resolver{}
+	}
+	into[r.Integration.Exists] = questions.AnsweredBy(r)
+	return into
+}
+
+// Watch implements linter.Watcher: the lookup starts while files are still being read.
+func (r *Resolver) Watch(ctx context.Context, q Question) { r.start(ctx, q.Value) }
+
+// start begins the lookup of v unless one is under way or done, and returns it.
+func (r *Resolver) start(ctx context.Context, v Value) *lookup {
+	r.init()
+	key := v.Instance + "\x00" + v.Key
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if l, ok := r.pending[key]; ok {
+		return l
+	}
+	l := &lookup{done: make(chan struct{})}
+	r.pending[key] = l
+	go func() {
+		defer close(l.done)
+		if res, ok := r.Cache.get(r.Integration.Name, key); ok {
+			l.result = res
+			return
+		}
+		select {
+		case r.sem <- struct{}{}:
+		case <-ctx.Done():
+			l.result = Result{Verdict: Unverified, Reason: "interrupted"}
+			return
+		}
+		defer func() { <-r.sem }()
+		l.result = r.ask(ctx, v)
+		r.Cache.put(r.Integration.Name, key, l.result)
+	}()
+	return l
+}
+
+// ask looks v up, sitting out rate limits that reset within MaxWait (three times at most).
+func (r *Resolver) ask(ctx context.Context, v Value) Result {
+	for try := 0; ; try++ {
+		res := r.Service.Lookup(ctx, v)
+		if res.Verdict == Unverified && ctx.Err() != nil {
+			return Result{Verdict: Unverified, Reason: "interrupted"}
+		}
+		if res.Verdict != Unverified || res.RetryAfter <= 0 {
+			return res
+		}
+		if try >= 2 || res.RetryAfter > r.MaxWait {
+			if r.OnRateLimit != nil {
+				r.OnRateLimit(ctx, res.RetryAfter, r.Integration.Title+" rate limit")
+			}
+			return res
+		}
+		if err := r.sleep(ctx, res.RetryAfter); err != nil {
+			return Result{Verdict: Unverified, Reason: "interrupted"}
+		}
+	}
+}
+
+func (r *Resolver) sleep(ctx context.Context, d time.Duration) error {
+	if r.Sleep != nil {
+		return r.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Answer implements linter.Answerer.
+func (r *Resolver) Answer(ctx context.Context, qs []Question) ([]linter.Answer, []string) {
+	i := r.Integration
+	results := make([]Result, len(qs))
+	for n, q := range qs {
+		l := r.start(ctx, q.Value)
+		<-l.done
+		results[n] = l.result
+	}
+	var out []linter.Answer
+	var notices []string
+	noticed := map[string]bool{}
+	for n, q := range qs {
+		res := results[n]
+		name := q.Value.Name
+		switch res.Verdict {
+		case Missing:
+			msg := fmt.Sprintf("%s %s %q does not exist", i.Title, i.Object, name)
+			if i.MissingCaveat != "" {
+				msg += ", " + i.MissingCaveat
+			}
+			out = append(out, linter.Answer{Question: n, Rule: i.Exists, Message: msg})
+		case Moved:
+			current := res.Current
+			out = append(out, linter.Answer{Question: n, Rule: i.Exists, Replace: &current,
+				Message: fmt.Sprintf("%s %s %q moved to %q; set %s to %q", i.Title, i.Object, name, res.Current, q.Key, res.Current)})
+		case Unverified:
+			out = append(out, linter.Answer{Question: n, Rule: i.Unverified,
+				Message: fmt.Sprintf("%s %s %q could not be verified: %s", i.Title, i.Object, name, res.Reason)})
+			if !noticed[res.Reason] {
+				noticed[res.Reason] = true
+				notices = append(notices, i.Name+": "+res.Reason)
+			}
+		}
+	}
+	return out, notices
+}
+
+// Cache keeps definite answers (found, missing, moved) for TTL, across runs: serve asks each value
+// once per TTL however many pushes name it. It holds at most Max entries (default 100,000); when full,
+// expired entries go, then everything.
+type Cache struct {
+	TTL time.Duration
+	Max int
+	Now func() time.Time
+
+	mu sync.Mutex
+	m  map[string]cached
+}
+
+type cached struct {
+	res     Result
+	expires time.Time
+}
+
+func (c *Cache) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+func (c *Cache) get(integration, key string) (Result, bool) {
+	if c == nil {
+		return Result{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[integration+"\x00"+key]
+	if !ok || !c.now().Before(e.expires) {
+		return Result{}, false
+	}
+	return e.res, true
+}
+
+func (c *Cache) put(integration, key string, res Result) {
+	if c == nil || res.Verdict == Unverified || c.TTL <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	limit := c.Max
+	if limit <= 0 {
+		limit = 100000
+	}
+	now := c.now()
+	if c.m == nil {
+		c.m = map[string]cached{}
+	}
+	if len(c.m) >= limit {
+		for k, e := range c.m {
+			if !now.Before(e.expires) {
+				delete(c.m, k)
+			}
+		}
+		if len(c.m) >= limit {
+			c.m = map[string]cached{}
+		}
+	}
+	c.m[integration+"\x00"+key] = cached{res, now.Add(c.TTL)}
+}
+
+// Connected is the integrations a run asks, each with its resolver, and notices for those left out.
+type Connected struct {
+	Resolvers []*Resolver
+	// Skipped says, per integration left out, why (its token is not set).
+	Skipped map[string]string
+}
+
+// Register adds every resolver to into.
+func (c Connected) Register(into map[*linter.Rule]linter.Resolver) map[*linter.Rule]linter.Resolver {
+	if into == nil {
+		into = map[*linter.Rule]linter.Resolver{}
+	}
+	for _, r := range c.Resolvers {
+		into = r.Register(into)
+	}
+	return into
+}
+
+// Names are the integrations asked, sorted.
+func (c Connected) Names() []string {
+	var out []string
+	for _, r := range c.Resolvers {
+		out = append(out, r.Integration.Name)
+	}
+	return out
+}
+
+// Connect builds the client of every integration whose settings get returns (environment and flags).
+// An integration without its token is skipped (Connected.Skipped); a wrong setting is an error.
+// secret is told every secret read, to keep it out of output.
+func Connect(get func(env string) string, secret func(string)) (Connected, error) {
+	out := Connected{Skipped: map[string]string{}}
+	for _, i := range registry {
+		s := Settings{get: func(env string) string {
+			v := strings.TrimSpace(get(env))
+			secretVar := strings.HasSuffix(env, "_TOKEN")
+			for _, st := range i.Settings {
+				if st.Env == env {
+					secretVar = st.Secret
+					if v == "" {
+						v = st.Default
+					}
+				}
+			}
+			if secretVar && v != "" && secret != nil {
+				secret(v)
+			}
+			return v
+		}}
+		svc, err := i.Connect(s)
+		var nc *NotConfigured
+		switch {
+		case errors.As(err, &nc):
+			out.Skipped[i.Name] = fmt.Sprintf("%s is not set: %s and %s are skipped", nc.Missing, i.Exists.ID, i.Unverified.ID)
+			continue
+		case err != nil:
+			return Connected{}, fmt.Errorf("%s: %w", i.Name, err)
+		}
+		out.Resolvers = append(out.Resolvers, &Resolver{Integration: i, Service: svc})
+	}
+	return out, nil
+}
