@@ -477,3 +477,26 @@ func BenchmarkIntegrations(b *testing.B) {
 	}
 	b.ReportMetric(float64(total)/float64(b.N), "requests/op")
 }
+
+// TestWithoutTokens: an integration without its token is left out, with one notice when the run
+// names its objects and none when it does not.
+func TestWithoutTokens(t *testing.T) {
+	c, resolvers := connect(t, map[string]string{"GITLAB_URL": "https://gitlab.example"}, nil)
+	if len(c.Resolvers) != 0 || len(c.Skipped) != 4 {
+		t.Fatalf("connected %v, skipped %v", c.Names(), c.Skipped)
+	}
+	res := lint(t, resolvers, entity("a", "sonarqube.org/project-key", "acme_payments"), entity("b", "sonarqube.org/project-key", "acme_web"))
+	want := []string{"sonarqube: SONARQUBE_TOKEN is not set, so 2 sonarqube.org/project-key annotations were not checked against SonarQube"}
+	if strings.Join(res.Notices, "\n") != strings.Join(want, "\n") || len(res.Findings) != 0 || res.Inconclusive != 0 {
+		t.Errorf("notices %q, findings %v, inconclusive %d; want %q alone", res.Notices, messages(res), res.Inconclusive, want)
+	}
+	if res := lint(t, resolvers, entity("a")); len(res.Notices) != 0 {
+		t.Errorf("notices without annotations: %q", res.Notices)
+	}
+	// A wrong address is a configuration error, not a skip.
+	if _, err := integrations.Connect(func(k string) string {
+		return map[string]string{"GITLAB_URL": "ftp://gitlab.example", "GITLAB_TOKEN": "glpat-x"}[k]
+	}, nil); err == nil || !strings.Contains(err.Error(), "GITLAB_URL") {
+		t.Errorf("Connect with GITLAB_URL ftp://: %v", err)
+	}
+}

@@ -237,7 +237,8 @@ type Connected struct {
 	Skipped map[string]string
 }
 
-// Register adds every resolver to into.
+// Register adds every resolver to into. An integration left out gets one that answers nothing and
+// says once, when the run has its annotations, that they were not checked and why.
 func (c Connected) Register(into map[*linter.Rule]linter.Resolver) map[*linter.Rule]linter.Resolver {
 	if into == nil {
 		into = map[*linter.Rule]linter.Resolver{}
@@ -245,7 +246,39 @@ func (c Connected) Register(into map[*linter.Rule]linter.Resolver) map[*linter.R
 	for _, r := range c.Resolvers {
 		into = r.Register(into)
 	}
+	for _, i := range registry {
+		if why, ok := c.Skipped[i.Name]; ok {
+			into[i.Exists] = questions.AnsweredBy(notChecked{i, why})
+		}
+	}
 	return into
+}
+
+// notChecked answers the questions of an integration left out with one notice.
+type notChecked struct {
+	i   *Integration
+	why string
+}
+
+func (n notChecked) Answer(_ context.Context, qs []Question) ([]linter.Answer, []string) {
+	what := "annotation was"
+	if len(qs) != 1 {
+		what = "annotations were"
+	}
+	return nil, []string{fmt.Sprintf("%s: %s, so %d %s %s not checked against %s", n.i.Name, n.why, len(qs), n.i.Keys[0], what, n.i.Title)}
+}
+
+// ForRun returns resolvers for one run (each value looked up once per run) that share the clients
+// and tune them: maxWait is the longest rate-limit wait sat out, sleep waits (nil: a timer),
+// onRateLimit is told of longer ones, and cache keeps answers across runs (nil: none).
+func (c Connected) ForRun(maxWait time.Duration, sleep func(context.Context, time.Duration) error,
+	onRateLimit func(context.Context, time.Duration, string), cache *Cache) Connected {
+	out := Connected{Skipped: c.Skipped}
+	for _, r := range c.Resolvers {
+		out.Resolvers = append(out.Resolvers, &Resolver{Integration: r.Integration, Service: r.Service, Concurrency: r.Concurrency,
+			MaxWait: maxWait, Sleep: sleep, OnRateLimit: onRateLimit, Cache: cache})
+	}
+	return out
 }
 
 // Names are the integrations asked, sorted.
@@ -256,6 +289,10 @@ func (c Connected) Names() []string {
 	}
 	return out
 }
+
+// InputName is the name of a setting as a flag (--sonarqube-url) and an Action input (sonarqube-url,
+// sonarqube-token): its variable in lowercase, with dashes.
+func InputName(env string) string { return strings.ToLower(strings.ReplaceAll(env, "_", "-")) }
 
 // Connect builds the client of every integration whose settings get returns (environment and flags).
 // An integration without its token is skipped (Connected.Skipped); a wrong setting is an error.
@@ -283,7 +320,7 @@ func Connect(get func(env string) string, secret func(string)) (Connected, error
 		var nc *NotConfigured
 		switch {
 		case errors.As(err, &nc):
-			out.Skipped[i.Name] = fmt.Sprintf("%s is not set: %s and %s are skipped", nc.Missing, i.Exists.ID, i.Unverified.ID)
+			out.Skipped[i.Name] = nc.Error()
 			continue
 		case err != nil:
 			return Connected{}, fmt.Errorf("%s: %w", i.Name, err)

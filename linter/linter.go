@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -78,6 +79,8 @@ type Result struct {
 	SkippedFiles []Skip
 	// FileEntities counts the entities of each linted file that holds any (runs with a Catalog).
 	FileEntities map[string]int
+	// Services names the services the run asked (sentry, github, backstage, sonarqube, …), sorted.
+	Services []string
 	// Incomplete, when set, says why the run stopped before it read everything (a budget, the time
 	// limit, an interruption): nothing was reported as missing, and the outcome is "could not verify".
 	Incomplete string
@@ -1038,7 +1041,13 @@ func MergeResults(results ...*Result) *Result {
 		for f, n := range r.FileEntities {
 			out.FileEntities[f] += n
 		}
+		for _, s := range r.Services {
+			if !slices.Contains(out.Services, s) {
+				out.Services = append(out.Services, s)
+			}
+		}
 	}
+	sort.Strings(out.Services)
 	out.Findings = SortFindings(out.Findings)
 	sort.Strings(out.Linted)
 	sort.Slice(out.SkippedFiles, func(i, j int) bool { return out.SkippedFiles[i].File < out.SkippedFiles[j].File })

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"context"
+	"sort"
 
 	"github.com/catalog-lint/catalog-lint/integrations"
 	"github.com/catalog-lint/catalog-lint/linter"
@@ -56,5 +57,48 @@ func (r Run) Lint(ctx context.Context, paths []string, extra ...linter.Input) (*
 	if err != nil {
 		return nil, err
 	}
-	return l.LintPaths(ctx, paths, r.Config, extra...)
+	res, err := l.LintPaths(ctx, paths, r.Config, extra...)
+	if err != nil {
+		return nil, err
+	}
+	res.Services = r.services()
+	return res, nil
+}
+
+// services names the services the run asks, sorted.
+func (r Run) services() []string {
+	if r.Offline {
+		return nil
+	}
+	var out []string
+	if r.Live != nil {
+		out = append(out, "backstage")
+	}
+	if r.GitHub != nil {
+		out = append(out, "github")
+	}
+	if r.Sentry != nil {
+		out = append(out, "sentry")
+	}
+	out = append(out, r.Integrations.Names()...)
+	sort.Strings(out)
+	return out
+}
+
+// UnverifiedBy names the services whose answers a result could not verify, in the order of its
+// findings (Sentry, GitHub, the Backstage catalog, SonarQube, …).
+func UnverifiedBy(res *linter.Result) []string {
+	names := map[string]string{SentryProjectUnverified.ID: "Sentry", CatalogUnverified.ID: "the Backstage catalog", GitHubRepoUnverified.ID: "GitHub"}
+	for _, i := range integrations.All() {
+		names[i.Unverified.ID] = i.Title
+	}
+	var by []string
+	seen := map[string]bool{}
+	for _, f := range res.Findings {
+		if name := names[f.Rule]; name != "" && !seen[name] {
+			seen[name] = true
+			by = append(by, name)
+		}
+	}
+	return by
 }

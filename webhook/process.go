@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-github/v60/github"
 	"github.com/rs/zerolog"
 
+	"github.com/catalog-lint/catalog-lint/integrations"
 	"github.com/catalog-lint/catalog-lint/linter"
 	"github.com/catalog-lint/catalog-lint/linter/report"
 	"github.com/catalog-lint/catalog-lint/rules"
@@ -49,6 +50,9 @@ type Processor struct {
 	// job's repository as the catalog's origin locations do.
 	Live   rules.LiveCatalog
 	WebURL string
+	// Integrations returns the SonarQube, PagerDuty, Jira and GitLab checks of one job (the server's
+	// settings and tokens); nil leaves them out.
+	Integrations func() integrations.Connected
 	// Budget bounds what a repository can make a job do (linter.Budget; the server's flags).
 	Budget linter.Budget
 	// Redact removes secrets from what is published (Check Runs, reviews): a service's error may echo
@@ -280,12 +284,11 @@ func conclusionOf(res *linter.Result) (conclusion, title string) {
 	case res.Incomplete != "":
 		return "neutral", "catalog-lint stopped early: " + res.Incomplete
 	case res.Inconclusive > 0:
-		for _, f := range res.Findings {
-			if f.Rule == rules.CatalogUnverified.ID {
-				return "neutral", fmt.Sprintf("%d %s could not be verified", res.Inconclusive, plural(res.Inconclusive, "reference", "references"))
-			}
+		by := rules.UnverifiedBy(res)
+		if len(by) == 0 || len(by) == 1 && by[0] == "Sentry" {
+			return "neutral", fmt.Sprintf("Sentry could not be asked about %d %s", res.Inconclusive, plural(res.Inconclusive, "project", "projects"))
 		}
-		return "neutral", fmt.Sprintf("Sentry could not be asked about %d %s", res.Inconclusive, plural(res.Inconclusive, "project", "projects"))
+		return "neutral", fmt.Sprintf("%d %s could not be verified (%s)", res.Inconclusive, plural(res.Inconclusive, "reference", "references"), strings.Join(by, ", "))
 	}
 	if c[linter.SeverityWarning] > 0 {
 		return "success", fmt.Sprintf("%d %s", c[linter.SeverityWarning], plural(c[linter.SeverityWarning], "warning", "warnings"))
@@ -427,6 +430,9 @@ func (p *Processor) lint(ctx context.Context, gh *github.Client, job *Job, patch
 		Live: p.Live, Jobs: jobs, Budget: p.Budget,
 		// github.com/project-slug is asked with the installation's token: it sees what the App may see.
 		GitHub: &rules.GitHubResolver{Client: gh}}
+	if p.Integrations != nil {
+		run.Integrations = p.Integrations()
+	}
 	if p.Sentry != nil {
 		// Only the organization of the repository's sentry section is used: its URL and token exchange
 		// never are (the server's own settings decide where tokens and credentials go).

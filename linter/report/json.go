@@ -18,9 +18,12 @@ type jsonWriter struct{}
 
 // JSONOutput is the JSON document, exported so that tests and integrations can decode it.
 type JSONOutput struct {
-	Version  int            `json:"version"`
-	Files    int            `json:"files"`
-	Entities int            `json:"entities"`
+	Version  int `json:"version"`
+	Files    int `json:"files"`
+	Entities int `json:"entities"`
+	// Services names the services asked (sentry, github, backstage, sonarqube, pagerduty, jira,
+	// gitlab); empty offline.
+	Services []string       `json:"services"`
 	Findings []JSONFinding  `json:"findings"`
 	Counts   map[string]int `json:"counts"`
 	// Linted names every file linted; Skipped the files found and left out, with the reason.
@@ -74,10 +77,11 @@ type JSONPosition struct {
 // writes for JSONOutput.
 func (jsonWriter) Write(w io.Writer, res *linter.Result) error {
 	head, err := json.MarshalIndent(struct {
-		Version  int `json:"version"`
-		Files    int `json:"files"`
-		Entities int `json:"entities"`
-	}{JSONVersion, res.Files, res.Entities}, "", "  ")
+		Version  int      `json:"version"`
+		Files    int      `json:"files"`
+		Entities int      `json:"entities"`
+		Services []string `json:"services"`
+	}{JSONVersion, res.Files, res.Entities, append([]string{}, res.Services...)}, "", "  ")
 	if err != nil {
 		return err
 	}

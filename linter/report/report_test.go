@@ -42,6 +42,7 @@ func sample() *linter.Result {
 				End: linter.Position{Line: 7, Column: 19, Offset: 122}, Replacement: "go", Description: "lowercase the tag"}},
 	},
 		Linted:       []string{"big/catalog-info.yaml", "services/pay/catalog-info.yaml", "web,a:b/catalog-info.yaml"},
+		Services:     []string{"github", "sentry"},
 		SkippedFiles: []linter.Skip{{File: "svc/catalog-info.yaml", Reason: linter.SkipSymlinkOutside}},
 	}
 }
@@ -304,7 +305,7 @@ func TestJSONStreams(t *testing.T) {
 	var want bytes.Buffer
 	enc := json.NewEncoder(&want)
 	enc.SetIndent("", "  ")
-	out := JSONOutput{Version: JSONVersion, Files: res.Files, Entities: res.Entities, Linted: res.Linted,
+	out := JSONOutput{Version: JSONVersion, Files: res.Files, Entities: res.Entities, Services: res.Services, Linted: res.Linted,
 		Counts: map[string]int{"error": 0, "warning": 0, "info": 0}, Incomplete: res.Incomplete}
 	for _, s := range res.SkippedFiles {
 		out.Skipped = append(out.Skipped, JSONSkip{File: s.File, Reason: s.Reason})

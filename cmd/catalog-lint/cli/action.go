@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
+	"github.com/catalog-lint/catalog-lint/integrations"
 	"github.com/catalog-lint/catalog-lint/linter"
 	"github.com/catalog-lint/catalog-lint/linter/report"
 	"github.com/catalog-lint/catalog-lint/webhook"
@@ -58,6 +59,14 @@ func runAction(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, d
 	}
 	if f.failOn == "" {
 		f.failOn = "error"
+	}
+	f.integrations = map[string]string{}
+	for _, i := range integrations.All() {
+		for _, s := range i.Settings {
+			if v := in.get(integrations.InputName(s.Env)); v != "" {
+				f.integrations[s.Env] = v
+			}
+		}
 	}
 	paths := strings.FieldsFunc(in.get("paths"), func(r rune) bool { return r == '\n' || r == ',' || r == ' ' })
 	switch in.get("only-changed") {
@@ -197,6 +206,9 @@ func jobSummary(out outcome) string {
 	default:
 		b.WriteString("Sentry: every referenced project was checked.\n\n")
 	}
+	if len(res.Services) > 0 {
+		fmt.Fprintf(&b, "Checked against: %s.\n\n", strings.Join(serviceTitles(res.Services), ", "))
+	}
 	byFile := map[string][]linter.Finding{}
 	var files []string
 	for _, f := range res.Findings {
@@ -332,4 +344,17 @@ func gitChanged(ctx context.Context, base, head string) (map[string]bool, error)
 		}
 	}
 	return changed, nil
+}
+
+// serviceTitles names services as people do (sonarqube: SonarQube).
+func serviceTitles(names []string) []string {
+	titles := map[string]string{"sentry": "Sentry", "github": "GitHub", "backstage": "the Backstage catalog"}
+	for _, i := range integrations.All() {
+		titles[i.Name] = i.Title
+	}
+	var out []string
+	for _, n := range names {
+		out = append(out, firstNonEmpty(titles[n], n))
+	}
+	return out
 }

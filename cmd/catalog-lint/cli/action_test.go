@@ -12,6 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
+
+	"github.com/catalog-lint/catalog-lint/integrations"
 )
 
 // gitRepo makes a workspace with two commits: base (a good and a bad file) and head (the bad file
@@ -221,6 +223,11 @@ func TestActionInputsMatchActionYAML(t *testing.T) {
 	var used []string
 	for _, m := range regexp.MustCompile(`in\.get\("([a-z-]+)"\)`).FindAllSubmatch(src, -1) {
 		used = append(used, string(m[1]))
+	}
+	for _, i := range integrations.All() { // read by name, in.get(integrations.InputName(s.Env))
+		for _, s := range i.Settings {
+			used = append(used, integrations.InputName(s.Env))
+		}
 	}
 	used = uniqueSorted(used)
 	var declared []string

@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
+	"github.com/catalog-lint/catalog-lint/integrations"
 	"github.com/catalog-lint/catalog-lint/linter"
 	"github.com/catalog-lint/catalog-lint/linter/report"
 	"github.com/catalog-lint/catalog-lint/rules"
@@ -102,8 +104,9 @@ type repoRun struct {
 // checkServices are the remote services of a check, built once and shared by every repository and
 // by --fix's rounds: GitHub and the Backstage catalog are set by the environment alone.
 type checkServices struct {
-	github *rules.GitHubResolver
-	live   rules.LiveCatalog
+	github       *rules.GitHubResolver
+	live         rules.LiveCatalog
+	integrations integrations.Connected
 }
 
 // buildCheck finds the repository of each path (the Git work tree that holds it) and the
@@ -216,12 +219,15 @@ func buildCheck(f checkFlags, plan *checkPlan, deps Deps, stderr io.Writer, say 
 		fmt.Fprintln(stderr, "catalog-lint: "+notice)
 	}
 	svc.github = gh
+	if svc.integrations, err = integrations.Connect(f.integrationSetting(env), deps.Redact.Add); err != nil {
+		return nil, nil, out, err
+	}
 	return runs, svc, out, nil
 }
 
 // lintRepos lints every repository of a check, each as Backstage would ingest it (Locations
 // followed, skeletons left out, the catalog-wide rules seeing its entities), and merges the results.
-func lintRepos(ctx context.Context, f checkFlags, runs []*repoRun, svc *checkServices, stdin io.Reader) (*linter.Result, error) {
+func lintRepos(ctx context.Context, f checkFlags, runs []*repoRun, svc *checkServices, stdin io.Reader, deps Deps) (*linter.Result, error) {
 	var results []*linter.Result
 	for _, r := range runs {
 		repo, err := linter.DiskRepo(r.root, r.abs)
@@ -229,7 +235,9 @@ func lintRepos(ctx context.Context, f checkFlags, runs []*repoRun, svc *checkSer
 			return nil, err
 		}
 		run := rules.Run{Repo: repo, Config: r.cfg, RepositoryURL: r.repoURL, Offline: f.offline, Sentry: r.sentry,
-			GitHub: svc.github, Live: svc.live, Jobs: f.jobs, Budget: f.budget}
+			GitHub: svc.github, Live: svc.live, Jobs: f.jobs, Budget: f.budget,
+			// A rate limit that resets within a minute is waited out; a longer one is "could not verify".
+			Integrations: svc.integrations.ForRun(time.Minute, deps.Sleep, nil, nil)}
 		var extra []linter.Input
 		if r.stdin {
 			extra = append(extra, linter.Input{Name: f.stdinName, Reader: stdin})
@@ -258,7 +266,7 @@ func check(ctx context.Context, f checkFlags, paths []string, stdin io.Reader, s
 	}
 	var res *linter.Result
 	for round := 1; ; round++ {
-		if res, err = lintRepos(ctx, f, runs, svc, stdin); err != nil {
+		if res, err = lintRepos(ctx, f, runs, svc, stdin, deps); err != nil {
 			return fail(err)
 		}
 		if plan.keep != nil {

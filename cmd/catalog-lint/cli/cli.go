@@ -22,6 +22,7 @@ import (
 	"github.com/google/go-github/v60/github"
 
 	"github.com/catalog-lint/catalog-lint/backstage"
+	"github.com/catalog-lint/catalog-lint/integrations"
 	"github.com/catalog-lint/catalog-lint/internal/credentials"
 	"github.com/catalog-lint/catalog-lint/internal/redact"
 	"github.com/catalog-lint/catalog-lint/linter"
@@ -208,6 +209,32 @@ type checkFlags struct {
 	sentryToken string
 	// keep, when set, limits the run to the discovered files it accepts (the Action's only-changed).
 	keep func(path string) bool
+	// integrations are the integrations' settings given as flags or Action inputs, by variable
+	// name (SONARQUBE_URL); the environment gives the rest.
+	integrations map[string]string
+}
+
+// registerIntegrations adds a flag for each integration setting that is not a secret
+// (--sonarqube-url, --jira-email, …): secrets come from the environment only, never a command line.
+func registerIntegrations(fs *flag.FlagSet, into map[string]string) {
+	for _, i := range integrations.All() {
+		for _, s := range i.Settings {
+			if s.Secret || s.Flag == "" {
+				continue
+			}
+			env := s.Env
+			doc := fmt.Sprintf("%s: %s (default: $%s", i.Title, s.Doc, env)
+			if s.Default != "" {
+				doc += ", then " + s.Default
+			}
+			fs.Func(s.Flag, doc+")", func(v string) error { into[env] = v; return nil })
+		}
+	}
+}
+
+// integrationSetting reads an integration setting: the flag or Action input, else the environment.
+func (f checkFlags) integrationSetting(env Env) func(string) string {
+	return func(name string) string { return firstNonEmpty(f.integrations[name], env(name)) }
 }
 
 // outcome is what a check run produced, for the callers that report more than the exit code.
@@ -243,11 +270,13 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.StringVar(&f.backstageTokenFile, "backstage-token-file", "", "read the Backstage token from this file (default: $BACKSTAGE_TOKEN)")
 	fs.StringVar(&f.repositoryURL, "repository-url", "", "this repository's URL, to tell its entities from those another repository registered (default: $GITHUB_SERVER_URL/$GITHUB_REPOSITORY, then the origin remote)")
 	f.exchange.register(fs)
+	f.integrations = map[string]string{}
+	registerIntegrations(fs, f.integrations)
 	fs.BoolVar(&f.debug, "debug", false, "say how the Sentry token was obtained (never the token) on standard error")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: catalog-lint check [flags] [PATH...]\n\nLints what Backstage would ingest under each PATH (default .): catalog-info.yaml/.yml, YAML files holding\nentities, app-config locations and Location targets; - reads one file from standard input.\n\nFlags:\n")
 		fs.PrintDefaults()
-		fmt.Fprint(stderr, "\nExit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or configuration error, 3 could not verify (Sentry, GitHub or the Backstage catalog could not be asked).\n")
+		fmt.Fprint(stderr, "\nExit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or configuration error, 3 could not verify (Sentry, GitHub, the Backstage catalog, SonarQube, PagerDuty, Jira or GitLab could not be asked).\n")
 	}
 	paths, err := parseInterspersed(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
@@ -435,23 +464,7 @@ func absPath(p string) string {
 
 // unverifiedBy names the services that could not be asked: "Sentry", "the Backstage catalog".
 func unverifiedBy(res *linter.Result) string {
-	var by []string
-	seen := map[string]bool{}
-	for _, f := range res.Findings {
-		name := ""
-		switch f.Rule {
-		case rules.SentryProjectUnverified.ID:
-			name = "Sentry"
-		case rules.CatalogUnverified.ID:
-			name = "the Backstage catalog"
-		case rules.GitHubRepoUnverified.ID:
-			name = "GitHub"
-		}
-		if name != "" && !seen[name] {
-			seen[name] = true
-			by = append(by, name)
-		}
-	}
+	by := rules.UnverifiedBy(res)
 	if len(by) == 0 {
 		return "Sentry"
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/catalog-lint/catalog-lint/integrations"
 	"github.com/catalog-lint/catalog-lint/rules"
 	"github.com/catalog-lint/catalog-lint/sentry"
 	"github.com/catalog-lint/catalog-lint/webhook"
@@ -44,6 +45,9 @@ func runServe(args []string, stdout, stderr io.Writer, deps Deps) int {
 	fs.StringVar(&f.backstageTokenFile, "backstage-token-file", "", "read the Backstage token from this file (default: $BACKSTAGE_TOKEN)")
 	f.exchange.register(fs)
 	registerBudget(fs, &f.budget)
+	f.integrations = map[string]string{}
+	registerIntegrations(fs, f.integrations)
+	integrationsTTL := fs.Duration("integrations-cache-ttl", 10*time.Minute, "how long an answer of SonarQube, PagerDuty, Jira or GitLab (found, missing, moved) is reused across jobs; 0: not at all")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return ExitOK
@@ -119,7 +123,20 @@ func runServe(args []string, stdout, stderr io.Writer, deps Deps) int {
 	if err != nil {
 		return usageError(stderr, err)
 	}
+	// The server's own integration settings and tokens; a repository can only switch their rules.
+	conn, err := integrations.Connect(f.integrationSetting(env), deps.Redact.Add)
+	if err != nil {
+		return usageError(stderr, err)
+	}
+	for name, why := range conn.Skipped {
+		log.Info().Str("integration", name).Str("reason", why).Msg("integration not configured: its annotations are not checked")
+	}
+	integrationCache := &integrations.Cache{TTL: *integrationsTTL}
 	proc := &webhook.Processor{App: app, Sentry: sentryFactory, Log: log, Save: queue.Save,
+		// Each job looks each value up once, and a rate limit snoozes the job rather than block a worker.
+		Integrations: func() integrations.Connected {
+			return conn.ForRun(0, nil, webhook.NoteRateLimit, integrationCache)
+		},
 		Blobs: webhook.NewBlobCache(webhook.DefaultBlobCacheBytes), Live: live, WebURL: webhook.WebURL(env("GITHUB_API_URL")),
 		Suggestions: *suggestions, Redact: deps.Redact.String, Budget: f.budget}
 
