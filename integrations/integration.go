@@ -240,3 +240,28 @@ func Keys() []string {
 	}
 	return out
 }
+
+// ConfigSections are the integrations' keys of .catalog-lint.yaml, each an error: their addresses and
+// tokens decide where credentials go, so they come from the operator (environment, flags, Action
+// inputs), never from a repository's file. A repository switches the rules and sets their severity
+// under `rules:`.
+func ConfigSections() []linter.Section {
+	var out []linter.Section
+	for _, i := range registry {
+		out = append(out, linter.Section{Key: i.Name, Parse: func(file string, v *yaml.Node) (any, []error) {
+			var where []string
+			for _, s := range i.Settings {
+				if s.Flag != "" {
+					where = append(where, fmt.Sprintf("$%s or --%s", s.Env, s.Flag))
+				} else {
+					where = append(where, "$"+s.Env)
+				}
+			}
+			p := &linter.ConfigReader{Path: file}
+			p.Add(v, fmt.Sprintf("%s settings cannot come from a repository's configuration, as they decide where a token goes: set %s where catalog-lint runs (the Action's inputs of the same names); here, only switch its rules under rules: (%s, …)",
+				i.Title, strings.Join(where, ", "), i.Exists.ID))
+			return nil, p.Errs
+		}})
+	}
+	return out
+}

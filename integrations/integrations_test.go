@@ -500,3 +500,19 @@ func TestWithoutTokens(t *testing.T) {
 		t.Errorf("Connect with GITLAB_URL ftp://: %v", err)
 	}
 }
+
+// TestRepositoryCannotConfigure: a repository's .catalog-lint.yaml may switch the rules, never set an
+// address or a token.
+func TestRepositoryCannotConfigure(t *testing.T) {
+	for _, i := range integrations.All() {
+		text := i.Name + ":\n  url: https://attacker.example\n  token: x\n"
+		_, err := linter.ParseConfig(".catalog-lint.yaml", ".", []byte(text), integrations.ConfigSections()...)
+		if err == nil || !strings.Contains(err.Error(), "cannot come from a repository's configuration") || !strings.Contains(err.Error(), ".catalog-lint.yaml:2") {
+			t.Errorf("%s section: %v", i.Name, err)
+		}
+	}
+	cfg, err := linter.ParseConfig(".catalog-lint.yaml", ".", []byte("rules:\n  jira-project-exists: warning\n  gitlab-project-exists: off\n"), integrations.ConfigSections()...)
+	if err != nil || cfg.Rules["jira-project-exists"].Severity != linter.SeverityWarning || !cfg.Rules["gitlab-project-exists"].Off {
+		t.Errorf("rules: %v %+v", err, cfg)
+	}
+}

@@ -32,7 +32,7 @@ func ExampleFindings(r *linter.Rule, services ExampleServices) []linter.Finding 
 	if r == AnnotationRequired || r == AnnotationPattern {
 		cfg = exampleConfig()
 	}
-	opts := linter.Options{Rules: All(), Config: cfg, Jobs: 1, Resolvers: services.Resolvers}
+	opts := linter.Options{Rules: All(), Config: cfg, Jobs: 1, Resolvers: RegisterOffline(copyResolvers(services.Resolvers))}
 	if r == linter.RuleFindingsLimit {
 		opts.Budget.FindingsPerFile = 2 // the example stands for a file with thousands of mistakes
 	}

@@ -12,7 +12,7 @@ import (
 
 // checks are the rules of this package; the engine's own (linter.BuiltinRules) join them in All.
 var checks = []*linter.Rule{
-	AnnotationFormat, AnnotationPattern, AnnotationRequired, APISpec, APIVersionFormat, CatalogUnverified, ComponentSpec, DomainSpec, EntityConflict, EntityDuplicate, EntityNameFormat,
+	AnnotationFormat, AnnotationKeyVariant, AnnotationPattern, AnnotationRequired, APISpec, APIVersionFormat, CatalogUnverified, ComponentSpec, DomainSpec, EntityConflict, EntityDuplicate, EntityNameFormat,
 	FieldTypes, GitHubRepoArchived, GitHubRepoExists, GitHubRepoUnverified, GroupSpec, IgnoreAnnotation, KindFormat, KindNotAllowed, LabelFormat, LinkFormat, LocationSpec,
 	LocationTargetMissing, NamespaceFormat, PlaceholderValue, RelationTargetMissing, RequiredFields, ResourceSpec,
 	SentryProjectExists, SentryProjectSlugFormat, SentryProjectUnverified,
@@ -52,7 +52,7 @@ func Lookup(id string) *linter.Rule {
 // ConfigSections are the integrations' sections of .catalog-lint.yaml, each read by its own package:
 // the engine reads the rest.
 func ConfigSections() []linter.Section {
-	return []linter.Section{sentry.ConfigSection}
+	return append([]linter.Section{sentry.ConfigSection}, integrations.ConfigSections()...)
 }
 
 // LoadConfig reads a configuration file with every integration's section and checks the rule IDs

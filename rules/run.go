@@ -46,6 +46,7 @@ func (r Run) Lint(ctx context.Context, paths []string, extra ...linter.Input) (*
 		resolvers = r.GitHub.Register(resolvers)
 	}
 	resolvers = r.Integrations.Register(resolvers)
+	resolvers = RegisterOffline(resolvers)
 	cr := &CatalogResolver{Catalog: catalog, Repository: r.RepositoryURL, Live: r.Live}
 	resolvers = cr.Register(resolvers)
 	var finishers []linter.Finisher
