@@ -65,6 +65,9 @@ type Value struct {
 	Instance string
 	// ID is the object's identifier in API paths when it is not Name (a GitLab project's numeric ID).
 	ID string
+	// Object, when set, is what the value names when it is not the integration's Object (a Jira
+	// component), and Where where it is looked for (` in project "PAY"`), for messages.
+	Object, Where string
 }
 
 // Verdict is what a service answered about one value.

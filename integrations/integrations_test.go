@@ -516,3 +516,29 @@ func TestRepositoryCannotConfigure(t *testing.T) {
 		t.Errorf("rules: %v %+v", err, cfg)
 	}
 }
+
+// TestJiraComponents: jira/component is looked for in its entity's project, whose components are
+// listed once however many entities name one.
+func TestJiraComponents(t *testing.T) {
+	jira := integrationstest.JiraWithComponents("", "jira_dc_token", []string{"PAY"}, nil, map[string][]string{"PAY": {"Backend", "Web"}})
+	defer jira.Close()
+	_, resolvers := connect(t, map[string]string{"JIRA_URL": jira.URL, "JIRA_TOKEN": "jira_dc_token"}, nil)
+	res := lint(t, resolvers,
+		entity("a", "jira/project-key", "PAY", "jira/component", "backend"),
+		entity("b", "jira/project-key", "PAY", "jira/component", "Mobile"),
+		entity("c", "jira/project-key", "PYA", "jira/component", "Backend"),
+		entity("d", "jira/component", "Backend"),
+	)
+	want := []string{
+		`jira-project-exists: Jira component "Mobile" does not exist in project "PAY", or the token's account cannot browse it (Jira answers 404 to both)`,
+		`jira-project-exists: Jira project "PYA" does not exist, or the token's account cannot browse it (Jira answers 404 to both)`,
+		`jira-project-format: jira/component needs jira/project-key: the component is looked for in that project`,
+	}
+	if got := sorted(messages(res)); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	_, paths := jira.Requests()
+	if paths["/rest/api/2/project/PAY/components?"] != 1 || paths["/rest/api/2/project/PYA/components?"] != 1 {
+		t.Errorf("requests: %v", paths)
+	}
+}

@@ -8,13 +8,17 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 )
+
+// JiraComponentAnnotation narrows Roadie's Jira card to one component of the entity's project.
+const JiraComponentAnnotation = "jira/component"
 
 // Jira: jira/project-key (Roadie's plugin) and jira.com/project-key (Axis's) name a Jira project by
 // its key, on Jira Cloud or Jira Data Center.
 var Jira = define(&Integration{
 	Name: "jira", Title: "Jira", Object: "project",
-	Keys:  []string{"jira/project-key", "jira.com/project-key"},
+	Keys:  []string{"jira/project-key", "jira.com/project-key", JiraComponentAnnotation},
 	Parse: parseJira,
 	Settings: []Setting{
 		{Env: "JIRA_URL", Flag: "jira-url", Doc: "the site's address (https://acme.atlassian.net, or a Data Center server)"},
@@ -28,7 +32,9 @@ var Jira = define(&Integration{
 		"with its email in `JIRA_EMAIL`; Data Center: a personal access token of such a user",
 	Fix:           "a project whose key changed (Jira still answers its old key) gets its new key",
 	MissingCaveat: "or the token's account cannot browse it (Jira answers 404 to both)",
-	ExistsDoc: "The Jira plugins show \"No project could be found with key …\" for a key the site does not know. Jira answers " +
+	ExistsDoc: "The Jira plugins show \"No project could be found with key …\" for a key the site does not know, and Roadie's " +
+		"card shows nothing for a `jira/component` its project does not have (the project's components are listed once per " +
+		"project, `GET …/project/{key}/components`). Jira answers " +
 		"404 both for a project that does not exist and for one the token's account may not browse, so the message says " +
 		"both; give the account Browse Projects on every project the catalog names. A project whose key changed is " +
 		"still found under its old key, and the finding gives the new one.",
@@ -45,8 +51,21 @@ var (
 	jiraIssueKey = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*-[0-9]+$`)
 )
 
-func parseJira(key, value string, _ func(string) string) (Value, string) {
+func parseJira(key, value string, annotation func(string) string) (Value, string) {
 	v := strings.TrimSpace(value)
+	if key == JiraComponentAnnotation {
+		project := strings.TrimSpace(annotation("jira/project-key"))
+		switch {
+		case v == "":
+			return Value{}, fmt.Sprintf("%s is empty; set it to a component of the project or remove it", key)
+		case project == "":
+			return Value{}, fmt.Sprintf("%s needs jira/project-key: the component is looked for in that project", key)
+		case !jiraKey.MatchString(project):
+			return Value{}, "" // jira/project-key's own finding says what is wrong; nothing to look up
+		}
+		return Value{Key: "component:" + strings.ToUpper(project) + "/" + strings.ToLower(v), Name: v, ID: strings.ToUpper(project),
+			Object: "component", Where: fmt.Sprintf(" in project %q", strings.ToUpper(project))}, ""
+	}
 	switch {
 	case v == "":
 		return Value{}, fmt.Sprintf("%s is empty; set it to the Jira project's key or remove it", key)
@@ -63,6 +82,16 @@ func parseJira(key, value string, _ func(string) string) (Value, string) {
 type jira struct {
 	api   *api
 	cloud bool
+
+	mu         sync.Mutex
+	components map[string]*componentList
+}
+
+// componentList is a project's components, listed once per run however many entities name one.
+type componentList struct {
+	done  chan struct{}
+	names map[string]bool // lowercased; nil when the project was not found
+	res   Result          // set when the list could not be read
 }
 
 func connectJira(s Settings) (Service, error) {
@@ -82,15 +111,21 @@ func connectJira(s Settings) (Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &jira{api: a, cloud: email != ""}, nil
+	return &jira{api: a, cloud: email != "", components: map[string]*componentList{}}, nil
+}
+
+func (j *jira) version() string {
+	if j.cloud {
+		return "3"
+	}
+	return "2"
 }
 
 func (j *jira) Lookup(ctx context.Context, v Value) Result {
-	version := "2"
-	if j.cloud {
-		version = "3"
+	if v.Object == "component" {
+		return j.component(ctx, v)
 	}
-	ans, err := j.api.get(ctx, "/rest/api/"+version+"/project/"+url.PathEscape(v.Key), nil)
+	ans, err := j.api.get(ctx, "/rest/api/"+j.version()+"/project/"+url.PathEscape(v.Key), nil)
 	if err == nil {
 		switch ans.status {
 		case http.StatusOK:
@@ -107,4 +142,54 @@ func (j *jira) Lookup(ctx context.Context, v Value) Result {
 		}
 	}
 	return j.api.unverified(ctx, ans, err, "JIRA_TOKEN")
+}
+
+// component looks a component up in its project's list. A project that is not found has no
+// component finding: jira-project-exists reports the project.
+func (j *jira) component(ctx context.Context, v Value) Result {
+	j.mu.Lock()
+	l, ok := j.components[v.ID]
+	if !ok {
+		l = &componentList{done: make(chan struct{})}
+		j.components[v.ID] = l
+	}
+	j.mu.Unlock()
+	if !ok {
+		l.names, l.res = j.listComponents(ctx, v.ID)
+		close(l.done)
+	} else {
+		select {
+		case <-l.done:
+		case <-ctx.Done():
+			return Result{Verdict: Unverified, Reason: "interrupted"}
+		}
+	}
+	switch {
+	case l.res.Verdict == Unverified:
+		return l.res
+	case l.names == nil || l.names[strings.ToLower(v.Name)]:
+		return Result{Verdict: Found}
+	}
+	return Result{Verdict: Missing}
+}
+
+func (j *jira) listComponents(ctx context.Context, project string) (map[string]bool, Result) {
+	ans, err := j.api.get(ctx, "/rest/api/"+j.version()+"/project/"+url.PathEscape(project)+"/components", nil)
+	if err == nil {
+		switch ans.status {
+		case http.StatusOK:
+			var list []struct{ Name string }
+			if !ans.decode(&list) {
+				return nil, Result{Verdict: Unverified, Reason: "Jira's answer was not a list of components"}
+			}
+			names := map[string]bool{}
+			for _, c := range list {
+				names[strings.ToLower(c.Name)] = true
+			}
+			return names, Result{}
+		case http.StatusNotFound:
+			return nil, Result{}
+		}
+	}
+	return nil, j.api.unverified(ctx, ans, err, "JIRA_TOKEN")
 }

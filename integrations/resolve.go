@@ -143,9 +143,13 @@ func (r *Resolver) Answer(ctx context.Context, qs []Question) ([]linter.Answer, 
 	for n, q := range qs {
 		res := results[n]
 		name := q.Value.Name
+		object := i.Object
+		if q.Value.Object != "" {
+			object = q.Value.Object
+		}
 		switch res.Verdict {
 		case Missing:
-			msg := fmt.Sprintf("%s %s %q does not exist", i.Title, i.Object, name)
+			msg := fmt.Sprintf("%s %s %q does not exist%s", i.Title, object, name, q.Value.Where)
 			if i.MissingCaveat != "" {
 				msg += ", " + i.MissingCaveat
 			}
@@ -153,10 +157,10 @@ func (r *Resolver) Answer(ctx context.Context, qs []Question) ([]linter.Answer, 
 		case Moved:
 			current := res.Current
 			out = append(out, linter.Answer{Question: n, Rule: i.Exists, Replace: &current,
-				Message: fmt.Sprintf("%s %s %q moved to %q; set %s to %q", i.Title, i.Object, name, res.Current, q.Key, res.Current)})
+				Message: fmt.Sprintf("%s %s %q moved to %q; set %s to %q", i.Title, object, name, res.Current, q.Key, res.Current)})
 		case Unverified:
 			out = append(out, linter.Answer{Question: n, Rule: i.Unverified,
-				Message: fmt.Sprintf("%s %s %q could not be verified: %s", i.Title, i.Object, name, res.Reason)})
+				Message: fmt.Sprintf("%s %s %q%s could not be verified: %s", i.Title, object, name, q.Value.Where, res.Reason)})
 			if !noticed[res.Reason] {
 				noticed[res.Reason] = true
 				notices = append(notices, i.Name+": "+res.Reason)

@@ -160,8 +160,14 @@ func PagerDuty(token string, services ...string) *Server {
 
 // Jira is a fake Jira: Cloud (/rest/api/3, Basic email:token) when email is set, else Data Center
 // (/rest/api/2, Bearer personal access token). Projects are keys; Renamed maps an old key to the
-// project's current one (Jira keeps answering old keys).
+// project's current one (Jira keeps answering old keys); JiraComponents gives a project's
+// components (GET /project/{key}/components, a JSON array).
 func Jira(email, token string, projects []string, renamed map[string]string) *Server {
+	return JiraWithComponents(email, token, projects, renamed, nil)
+}
+
+// JiraWithComponents is Jira whose projects have the given components.
+func JiraWithComponents(email, token string, projects []string, renamed map[string]string, components map[string][]string) *Server {
 	known := map[string]bool{}
 	for _, p := range projects {
 		known[p] = true
@@ -186,12 +192,21 @@ func Jira(email, token string, projects []string, renamed map[string]string) *Se
 			writeJSON(w, http.StatusNotFound, map[string]any{"errorMessages": []string{"null for uri: " + r.URL.String()}})
 			return
 		}
+		key, listComponents := strings.CutSuffix(key, "/components")
 		key = strings.ToUpper(key)
 		if to, ok := renamed[key]; ok {
 			key = to
 		}
 		if !known[key] {
 			writeJSON(w, http.StatusNotFound, map[string]any{"errorMessages": []string{fmt.Sprintf("No project could be found with key '%s'.", key)}, "errors": map[string]any{}})
+			return
+		}
+		if listComponents {
+			list := []map[string]any{}
+			for i, c := range components[key] {
+				list = append(list, map[string]any{"id": strconv.Itoa(10000 + i), "name": c, "project": key, "assigneeType": "PROJECT_DEFAULT"})
+			}
+			writeJSON(w, http.StatusOK, list)
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"id": "10000", "key": key, "name": "Project " + key, "projectTypeKey": "software", "components": []any{}})
