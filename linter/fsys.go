@@ -169,9 +169,9 @@ func (d *diskFS) direct(name string) (string, bool) {
 // Open implements fs.FS. os.Root refuses absolute symbolic links even when they lead inside the
 // root; those are opened at the path they lead to.
 func (d *diskFS) Open(name string) (fs.File, error) {
-	if full, ok := d.direct(name); ok {
+	if full, ok := d.direct(name); ok && directOpen {
 		// O_NOFOLLOW: a link as the last step fails here and is opened through the root below.
-		if f, err := os.OpenFile(full, os.O_RDONLY|syscall.O_NOFOLLOW, 0); err == nil {
+		if f, err := os.OpenFile(full, os.O_RDONLY|openNoFollow, 0); err == nil {
 			return f, nil
 		}
 	}
