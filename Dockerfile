@@ -3,7 +3,8 @@
 FROM golang:1.26-alpine AS build
 WORKDIR /src
 COPY go.mod go.sum ./
-RUN go mod download
+COPY server/go.mod server/go.sum ./server/
+RUN cd server && go mod download
 COPY . .
 ARG VERSION=dev
 RUN sh .ci/build /out/catalog-lint "$VERSION"

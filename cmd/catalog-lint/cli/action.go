@@ -18,7 +18,7 @@ import (
 	"github.com/catalog-lint/catalog-lint/integrations"
 	"github.com/catalog-lint/catalog-lint/linter"
 	"github.com/catalog-lint/catalog-lint/linter/report"
-	"github.com/catalog-lint/catalog-lint/webhook"
+	"github.com/catalog-lint/catalog-lint/review"
 )
 
 // maxSummary keeps the job summary under GitHub's 1 MiB limit per step.
@@ -148,14 +148,14 @@ func suggestFixes(ctx context.Context, in actionInputs, env Env, res *linter.Res
 			return warn(fmt.Sprintf("could not list the pull request's files: %v", err))
 		}
 		for _, f := range files {
-			added[f.GetFilename()] = webhook.AddedLines(f.GetPatch())
+			added[f.GetFilename()] = review.AddedLines(f.GetPatch())
 		}
 		if resp.NextPage == 0 {
 			break
 		}
 		opts.Page = resp.NextPage
 	}
-	posted, err := webhook.PostSuggestions(ctx, gh, owner, repo, number, head, webhook.Suggestions(res.Findings, added))
+	posted, err := review.PostSuggestions(ctx, gh, owner, repo, number, head, review.Suggestions(res.Findings, added))
 	switch {
 	case err != nil:
 		return warn(fmt.Sprintf("%v (the token needs pull-requests: write; pull requests from forks get a read-only token)", err))

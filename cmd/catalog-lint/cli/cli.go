@@ -134,7 +134,10 @@ func MainDeps(args []string, stdin io.Reader, stdout, stderr io.Writer, deps Dep
 	case "action":
 		return runAction(ctx, stdin, stdout, stderr, deps)
 	case "serve":
-		return runServe(args[1:], stdout, stderr, deps)
+		if Serve == nil {
+			return usageError(stderr, errors.New("serve is not part of this build, which leaves out the server's dependencies: run a release binary or image (docs/github-app.md), or build the server from a clone: cd server && go build ./cmd/catalog-lint"))
+		}
+		return Serve(args[1:], stdout, stderr, deps)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "catalog-lint", version())
 		return ExitOK

@@ -207,3 +207,11 @@ func TestRulesCommand(t *testing.T) {
 		t.Errorf("bad rules format: exit %d", r.code)
 	}
 }
+
+// TestServeNotInTheCLIBuild: the CLI's own build leaves the server out and says where it is.
+func TestServeNotInTheCLIBuild(t *testing.T) {
+	r := cli(t, t.TempDir(), map[string]string{}, "", "serve")
+	if Serve != nil || r.code != ExitUsage || !strings.Contains(r.stderr, "serve is not part of this build") || !strings.Contains(r.stderr, "cd server && go build ./cmd/catalog-lint") {
+		t.Errorf("exit %d: %s", r.code, r.stderr)
+	}
+}

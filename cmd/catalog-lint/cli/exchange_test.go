@@ -22,7 +22,6 @@ import (
 	"github.com/catalog-lint/catalog-lint/sentry/sentrytest"
 	"github.com/catalog-lint/catalog-lint/sentry/tokenexchange"
 	"github.com/catalog-lint/catalog-lint/sentry/tokenexchange/brokertest"
-	"github.com/catalog-lint/catalog-lint/webhook"
 )
 
 const (
@@ -410,7 +409,7 @@ func TestServeTokenExchangeWithRotatedFile(t *testing.T) {
 	var logs syncBuffer
 	log := zerolog.New(&logs).Level(zerolog.DebugLevel)
 	getenv := func(k string) string { return env[k] }
-	factory, err := serverSentry(checkFlags{}, Deps{Env: getenv, Sleep: noWait, Now: fx.Now}, webhook.NewMetrics(), log)
+	factory, err := serverSentry(checkFlags{}, Deps{Env: getenv, Sleep: noWait, Now: fx.Now}, ServeHooks{}, log)
 	if err != nil || factory == nil {
 		t.Fatalf("serverSentry: %v", err)
 	}
@@ -443,7 +442,7 @@ func TestServeTokenExchangeWithRotatedFile(t *testing.T) {
 
 	// A token exchange the server cannot use stops it at startup.
 	oidcEnv := with(env, envExchangeSubject, "github-oidc")
-	if _, err := serverSentry(checkFlags{}, Deps{Env: func(k string) string { return oidcEnv[k] }, Sleep: noWait}, webhook.NewMetrics(), log); err == nil ||
+	if _, err := serverSentry(checkFlags{}, Deps{Env: func(k string) string { return oidcEnv[k] }, Sleep: noWait}, ServeHooks{}, log); err == nil ||
 		!strings.Contains(err.Error(), "the Sentry token exchange cannot be used") {
 		t.Errorf("github-oidc outside Actions: %v", err)
 	}

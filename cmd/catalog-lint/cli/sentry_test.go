@@ -13,7 +13,6 @@ import (
 
 	"github.com/catalog-lint/catalog-lint/sentry"
 	"github.com/catalog-lint/catalog-lint/sentry/sentrytest"
-	"github.com/catalog-lint/catalog-lint/webhook"
 )
 
 const testToken = "sntryu_cli_test_token_0123456789"
@@ -173,7 +172,7 @@ func TestServeSharesSentryIndex(t *testing.T) {
 	}{{time.Minute, 1}, {0, 3}} {
 		srv := sentryServer(t)
 		env := map[string]string{"SENTRY_AUTH_TOKEN": testToken, "SENTRY_URL": srv.URL}
-		factory, err := serverSentry(checkFlags{sentryCacheTTL: tt.ttl}, Deps{Env: func(k string) string { return env[k] }, Sleep: noWait}, webhook.NewMetrics(), zerolog.Nop())
+		factory, err := serverSentry(checkFlags{sentryCacheTTL: tt.ttl}, Deps{Env: func(k string) string { return env[k] }, Sleep: noWait}, ServeHooks{}, zerolog.Nop())
 		if err != nil || factory == nil {
 			t.Fatalf("serverSentry: %v", err)
 		}

@@ -1,4 +1,4 @@
-package cli
+package main
 
 import (
 	"bytes"
@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/catalog-lint/catalog-lint/cmd/catalog-lint/cli"
 )
 
 func TestServeStartupErrors(t *testing.T) {
@@ -33,14 +35,29 @@ func TestServeStartupErrors(t *testing.T) {
 		{map[string]string{"GITHUB_APP_ID": "1", "GITHUB_APP_PRIVATE_KEY_PATH": "/nonexistent/key.pem", "GITHUB_WEBHOOK_SECRET": "s"}, "GITHUB_APP_PRIVATE_KEY_PATH"},
 	}
 	for _, tt := range tests {
-		r := cli(t, t.TempDir(), tt.env, "", "serve", "--data-dir", t.TempDir())
-		if r.code != ExitUsage || !strings.Contains(r.stderr, tt.want) {
+		r := catalogLint(t, tt.env, "", "serve", "--data-dir", t.TempDir())
+		if r.code != cli.ExitUsage || !strings.Contains(r.stderr, tt.want) {
 			t.Errorf("env %v: exit %d, stderr %q", keys(tt.env), r.code, r.stderr)
 		}
 		if strings.Contains(r.stderr, "BEGIN RSA") {
 			t.Error("the private key must not be printed")
 		}
 	}
+}
+
+// run is what one run of catalog-lint did.
+type run struct {
+	code           int
+	stdout, stderr string
+}
+
+// catalogLint runs the server's catalog-lint with env as its environment.
+func catalogLint(t *testing.T, env map[string]string, stdin string, args ...string) run {
+	t.Helper()
+	cli.Serve = runServe
+	var out, errOut bytes.Buffer
+	code := cli.MainDeps(args, strings.NewReader(stdin), &out, &errOut, cli.Deps{Env: func(k string) string { return env[k] }})
+	return run{code, out.String(), errOut.String()}
 }
 
 func keys(m map[string]string) []string {
@@ -67,7 +84,7 @@ func TestServeLifecycle(t *testing.T) {
 		"GITHUB_API_URL": "http://127.0.0.1:1"}
 	done := make(chan run, 1)
 	go func() {
-		done <- cli(t, t.TempDir(), env, "", "serve", "--listen", addr, "--data-dir", dataDir, "--workers", "1")
+		done <- catalogLint(t, env, "", "serve", "--listen", addr, "--data-dir", dataDir, "--workers", "1")
 	}()
 	base := "http://" + addr
 	deadline := time.Now().Add(10 * time.Second)
@@ -113,7 +130,7 @@ func TestServeLifecycle(t *testing.T) {
 	}
 	select {
 	case r := <-done:
-		if r.code != ExitOK || !strings.Contains(r.stdout, "stopping") || strings.Contains(r.stdout+r.stderr, "webhook-secret") {
+		if r.code != cli.ExitOK || !strings.Contains(r.stdout, "stopping") || strings.Contains(r.stdout+r.stderr, "webhook-secret") {
 			t.Errorf("exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
 		}
 	case <-time.After(20 * time.Second):
@@ -129,8 +146,8 @@ func TestServeDatabaseUnreachable(t *testing.T) {
 	env := map[string]string{"GITHUB_APP_ID": "1", "GITHUB_APP_PRIVATE_KEY": pemKey, "GITHUB_WEBHOOK_SECRET": "s",
 		"DATABASE_URL": "postgres://catalog_lint:pg-pass-never-shown@127.0.0.1:1/catalog_lint?connect_timeout=2"}
 	for _, extra := range [][]string{nil, {"--database-url", "postgres://x:pg-pass-never-shown@[::1"}} {
-		r := cli(t, t.TempDir(), env, "", append([]string{"serve", "--listen", "127.0.0.1:0"}, extra...)...)
-		if r.code != ExitUsage || !strings.Contains(strings.ToLower(r.stderr), "database") || strings.Contains(r.stdout+r.stderr, "pg-pass-never-shown") {
+		r := catalogLint(t, env, "", append([]string{"serve", "--listen", "127.0.0.1:0"}, extra...)...)
+		if r.code != cli.ExitUsage || !strings.Contains(strings.ToLower(r.stderr), "database") || strings.Contains(r.stdout+r.stderr, "pg-pass-never-shown") {
 			t.Errorf("%v: exit %d\nstdout %s\nstderr %s", extra, r.code, r.stdout, r.stderr)
 		}
 	}

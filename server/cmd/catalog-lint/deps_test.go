@@ -1,4 +1,4 @@
-package cli
+package main
 
 import (
 	"os/exec"
@@ -20,8 +20,8 @@ var knownVulnerable = []struct {
 }
 
 func TestDependenciesHaveNoKnownAdvisory(t *testing.T) {
-	// The modules whose packages the catalog-lint binary links, at the versions the build selects.
-	cmd := exec.Command("go", "list", "-deps", "-f", "{{with .Module}}{{if .Replace}}{{.Replace.Path}} {{.Replace.Version}}{{else}}{{.Path}} {{.Version}}{{end}}{{end}}", "github.com/catalog-lint/catalog-lint/cmd/catalog-lint")
+	// The modules whose packages the released catalog-lint binary (this module's build, with serve) links, at the versions the build selects.
+	cmd := exec.Command("go", "list", "-deps", "-f", "{{with .Module}}{{if .Replace}}{{.Replace.Path}} {{.Replace.Version}}{{else}}{{.Path}} {{.Version}}{{end}}{{end}}", "github.com/catalog-lint/catalog-lint/server/cmd/catalog-lint")
 	out, err := cmd.Output()
 	if err != nil {
 		if _, lookErr := exec.LookPath("go"); lookErr != nil {

@@ -1,4 +1,7 @@
-package webhook
+// Package review turns fixable findings into a pull request review with one-click suggestions:
+// the lines a patch adds, a suggestion per changed line, and one review per commit. The Action and
+// the App both post it.
+package review
 
 import (
 	"context"
@@ -130,4 +133,11 @@ func PostSuggestions(ctx context.Context, gh *github.Client, owner, repo string,
 		return false, fmt.Errorf("post the review of pull request %d: %w", number, err)
 	}
 	return true, nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/catalog-lint/catalog-lint/integrations"
 	"github.com/catalog-lint/catalog-lint/linter"
 	"github.com/catalog-lint/catalog-lint/linter/report"
+	"github.com/catalog-lint/catalog-lint/review"
 	"github.com/catalog-lint/catalog-lint/rules"
 	"github.com/catalog-lint/catalog-lint/sentry"
 )
@@ -218,13 +219,13 @@ func (p *Processor) Process(ctx context.Context, job *Job) error {
 	if p.Suggestions && job.PullRequest > 0 {
 		added := map[string]map[int]bool{}
 		for path, patch := range patches {
-			added[path] = AddedLines(patch)
+			added[path] = review.AddedLines(patch)
 		}
-		comments := Suggestions(res.Findings, added)
+		comments := review.Suggestions(res.Findings, added)
 		for _, c := range comments {
 			c.Body = github.String(p.redact(c.GetBody()))
 		}
-		posted, err := PostSuggestions(ctx, gh, job.Owner, job.Repo, job.PullRequest, job.HeadSHA, comments)
+		posted, err := review.PostSuggestions(ctx, gh, job.Owner, job.Repo, job.PullRequest, job.HeadSHA, comments)
 		if err != nil {
 			// The Check Run is complete: suggestions are a courtesy, not a reason to lint again.
 			log.Warn().Err(err).Msg("could not post the suggested fixes")
