@@ -15,15 +15,23 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/catalog-lint/catalog-lint/integrations"
 	"github.com/catalog-lint/catalog-lint/linter"
 )
 
 // ours are rules that are catalog-lint's own, not Backstage's: they do not take part in the verdict
 // comparison. unknown-kind is a warning and never an error.
-var ours = map[string]bool{
-	"sentry-project-slug-format": true, "placeholder-value": true, "ignore-annotation": true,
-	"template-spec": true, "unknown-kind": true, "sentry-project-exists": true, "sentry-project-unverified": true,
-}
+var ours = func() map[string]bool {
+	m := map[string]bool{
+		"sentry-project-slug-format": true, "placeholder-value": true, "ignore-annotation": true,
+		"template-spec": true, "unknown-kind": true, "sentry-project-exists": true, "sentry-project-unverified": true,
+		"annotation-key-variant": true,
+	}
+	for _, r := range integrations.Rules() { // the integrations' formats and lookups
+		m[r.ID] = true
+	}
+	return m
+}()
 
 type oracleVerdict struct {
 	File        string `json:"file"`

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -264,6 +265,15 @@ func check(ctx context.Context, f checkFlags, paths []string, stdin io.Reader, s
 	if err != nil {
 		return fail(err)
 	}
+	// --diff of standard input: its content is kept to show the fixes (--fix cannot change it).
+	var held map[string][]byte
+	if f.diff && plan.stdin {
+		data, err := io.ReadAll(io.LimitReader(stdin, linter.DefaultMaxFileSize*64))
+		if err != nil {
+			return fail(fmt.Errorf("read standard input: %w", err))
+		}
+		stdin, held = bytes.NewReader(data), map[string][]byte{f.stdinName: data}
+	}
 	var res *linter.Result
 	for round := 1; ; round++ {
 		if res, err = lintRepos(ctx, f, runs, svc, stdin, deps); err != nil {
@@ -276,10 +286,14 @@ func check(ctx context.Context, f checkFlags, paths []string, stdin io.Reader, s
 		if !f.fix && !f.diff || round > 1 {
 			break
 		}
-		files, fixes := fixesByFile(res, f.stdinName)
+		stdinName := f.stdinName
+		if held != nil {
+			stdinName = "" // its fixes are shown too
+		}
+		files, fixes := fixesByFile(res, stdinName)
 		if f.diff {
 			out.res = res
-			if err := writeDiff(stdout, files, fixes); err != nil {
+			if err := writeDiff(stdout, files, fixes, held); err != nil {
 				return fail(err)
 			}
 			return exitFor(out, res, plan.failOn)
@@ -292,7 +306,10 @@ func check(ctx context.Context, f checkFlags, paths []string, stdin io.Reader, s
 		// The next round reports what is left, as a run without --fix would.
 	}
 	out.res = res
-	if res.Files == 0 && plan.keep == nil {
+	if res.Files == 0 && plan.keep == nil && len(res.SkippedFiles) > 0 {
+		fmt.Fprintf(stderr, "catalog-lint: no catalog file was linted: the %d found %s skipped (listed with the reason)\n",
+			len(res.SkippedFiles), plural(len(res.SkippedFiles), "was", "were"))
+	} else if res.Files == 0 && plan.keep == nil {
 		shown := paths
 		if len(shown) == 0 {
 			shown = []string{"."}

@@ -16,7 +16,7 @@ import (
 func fixesByFile(res *linter.Result, stdinName string) (files []string, fixes map[string][]linter.Fix) {
 	fixes = map[string][]linter.Fix{}
 	for _, f := range res.Findings {
-		if f.Fix == nil || f.File == stdinName {
+		if f.Fix == nil || f.File == stdinName && stdinName != "" {
 			continue
 		}
 		if fixes[f.File] == nil {
@@ -28,12 +28,16 @@ func fixesByFile(res *linter.Result, stdinName string) (files []string, fixes ma
 	return files, fixes
 }
 
-// writeDiff prints the fixes as a unified diff with git-style headers, changing nothing.
-func writeDiff(w io.Writer, files []string, fixes map[string][]linter.Fix) error {
+// writeDiff prints the fixes as a unified diff with git-style headers, changing nothing. held are
+// the contents of files that are not on disk (standard input, by the name findings give it).
+func writeDiff(w io.Writer, files []string, fixes map[string][]linter.Fix, held map[string][]byte) error {
 	for _, file := range files {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			return fmt.Errorf("diff %s: %w", file, unwrapPath(err))
+		data, ok := held[file]
+		if !ok {
+			var err error
+			if data, err = os.ReadFile(file); err != nil {
+				return fmt.Errorf("diff %s: %w", file, unwrapPath(err))
+			}
 		}
 		fixed, _, _ := linter.ApplyFixes(data, fixes[file])
 		name := diffName(file)
