@@ -64,12 +64,14 @@ func parseFile(data []byte) (docs []document, findings []rawFinding) {
 				f := syntaxFinding(err)
 				f.doc = index
 				resumeAt := 0
-				if f.line > 0 {
+				hadLine := f.line > 0
+				if hadLine {
 					resumeAt = nextDocumentStart(rest, max(f.line, 2))
 					f.line += offset
 				}
+				placeSyntaxError(&f, rest, offset)
 				findings = append(findings, f)
-				if resumeAt < 0 || f.line == 0 {
+				if resumeAt < 0 || !hadLine {
 					return docs, findings
 				}
 				offset += len(lineStarts(rest[:resumeAt])) - 1
@@ -138,6 +140,43 @@ func syntaxFinding(err error) rawFinding {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	}
 	return rawFinding{rule: RuleYAMLSyntax, line: line, msg: "yaml syntax error: " + msg}
+}
+
+var unknownAnchor = regexp.MustCompile(`^yaml syntax error: unknown anchor '([^']*)' referenced`)
+
+// placeSyntaxError gives a syntax error a line and a column, which yaml.v3's messages leave out: it
+// names no line for an error on the first line of what it read (rest, which starts at line offset+1
+// of data) and no position at all for an unknown anchor (found here at its first alias). The column
+// is where the line's content starts.
+func placeSyntaxError(f *rawFinding, rest []byte, offset int) {
+	if f.line == 0 {
+		f.line = offset + 1
+		if m := unknownAnchor.FindStringSubmatch(f.msg); m != nil {
+			if i := bytes.Index(rest, []byte("*"+m[1])); i >= 0 {
+				line, col := offsetPosition(rest, i)
+				f.line, f.col = line+offset, col
+			}
+		}
+	}
+	if f.col == 0 {
+		// Only rest up to the line is read: a file's syntax errors read it once in all.
+		f.col = 1
+		text := rest
+		for n := f.line - offset; n > 1 && len(text) > 0; n-- {
+			i := bytes.IndexByte(text, '\n')
+			if i < 0 {
+				text = nil
+				break
+			}
+			text = text[i+1:]
+		}
+		if i := bytes.IndexByte(text, '\n'); i >= 0 {
+			text = text[:i]
+		}
+		if i := bytes.IndexFunc(text, func(r rune) bool { return r != ' ' && r != '\t' && r != '\r' }); i >= 0 {
+			f.col = 1 + utf8.RuneCount(text[:i])
+		}
+	}
 }
 
 func offsetPosition(data []byte, off int) (line, col int) {
