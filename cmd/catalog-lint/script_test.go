@@ -27,4 +27,3 @@ func TestScripts(t *testing.T) {
 		},
 	})
 }
-
