@@ -373,3 +373,33 @@ func TestFixesDocumented(t *testing.T) {
 		}
 	}
 }
+
+// TestFixesDocListsEveryFix: docs/fixes.md's table names every rule that has a fix.
+func TestFixesDocListsEveryFix(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "docs", "fixes.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range All() {
+		if r.Fix != "" && r.Fix != quoteFix && !strings.Contains(string(data), "| `"+r.ID+"` |") {
+			t.Errorf("docs/fixes.md does not list %s, which fixes: %s", r.ID, r.Fix)
+		}
+	}
+}
+
+// TestTestdataREADMEListsEveryFolder: testdata/README.md says what each of its folders holds.
+func TestTestdataREADMEListsEveryFolder(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "testdata", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(filepath.Join("..", "testdata"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.IsDir() && !strings.Contains(string(readme), "| `"+e.Name()+"/` |") {
+			t.Errorf("testdata/README.md does not describe testdata/%s/", e.Name())
+		}
+	}
+}

@@ -100,7 +100,7 @@ func TestFormatsGolden(t *testing.T) {
 // TestSARIFConformance checks what sarif-multitool's validator warns about (SARIF1001: a rule's name
 // must be readable and differ from its ID; SARIF2005: a numeric version) and what code scanning uses.
 func TestSARIFConformance(t *testing.T) {
-	for _, tt := range []struct{ version, want string }{{"v1.2.3", "1.2.3"}, {"dev", "0.0.0-dev"}, {"", "0.0.0-dev"}, {"1.0.0-rc.1", "1.0.0-rc.1"}} {
+	for _, tt := range []struct{ version, want string }{{"v1.2.3", "1.2.3"}, {"dev", "0.0.0-dev"}, {"", "0.0.0-dev"}, {"1.0.0-rc.1", "1.0.0-rc.1"}, {"1a2b3c4", "0.0.0-1a2b3c4"}, {"v1.2.3-4-gabc1234-dirty", "1.2.3-4-gabc1234-dirty"}} {
 		var log struct {
 			Runs []struct {
 				Tool struct {

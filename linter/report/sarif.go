@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/catalog-lint/catalog-lint/linter"
@@ -199,11 +200,12 @@ func RuleName(id string) string {
 	return b.String()
 }
 
-// sarifVersion makes a version SARIF validators accept as numeric: "v1.2.3" -> "1.2.3", and a
-// development build -> "0.0.0-dev".
+// sarifVersion makes a version SARIF validators accept as numeric: "v1.2.3" -> "1.2.3", a
+// development build -> "0.0.0-dev", a build from an untagged commit ("1a2b3c4", git describe's
+// --always) -> "0.0.0-1a2b3c4".
 func sarifVersion(v string) string {
 	v = strings.TrimPrefix(v, "v")
-	if v == "" || v[0] < '0' || v[0] > '9' {
+	if !numericVersion.MatchString(v) {
 		return "0.0.0-" + strings.Map(func(r rune) rune {
 			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
 				return r
@@ -213,6 +215,8 @@ func sarifVersion(v string) string {
 	}
 	return v
 }
+
+var numericVersion = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+([-+].*)?$`)
 
 func firstNonEmpty(a, b string) string {
 	if a != "" {

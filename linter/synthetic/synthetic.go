@@ -150,7 +150,7 @@ metadata:
   annotations:
     github.com/project-slug: %s
     sentry.io/project-slug: %s
-    backstage.io/techdocs-ref: dir:.
+    backstage.io/techdocs-ref: url:https://github.com/%s
     pagerduty.com/service-id: P%06d
   tags: [%s]
   links:
@@ -160,7 +160,7 @@ spec:
   type: service
   lifecycle: %s
   owner: %s
-`, name, i, i, 1+rng.Intn(3), repo, slug, i, tagList, name, lifecycles[rng.Intn(len(lifecycles))], owner)
+`, name, i, i, 1+rng.Intn(3), repo, slug, repo, i, tagList, name, lifecycles[rng.Intn(len(lifecycles))], owner)
 		if !opts.Catalog || rng.Intn(10) < 3 {
 			fmt.Fprintf(&b, "  system: system-%d\n  dependsOn:\n    - resource:%s-db\n", i%40, name)
 			if opts.Catalog {

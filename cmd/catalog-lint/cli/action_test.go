@@ -300,3 +300,47 @@ func uniqueSorted(list []string) []string {
 	}
 	return out
 }
+
+// TestDocsWorkflowPathsFilter: the example workflow of docs/github-action.md runs for a change to any
+// file the catalog reads, not only catalog-info.yaml.
+func TestDocsWorkflowPathsFilter(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "github-action.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := ""
+	for _, part := range strings.Split(string(data), "```yaml\n")[1:] {
+		if b, _, _ := strings.Cut(part, "```"); strings.HasPrefix(b, "name: ") {
+			block = b // the complete workflow
+			break
+		}
+	}
+	var wf struct {
+		On struct {
+			PullRequest struct {
+				Paths []string `yaml:"paths"`
+			} `yaml:"pull_request"`
+		} `yaml:"on"`
+	}
+	if err := yaml.Unmarshal([]byte(block), &wf); err != nil {
+		t.Fatal(err)
+	}
+	// GitHub's path filters: ** matches any characters, * any but /.
+	match := func(pattern, file string) bool {
+		re := regexp.QuoteMeta(pattern)
+		re = strings.ReplaceAll(re, `\*\*`, "\x00")
+		re = strings.ReplaceAll(re, `\*`, "[^/]*")
+		re = strings.ReplaceAll(re, "\x00", ".*")
+		return regexp.MustCompile("^" + re + "$").MatchString(file)
+	}
+	for _, file := range []string{"catalog-info.yaml", "services/pay/catalog-info.yml", "org.yaml", "catalog/systems/payments.yaml",
+		"templates/service/template.yaml", "app-config.yaml", "app-config.production.yaml", ".catalog-lint.yaml"} {
+		ok := false
+		for _, p := range wf.On.PullRequest.Paths {
+			ok = ok || match(p, file)
+		}
+		if !ok {
+			t.Errorf("the example workflow does not run for a change to %s (paths %q)", file, wf.On.PullRequest.Paths)
+		}
+	}
+}
