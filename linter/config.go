@@ -56,6 +56,19 @@ type AnnotationRule struct {
 	Line int
 }
 
+// KnownKinds are the kinds Backstage's catalog validates out of the box (rules' builtinKinds).
+var KnownKinds = []string{"API", "Component", "Domain", "Group", "Location", "Resource", "System", "Template", "User"}
+
+// knownKind is the known kind k names, in its spelling ("" for none).
+func knownKind(k string) string {
+	for _, known := range KnownKinds {
+		if strings.EqualFold(k, known) {
+			return known
+		}
+	}
+	return ""
+}
+
 // KindType is `Kind` or `Kind:type` in annotations.*.required.
 type KindType struct {
 	Kind, Type string
@@ -312,6 +325,14 @@ func (p *ConfigReader) annotations(v *yaml.Node) []AnnotationRule {
 					kind, typ, hasType := strings.Cut(s, ":")
 					if !kindPattern.MatchString(kind) || hasType && strings.TrimSpace(typ) == "" {
 						p.Add(item, fmt.Sprintf("annotations.%s.required: %q is not Kind or Kind:type (such as Component or Component:service)", k.Value, s))
+						continue
+					}
+					if known := knownKind(kind); known != kind {
+						if known != "" {
+							p.Add(item, fmt.Sprintf("annotations.%s.required: kind %q is spelled %q; kinds are matched exactly", k.Value, kind, known))
+						} else {
+							p.Add(item, fmt.Sprintf("annotations.%s.required: %q is not a kind Backstage knows (%s); no entity would ever need the annotation", k.Value, kind, strings.Join(KnownKinds, ", ")))
+						}
 						continue
 					}
 					rule.Required = append(rule.Required, KindType{Kind: kind, Type: typ})

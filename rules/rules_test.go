@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -401,5 +402,17 @@ func TestTestdataREADMEListsEveryFolder(t *testing.T) {
 		if e.IsDir() && !strings.Contains(string(readme), "| `"+e.Name()+"/` |") {
 			t.Errorf("testdata/README.md does not describe testdata/%s/", e.Name())
 		}
+	}
+}
+
+// TestKnownKinds: the kinds configuration accepts in annotations.*.required are the built-in ones.
+func TestKnownKinds(t *testing.T) {
+	var kinds []string
+	for k := range builtinKinds {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	if diff := cmp.Diff(kinds, linter.KnownKinds); diff != "" {
+		t.Errorf("linter.KnownKinds differs from builtinKinds (-builtin +known):\n%s", diff)
 	}
 }

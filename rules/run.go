@@ -27,6 +27,9 @@ type Run struct {
 	// Integrations answer the rules of SonarQube, PagerDuty, Jira and GitLab (integrations.Connect);
 	// those it has no resolver for are left out.
 	Integrations integrations.Connected
+	// NotChecked are network rules left out for want of a token, with the notice to give when the
+	// files ask them anything (nothing is said of Sentry to a repository without Sentry annotations).
+	NotChecked map[*linter.Rule]string
 	// Jobs is how many files are linted at once (0: one per CPU).
 	Jobs int
 	// Budget bounds what the repository can make the run do (linter.Budget).
@@ -44,6 +47,11 @@ func (r Run) Lint(ctx context.Context, paths []string, extra ...linter.Input) (*
 	}
 	if r.GitHub != nil {
 		resolvers = r.GitHub.Register(resolvers)
+	}
+	for rule, notice := range r.NotChecked {
+		if resolvers[rule] == nil && !r.Offline {
+			resolvers[rule] = NotChecked(rule, notice)
+		}
 	}
 	resolvers = r.Integrations.Register(resolvers)
 	resolvers = RegisterOffline(resolvers)
@@ -102,4 +110,25 @@ func UnverifiedBy(res *linter.Result) []string {
 		}
 	}
 	return by
+}
+
+// NotChecked is the resolver of a network rule left out (no token): it answers nothing, and gives
+// notice once when the run asked the rule anything.
+func NotChecked(rule *linter.Rule, notice string) linter.Resolver {
+	switch rule {
+	case SentryProjectExists:
+		return sentryQuestions.AnsweredBy(noticeOnly[SentryRef]{notice})
+	case GitHubRepoExists:
+		return githubQuestions.AnsweredBy(noticeOnly[GitHubRef]{notice})
+	}
+	return nil
+}
+
+type noticeOnly[Q any] struct{ notice string }
+
+func (n noticeOnly[Q]) Answer(_ context.Context, qs []Q) ([]linter.Answer, []string) {
+	if len(qs) == 0 {
+		return nil, nil
+	}
+	return nil, []string{n.notice}
 }

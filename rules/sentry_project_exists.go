@@ -233,7 +233,7 @@ func (r *SentryResolver) Answer(ctx context.Context, questions []SentryRef) ([]l
 				rule := SentryProjectExists
 				if a.Status == sentry.Unverified {
 					rule = SentryProjectUnverified
-					notice("sentry: " + a.Err.Error())
+					notice("sentry: " + strings.TrimPrefix(a.Err.Error(), "sentry: "))
 				}
 				ans := linter.Answer{Question: qi, Rule: rule, Message: msg}
 				if a.Status == sentry.Renamed {

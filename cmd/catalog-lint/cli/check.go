@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -98,14 +99,16 @@ type repoRun struct {
 	stdin   bool
 	repoURL string
 	// sentry is the Sentry check this repository's configuration asks for (its organization); nil
-	// when Sentry is not asked.
-	sentry *rules.SentryResolver
+	// when Sentry is not asked, and sentryNotice then says why (given only if the files name a project).
+	sentry       *rules.SentryResolver
+	sentryNotice string
 }
 
 // checkServices are the remote services of a check, built once and shared by every repository and
 // by --fix's rounds: GitHub and the Backstage catalog are set by the environment alone.
 type checkServices struct {
 	github       *rules.GitHubResolver
+	githubNotice string // why github is nil, given only if the files name a repository
 	live         rules.LiveCatalog
 	integrations integrations.Connected
 }
@@ -174,10 +177,10 @@ func buildCheck(f checkFlags, plan *checkPlan, deps Deps, stderr io.Writer, say 
 	if f.offline {
 		return runs, svc, out, nil
 	}
-	noticed := map[string]bool{}
+	notices := map[*linter.Config]string{}
 	for _, r := range runs {
 		if s, ok := sentries[r.cfg]; ok {
-			r.sentry = s
+			r.sentry, r.sentryNotice = s, notices[r.cfg]
 			continue
 		}
 		resolver, notice, err := sentryResolver(f, r.cfg, deps, say)
@@ -188,11 +191,9 @@ func buildCheck(f checkFlags, plan *checkPlan, deps Deps, stderr io.Writer, say 
 			out.sentry = "checked"
 		}
 		if notice != "" {
+			// Said at the end of the run, once, and only if the files name a Sentry project.
 			out.sentry, out.skipped = "no token", notice
-			if !noticed[notice] {
-				noticed[notice] = true
-				fmt.Fprintln(stderr, "catalog-lint: "+notice)
-			}
+			r.sentryNotice, notices[r.cfg] = notice, notice
 		}
 		if resolver != nil {
 			r.sentry = resolver
@@ -216,10 +217,7 @@ func buildCheck(f checkFlags, plan *checkPlan, deps Deps, stderr io.Writer, say 
 	if err != nil {
 		return nil, nil, out, err
 	}
-	if notice != "" {
-		fmt.Fprintln(stderr, "catalog-lint: "+notice)
-	}
-	svc.github = gh
+	svc.github, svc.githubNotice = gh, notice
 	if svc.integrations, err = integrations.Connect(f.integrationSetting(env), deps.Redact.Add); err != nil {
 		return nil, nil, out, err
 	}
@@ -238,7 +236,14 @@ func lintRepos(ctx context.Context, f checkFlags, runs []*repoRun, svc *checkSer
 		run := rules.Run{Repo: repo, Config: r.cfg, RepositoryURL: r.repoURL, Offline: f.offline, Sentry: r.sentry,
 			GitHub: svc.github, Live: svc.live, Jobs: f.jobs, Budget: f.budget,
 			// A rate limit that resets within a minute is waited out; a longer one is "could not verify".
-			Integrations: svc.integrations.ForRun(time.Minute, deps.Sleep, nil, nil)}
+			Integrations: svc.integrations.ForRun(time.Minute, deps.Sleep, nil, nil),
+			NotChecked:   map[*linter.Rule]string{}}
+		if r.sentry == nil && r.sentryNotice != "" {
+			run.NotChecked[rules.SentryProjectExists] = r.sentryNotice
+		}
+		if svc.github == nil && svc.githubNotice != "" {
+			run.NotChecked[rules.GitHubRepoExists] = svc.githubNotice
+		}
 		var extra []linter.Input
 		if r.stdin {
 			extra = append(extra, linter.Input{Name: f.stdinName, Reader: stdin})
@@ -306,6 +311,9 @@ func check(ctx context.Context, f checkFlags, paths []string, stdin io.Reader, s
 		// The next round reports what is left, as a run without --fix would.
 	}
 	out.res = res
+	if out.sentry == "no token" && !slices.Contains(res.Notices, out.skipped) {
+		out.sentry = "unused" // no file names a Sentry project: nothing to say about Sentry
+	}
 	if res.Files == 0 && plan.keep == nil && len(res.SkippedFiles) > 0 {
 		fmt.Fprintf(stderr, "catalog-lint: no catalog file was linted: the %d found %s skipped (listed with the reason)\n",
 			len(res.SkippedFiles), plural(len(res.SkippedFiles), "was", "were"))

@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -264,7 +265,14 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.BoolVar(&f.fix, "fix", false, "apply the fixes of the findings that have one to the files, then report what is left")
 	fs.BoolVar(&f.diff, "diff", false, "print the fixes as a unified diff and change nothing")
 	fs.StringVar(&f.context, "context", "", "lint the catalog under this folder as context and report only on the files named (pre-commit)")
-	fs.IntVar(&f.jobs, "jobs", 0, "files linted at once (default: one per CPU)")
+	fs.Func("jobs", "files linted at once, at least 1 (default: one per CPU)", func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("%q is not a number of files of at least 1", v)
+		}
+		f.jobs = n
+		return nil
+	})
 	registerBudget(fs, &f.budget)
 	fs.StringVar(&f.sentryOrg, "sentry-org", "", "Sentry organization for values without org/ (default: $SENTRY_ORG, then sentry.organization)")
 	fs.StringVar(&f.sentryURL, "sentry-url", "", "Sentry address (default: $SENTRY_URL, then sentry.url, then "+sentry.DefaultURL+")")

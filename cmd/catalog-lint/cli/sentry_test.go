@@ -75,12 +75,21 @@ func TestSentryCheck(t *testing.T) {
 	}
 }
 
+// TestSentryWithoutToken: without a token the format rule runs, and one notice, after the output,
+// says that the projects were not checked, only when a file names one (also with --fix's two
+// rounds); a repository without Sentry annotations hears nothing of Sentry.
 func TestSentryWithoutToken(t *testing.T) {
-	dir := writeTree(t, map[string]string{"svc/catalog-info.yaml": annotated("svc", "Payments")})
-	r := cli(t, dir, map[string]string{"SENTRY_ORG": "acme"}, "", "check")
-	if r.code != ExitFindings || !strings.Contains(r.stdout, "[sentry-project-slug-format]") ||
-		strings.Count(r.stderr, "Sentry projects were not checked: no token") != 1 {
-		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	dir := writeTree(t, map[string]string{"svc/catalog-info.yaml": annotated("svc", "Payments"), "ok/catalog-info.yaml": annotated("ok", "payments")})
+	for _, args := range [][]string{{"check"}, {"check", "--fix"}} {
+		r := cli(t, dir, map[string]string{"SENTRY_ORG": "acme"}, "", args...)
+		if r.code != ExitFindings || !strings.Contains(r.stdout, "[sentry-project-slug-format]") ||
+			strings.Count(r.stderr, "Sentry projects were not checked: no token") != 1 {
+			t.Errorf("%v: exit %d\nstdout:\n%s\nstderr:\n%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	plain := writeTree(t, map[string]string{"svc/catalog-info.yaml": good})
+	if r := cli(t, plain, map[string]string{}, "", "check"); r.code != ExitOK || strings.Contains(r.stderr, "Sentry") || strings.Contains(r.stderr, "GitHub") {
+		t.Errorf("without annotations: exit %d\n%s", r.code, r.stderr)
 	}
 }
 
