@@ -262,6 +262,10 @@ func lintRepos(ctx context.Context, f checkFlags, runs []*repoRun, svc *checkSer
 func check(ctx context.Context, f checkFlags, paths []string, stdin io.Reader, stdout, stderr io.Writer, deps Deps) outcome {
 	env := deps.Env
 	fail := func(err error) outcome { return outcome{code: usageError(stderr, err)} }
+	paths, err := expandPaths(paths, f.filesFrom, stdin)
+	if err != nil {
+		return fail(err)
+	}
 	plan, err := planCheck(f, paths, stdout, env)
 	if err != nil {
 		return fail(err)
@@ -371,4 +375,50 @@ func commonDir(dirs []string) string {
 func within(dir, path string) bool {
 	rel, err := filepath.Rel(dir, path)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// expandPaths expands the globs among paths (quoted, so that the shell leaves them alone:
+// 'services/*/catalog-info.yaml', 'catalog/**/*.yaml') and adds the paths of --files-from, one per
+// line ("-": standard input).
+func expandPaths(paths []string, filesFrom string, stdin io.Reader) ([]string, error) {
+	if filesFrom != "" {
+		var data []byte
+		var err error
+		if filesFrom == "-" {
+			if slices.Contains(paths, "-") {
+				return nil, errors.New("--files-from - reads the paths from standard input: - cannot also be a file to lint")
+			}
+			data, err = io.ReadAll(io.LimitReader(stdin, 64<<20))
+		} else {
+			data, err = os.ReadFile(filesFrom)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("--files-from: %w", unwrapPath(err))
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if line = strings.TrimSpace(strings.TrimSuffix(line, "\r")); line != "" {
+				paths = append(paths, line)
+			}
+		}
+		if len(paths) == 0 {
+			return nil, fmt.Errorf("--files-from %s names no file", filesFrom)
+		}
+	}
+	var out []string
+	for _, p := range paths {
+		if p == "-" || !linter.HasGlob(p) {
+			out = append(out, p)
+			continue
+		}
+		if _, err := os.Stat(p); err == nil {
+			out = append(out, p) // a file whose name holds [ or *: itself
+			continue
+		}
+		files, err := linter.ExpandGlob(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, files...)
+	}
+	return out, nil
 }

@@ -213,6 +213,8 @@ type checkFlags struct {
 	sentryToken string
 	// keep, when set, limits the run to the discovered files it accepts (the Action's only-changed).
 	keep func(path string) bool
+	// filesFrom names a file listing paths to lint, one per line ("-": standard input).
+	filesFrom string
 	// integrations are the integrations' settings given as flags or Action inputs, by variable
 	// name (SONARQUBE_URL); the environment gives the rest.
 	integrations map[string]string
@@ -264,6 +266,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.BoolVar(&f.offline, "offline", false, "skip every rule that needs the network")
 	fs.BoolVar(&f.fix, "fix", false, "apply the fixes of the findings that have one to the files, then report what is left")
 	fs.BoolVar(&f.diff, "diff", false, "print the fixes as a unified diff and change nothing")
+	fs.StringVar(&f.filesFrom, "files-from", "", "also lint the paths listed in this file, one per line (- reads them from standard input)")
 	fs.StringVar(&f.context, "context", "", "lint the catalog under this folder as context and report only on the files named (pre-commit)")
 	fs.Func("jobs", "files linted at once, at least 1 (default: one per CPU)", func(v string) error {
 		n, err := strconv.Atoi(v)
@@ -285,7 +288,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	registerIntegrations(fs, f.integrations)
 	fs.BoolVar(&f.debug, "debug", false, "say how the Sentry token was obtained (never the token) on standard error")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: catalog-lint check [flags] [PATH...]\n\nLints what Backstage would ingest under each PATH (default .): catalog-info.yaml/.yml, YAML files holding\nentities, app-config locations and Location targets; - reads one file from standard input.\n\nFlags:\n")
+		fmt.Fprint(stderr, "Usage: catalog-lint check [flags] [PATH...]\n\nLints what Backstage would ingest under each PATH (default .): catalog-info.yaml/.yml, YAML files holding\nentities, app-config locations and Location targets; - reads one file from standard input. A PATH may be\na glob, quoted so that the shell leaves it alone: 'services/*/catalog-info.yaml', 'catalog/**/*.yaml'.\n\nFlags:\n")
 		fs.PrintDefaults()
 		fmt.Fprint(stderr, "\nExit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or configuration error, 3 could not verify (Sentry, GitHub, the Backstage catalog, SonarQube, PagerDuty, Jira or GitLab could not be asked).\n")
 	}
