@@ -116,4 +116,22 @@ func TestPreCommitHook(t *testing.T) {
 	if out, err := run("pre-commit", "try-repo", repoRoot, "catalog-lint-fix", "--files", "fixme/catalog-info.yaml"); err != nil {
 		t.Errorf("a second run must pass: %v\n%s", err, out)
 	}
+
+	// catalog-lint-system runs the catalog-lint on PATH and builds nothing.
+	bin := t.TempDir()
+	if out, err := exec.Command("go", "build", "-o", filepath.Join(bin, "catalog-lint"), filepath.Join(repoRoot, "cmd", "catalog-lint")).CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	env = append(env, "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	if err := os.WriteFile(filepath.Join(work, "fixme", "catalog-info.yaml"), []byte(strings.NewReplacer("kind: component", "kind: Component", "name: fixme", "name: fix me").Replace(fixable)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run("git", "add", "fixme/catalog-info.yaml"); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run("pre-commit", "try-repo", repoRoot, "catalog-lint-system", "--files", "fixme/catalog-info.yaml", "--verbose")
+	if err == nil || !strings.Contains(out, "catalog-lint (installed binary)") || !strings.Contains(out, "[entity-name-format]") ||
+		strings.Contains(out, "Installing environment") {
+		t.Errorf("catalog-lint-system: %v\n%s", err, out)
+	}
 }
