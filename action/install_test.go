@@ -167,9 +167,11 @@ func TestInstall(t *testing.T) {
 	for k, v := range good {
 		v123[k] = v
 	}
+	f.mu.Lock() // the server reads them from its own goroutines
 	f.releases["v1.2.3"] = v123
 	f.releases["v1.10.0"] = release{}
 	f.releases["v2.0.0"] = release{}
+	f.mu.Unlock()
 
 	t.Run("good archive, then the tool cache", func(t *testing.T) {
 		r := newRunner(t, f)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -231,10 +232,13 @@ func TestUnverified(t *testing.T) {
 	t.Run("rate limit", func(t *testing.T) {
 		f := newFakes()
 		defer f.close()
+		var mu sync.Mutex // lookups run in parallel
 		var snoozed []string
 		_, resolvers := connect(t, f.env(), func(r *integrations.Resolver) {
 			r.MaxWait = 0 // serve: a rate limit is never waited out in the job
 			r.OnRateLimit = func(_ context.Context, wait time.Duration, reason string) {
+				mu.Lock()
+				defer mu.Unlock()
 				snoozed = append(snoozed, fmt.Sprintf("%s %s", reason, wait))
 			}
 		})
@@ -256,9 +260,15 @@ func TestUnverified(t *testing.T) {
 	t.Run("rate limit waited out", func(t *testing.T) {
 		f := newFakes()
 		defer f.close()
+		var mu sync.Mutex
 		var waits []time.Duration
 		_, resolvers := connect(t, f.env(), func(r *integrations.Resolver) {
-			r.Sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
+			r.Sleep = func(_ context.Context, d time.Duration) error {
+				mu.Lock()
+				defer mu.Unlock()
+				waits = append(waits, d)
+				return nil
+			}
 		})
 		for _, s := range []*integrationstest.Server{f.sonar, f.pd, f.jira, f.gitlab} {
 			s.Throttle(1, 20*time.Second)
