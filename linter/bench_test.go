@@ -299,3 +299,30 @@ func BenchmarkMonorepo(b *testing.B) {
 		b.ReportMetric(float64(len(res.Findings)), "findings")
 	})
 }
+
+// TestSyntheticMonorepoFindings: the monorepo the benchmarks and README's timings lint has only the
+// mistakes it is made with (a Sentry slug in upper case now and then), not findings of its own
+// making such as TechDocs folders that do not exist.
+func TestSyntheticMonorepoFindings(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := synthetic.Write(dir, 300, 1); err != nil {
+		t.Fatal(err)
+	}
+	repo, err := linter.DiskRepo(dir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer repo.Close()
+	res, err := (rules.Run{Repo: repo, Config: linter.DefaultConfig(dir), Offline: true}).Lint(context.Background(), []string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Files != 300 || len(res.Findings) == 0 {
+		t.Fatalf("%d files, %d findings", res.Files, len(res.Findings))
+	}
+	for _, f := range res.Findings {
+		if f.Rule != "sentry-project-slug-format" {
+			t.Errorf("a finding the generator did not mean: %s: %s [%s]", f.File, f.Message, f.Rule)
+		}
+	}
+}
