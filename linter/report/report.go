@@ -1,5 +1,6 @@
 // Package report writes lint results in the formats catalog-lint offers: text for people, json for
-// scripts, sarif for code scanning and github for workflow annotations.
+// scripts, sarif for code scanning, github for workflow annotations and gitlab for GitLab's Code
+// Quality report.
 package report
 
 import (
@@ -12,7 +13,7 @@ import (
 )
 
 // Formats lists the output formats, in the order help text shows them.
-var Formats = []string{"text", "json", "sarif", "github"}
+var Formats = []string{"text", "json", "sarif", "github", "gitlab"}
 
 // Options carry what a format needs besides the result.
 type Options struct {
@@ -40,6 +41,8 @@ func New(format string, opts Options) (Writer, error) {
 		return &sarifWriter{opts}, nil
 	case "github":
 		return &githubWriter{}, nil
+	case "gitlab":
+		return &gitlabWriter{}, nil
 	}
 	return nil, fmt.Errorf("unknown format %q; use %s", format, strings.Join(Formats, ", "))
 }

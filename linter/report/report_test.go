@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -76,6 +77,8 @@ func TestFormatsGolden(t *testing.T) {
 		{"json-clean", "json", opts, &linter.Result{Files: 1, Entities: 1}},
 		{"sarif", "sarif", opts, sample()},
 		{"github", "github", opts, sample()},
+		{"gitlab", "gitlab", opts, sample()},
+		{"gitlab-clean", "gitlab", opts, &linter.Result{Files: 1, Entities: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -149,7 +152,7 @@ func TestSARIFConformance(t *testing.T) {
 }
 
 func TestUnknownFormat(t *testing.T) {
-	if _, err := New("xml", Options{}); err == nil || err.Error() != `unknown format "xml"; use text, json, sarif, github` {
+	if _, err := New("xml", Options{}); err == nil || err.Error() != `unknown format "xml"; use text, json, sarif, github, gitlab` {
 		t.Errorf("err = %v", err)
 	}
 }
@@ -326,5 +329,64 @@ func TestJSONStreams(t *testing.T) {
 	}
 	if diff := cmp.Diff(want.String(), strings.Join(c.writes, "")); diff != "" {
 		t.Errorf("streamed JSON differs from json.Encoder's (-want +got):\n%s", diff)
+	}
+}
+
+// TestGitLabCodeQuality checks the report against GitLab's format (doc/ci/testing/code_quality.md):
+// a JSON array without a byte order mark; each issue with description, check_name, a fingerprint
+// unique in the report, a severity GitLab knows, location.path and location.lines.begin (1-based).
+// Fingerprints do not change when lines move.
+func TestGitLabCodeQuality(t *testing.T) {
+	res := sample()
+	res.Findings = append(res.Findings, res.Findings[0]) // the same problem twice in one entity
+	out := render(t, "gitlab", Options{}, res)
+	if strings.HasPrefix(out, "\ufeff") {
+		t.Fatal("a byte order mark")
+	}
+	var issues []map[string]any
+	if err := json.Unmarshal([]byte(out), &issues); err != nil {
+		t.Fatal(err)
+	}
+	if len(issues) != len(res.Findings) {
+		t.Fatalf("%d issues for %d findings", len(issues), len(res.Findings))
+	}
+	seen := map[string]bool{}
+	for _, is := range issues {
+		for _, k := range []string{"description", "check_name", "fingerprint", "severity"} {
+			if s, _ := is[k].(string); s == "" {
+				t.Errorf("issue without %s: %v", k, is)
+			}
+		}
+		if sev := is["severity"].(string); !slices.Contains([]string{"info", "minor", "major", "critical", "blocker"}, sev) {
+			t.Errorf("severity %q", sev)
+		}
+		loc, _ := is["location"].(map[string]any)
+		lines, _ := loc["lines"].(map[string]any)
+		if p, _ := loc["path"].(string); p == "" || strings.HasPrefix(p, "/") || strings.HasPrefix(p, "./") {
+			t.Errorf("path %q", loc["path"])
+		}
+		if b, _ := lines["begin"].(float64); b < 1 {
+			t.Errorf("lines.begin %v", lines["begin"])
+		}
+		fp := is["fingerprint"].(string)
+		if seen[fp] {
+			t.Errorf("fingerprint %s twice", fp)
+		}
+		seen[fp] = true
+	}
+	moved := sample()
+	moved.Findings = append(moved.Findings, moved.Findings[0])
+	for i := range moved.Findings {
+		moved.Findings[i].Line += 7
+		moved.Findings[i].EndLine += 7
+	}
+	var after []map[string]any
+	if err := json.Unmarshal([]byte(render(t, "gitlab", Options{}, moved)), &after); err != nil {
+		t.Fatal(err)
+	}
+	for i := range issues {
+		if issues[i]["fingerprint"] != after[i]["fingerprint"] {
+			t.Errorf("issue %d: the fingerprint changed when its line moved", i)
+		}
 	}
 }

@@ -257,7 +257,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	var f checkFlags
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&f.format, "format", "", "output format: text, json, sarif or github (default: github when GITHUB_ACTIONS=true, else text)")
+	fs.StringVar(&f.format, "format", "", "output format: text, json, sarif, github or gitlab (GitLab's Code Quality report) (default: github when GITHUB_ACTIONS=true, else text)")
 	fs.StringVar(&f.failOn, "fail-on", "error", "lowest severity that makes the exit code 1: error, warning, info or none")
 	fs.StringVar(&f.config, "config", "", "configuration file (default: the nearest "+linter.ConfigFileName+" in the linted folder or above)")
 	fs.StringVar(&f.color, "color", "auto", "colour text output: auto, always or never (NO_COLOR always wins)")
