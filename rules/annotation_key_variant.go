@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -20,6 +21,15 @@ func knownAnnotationKeys() []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// knownKeysByNormal maps each known key's normalized form to it, built once.
+var knownKeysByNormal = sync.OnceValue(func() map[string]string {
+	known := map[string]string{}
+	for _, k := range knownAnnotationKeys() {
+		known[normalizedKey(k)] = k
+	}
+	return known
+})
 
 // alternativeKeys are keys of different plugins for the same thing: a repository should use the one
 // its Backstage has the plugin of; the one most of its entities use is taken to be that one.
@@ -77,10 +87,7 @@ spec:
 		if linter.TypeOf(v) != linter.TypeMapping {
 			return
 		}
-		known := map[string]string{}
-		for _, k := range knownAnnotationKeys() {
-			known[normalizedKey(k)] = k
-		}
+		known := knownKeysByNormal()
 		linter.Pairs(v, func(ak, _ *yaml.Node) {
 			key, ok := linter.String(ak)
 			if !ok {
