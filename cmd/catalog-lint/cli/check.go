@@ -337,6 +337,11 @@ func check(ctx context.Context, f checkFlags, paths []string, stdin io.Reader, s
 			return fail(err)
 		}
 	}
+	if f.codeQualityFile != "" {
+		if err := writeFile(f.codeQualityFile, "gitlab", plan.reportOpts, res); err != nil {
+			return fail(err)
+		}
+	}
 	if ctx.Err() != nil {
 		fmt.Fprintln(stderr, "catalog-lint: interrupted")
 		out.code = ExitUsage

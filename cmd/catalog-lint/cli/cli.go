@@ -195,7 +195,7 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 type checkFlags struct {
 	format, failOn, config, color, stdinName string
 	sentryOrg, sentryURL, sentryTokenFile    string
-	sarifFile                                string
+	sarifFile, codeQualityFile               string
 	context                                  string
 	backstageURL, backstageTokenFile         string
 	repositoryURL                            string
@@ -263,6 +263,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.StringVar(&f.color, "color", "auto", "colour text output: auto, always or never (NO_COLOR always wins)")
 	fs.StringVar(&f.stdinName, "stdin-filename", "<stdin>", "file name to report for input read from - (standard input)")
 	fs.StringVar(&f.sarifFile, "sarif-file", "", "also write the findings as SARIF to this file (for code scanning)")
+	fs.StringVar(&f.codeQualityFile, "codequality-file", "", "also write the findings as GitLab's Code Quality report to this file (artifacts: reports: codequality:)")
 	fs.BoolVar(&f.offline, "offline", false, "skip every rule that needs the network")
 	fs.BoolVar(&f.fix, "fix", false, "apply the fixes of the findings that have one to the files, then report what is left")
 	fs.BoolVar(&f.diff, "diff", false, "print the fixes as a unified diff and change nothing")
