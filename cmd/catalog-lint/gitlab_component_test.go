@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,9 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/catalog-lint/catalog-lint/sentry/sentrytest"
+	"github.com/catalog-lint/catalog-lint/sentry/tokenexchange/brokertest"
 )
 
 // component is templates/catalog-lint.yml as GitLab reads it: the spec's inputs with their defaults,
@@ -221,6 +225,41 @@ func TestGitLabComponent(t *testing.T) {
 	head = git("rev-parse", "HEAD")
 	if code, out, issues = run(loadComponent(t, map[string]string{"only-changed": "true"}), nil); code != 0 || len(issues) != 0 {
 		t.Errorf("no YAML changed: exit %d, %d issues\n%s", code, len(issues), out)
+	}
+
+	// Keyless Sentry: the job's GitLab OIDC token (id_tokens: CATALOG_LINT_ID_TOKEN) is exchanged at
+	// the broker for a short-lived Sentry token, with which the project is looked up.
+	sentry := sentrytest.New()
+	defer sentry.Close()
+	sentry.AddProjects("acme", sentrytest.Project{ID: "11", Slug: "payments", Name: "Payments"})
+	broker := brokertest.New()
+	defer broker.Close()
+	broker.Resource = sentry.URL + "/api/0"
+	broker.AcceptSubject = func(token, _ string) error {
+		if token != "gitlab-oidc-jwt-of-this-job" {
+			return errors.New("untrusted subject")
+		}
+		return nil
+	}
+	sentry.Authorize = func(token string) (sentrytest.Token, bool) {
+		_, ok := broker.Valid(token)
+		return sentrytest.Token{Scopes: []string{"org:read", "project:read"}}, ok
+	}
+	write("sentry/catalog-info.yaml", strings.Replace(entity("pay"), "metadata:\n  name: pay\n",
+		"metadata:\n  name: pay\n  annotations:\n    sentry.io/project-slug: acme/paymnets\n", 1))
+	git("add", "-A")
+	git("commit", "-qm", "sentry")
+	head = git("rev-parse", "HEAD")
+	keyless := loadComponent(t, map[string]string{"only-changed": "true", "sentry-url": sentry.URL, "sentry-token-exchange-issuer": broker.Issuer()})
+	code, out, issues = run(keyless, map[string]string{"CATALOG_LINT_ID_TOKEN": "gitlab-oidc-jwt-of-this-job"})
+	if code != 1 || len(issues) != 1 || issues[0]["check_name"] != "sentry-project-exists" || broker.Exchanges() != 1 {
+		t.Errorf("keyless Sentry: exit %d, %d exchanges, issues %v\n%s", code, broker.Exchanges(), issues, out)
+	}
+	if got := broker.LastRequest(); got.Get("subject_token") != "gitlab-oidc-jwt-of-this-job" || got.Get("audience") != "catalog-lint" {
+		t.Errorf("exchange request: %v", got)
+	}
+	if strings.Contains(out, "gitlab-oidc-jwt-of-this-job") {
+		t.Error("the job's OIDC token was printed")
 	}
 }
 
