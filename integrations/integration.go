@@ -25,8 +25,8 @@ type Integration struct {
 	// Name is the system in rule IDs, flags and notices ("sonarqube"); Title in messages ("SonarQube").
 	Name, Title string
 	// Object is what an annotation names ("project"): rule IDs are <name>-<object>-exists, -format and
-	// -unverified.
-	Object string
+	// -unverified. Noun, when set, names it in messages instead ("repository" for "repo").
+	Object, Noun string
 	// Keys are the annotation keys the plugins read, each naming one object.
 	Keys []string
 	// Parse reads an annotation's value; annotation reads the entity's other annotations. problem,
@@ -43,6 +43,9 @@ type Integration struct {
 	MissingCaveat string
 	// Fix, when set, says which "missing" findings carry a fix (a moved object's new name).
 	Fix string
+	// Warn, when set, reports Result.Warn: something found but not as it should be (an archived
+	// repository).
+	Warn *linter.Rule
 	// Extra are the integration's other rules (offline ones, such as a secret in an annotation).
 	Extra []*linter.Rule
 	// Docs of the three rules; Request is the request made per value, Token the token to create.
@@ -88,6 +91,8 @@ type Result struct {
 	Reason  string
 	// RetryAfter is set with Unverified when a rate limit refused the request: when to ask again.
 	RetryAfter time.Duration
+	// Warn, with Found or Moved, is Integration.Warn's message (the repository is archived).
+	Warn string
 }
 
 // Service is an integration's client.
@@ -103,6 +108,9 @@ type Setting struct {
 	// Default is the value when neither is set.
 	Default string
 	Secret  bool
+	// NoInput keeps the setting from the Action's inputs (GITHUB_TOKEN: the input of that name is
+	// the job's own token, for other uses).
+	NoInput bool
 	Doc     string
 }
 
@@ -136,11 +144,15 @@ var registry []*Integration
 // define makes the rules of an integration and adds it to the registry.
 func define(i *Integration) *Integration {
 	prefix := i.Name + "-" + i.Object
+	noun := i.Object
+	if i.Noun != "" {
+		noun = i.Noun
+	}
 	keys := "`" + strings.Join(i.Keys, "`, `") + "`"
 	first := i.Keys[0]
 	i.Format = &linter.Rule{
 		ID:       prefix + "-format",
-		Summary:  fmt.Sprintf("%s must name a %s %s in the form its plugin reads", first, i.Title, i.Object),
+		Summary:  fmt.Sprintf("%s must name a %s %s in the form its plugin reads", first, i.Title, noun),
 		Severity: linter.SeverityError,
 		Doc:      i.FormatDoc,
 		Bad:      i.BadFormat,
@@ -155,7 +167,7 @@ func define(i *Integration) *Integration {
 	}
 	i.Exists = &linter.Rule{
 		ID:       prefix + "-exists",
-		Summary:  fmt.Sprintf("%s must name a %s %s that exists", first, i.Title, i.Object),
+		Summary:  fmt.Sprintf("%s must name a %s %s that exists", first, i.Title, noun),
 		Severity: linter.SeverityError,
 		Network:  true,
 		Doc: i.ExistsDoc + fmt.Sprintf(" Annotations read: %s. Each distinct value is asked once per run (%s), at most 8 at a time, "+
@@ -183,7 +195,7 @@ func define(i *Integration) *Integration {
 			"token (401, 403), its rate limit did not reset within a minute, it answered 5xx, it did not "+
 			"answer, or the value names an instance that is not configured. It is never a claim that the "+
 			"%s is missing. The run then ends with exit code 3 (unless errors already make it 1), and the "+
-			"reason is printed once.", i.Title, i.Object, i.Title, i.Object),
+			"reason is printed once.", i.Title, noun, i.Title, noun),
 		Bad:  i.BadUnverified,
 		Good: i.Good,
 	}

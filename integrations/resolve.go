@@ -144,6 +144,9 @@ func (r *Resolver) Answer(ctx context.Context, qs []Question) ([]linter.Answer, 
 		res := results[n]
 		name := q.Value.Name
 		object := i.Object
+		if i.Noun != "" {
+			object = i.Noun
+		}
 		if q.Value.Object != "" {
 			object = q.Value.Object
 		}
@@ -158,6 +161,7 @@ func (r *Resolver) Answer(ctx context.Context, qs []Question) ([]linter.Answer, 
 			current := res.Current
 			out = append(out, linter.Answer{Question: n, Rule: i.Exists, Replace: &current,
 				Message: fmt.Sprintf("%s %s %q moved to %q; set %s to %q", i.Title, object, name, res.Current, q.Key, res.Current)})
+		case Found:
 		case Unverified:
 			out = append(out, linter.Answer{Question: n, Rule: i.Unverified,
 				Message: fmt.Sprintf("%s %s %q%s could not be verified: %s", i.Title, object, name, q.Value.Where, res.Reason)})
@@ -165,6 +169,11 @@ func (r *Resolver) Answer(ctx context.Context, qs []Question) ([]linter.Answer, 
 				noticed[res.Reason] = true
 				notices = append(notices, i.Name+": "+res.Reason)
 			}
+		}
+	}
+	for n := range qs {
+		if res := results[n]; res.Warn != "" && i.Warn != nil && res.Verdict != Unverified && res.Verdict != Missing {
+			out = append(out, linter.Answer{Question: n, Rule: i.Warn, Message: res.Warn})
 		}
 	}
 	return out, notices
@@ -251,7 +260,7 @@ func (c Connected) Register(into map[*linter.Rule]linter.Resolver) map[*linter.R
 		into = r.Register(into)
 	}
 	for _, i := range registry {
-		if why, ok := c.Skipped[i.Name]; ok {
+		if why, ok := c.Skipped[i.Name]; ok && into[i.Exists] == nil {
 			into[i.Exists] = questions.AnsweredBy(notChecked{i, why})
 		}
 	}
@@ -282,6 +291,24 @@ func (c Connected) ForRun(maxWait time.Duration, sleep func(context.Context, tim
 		out.Resolvers = append(out.Resolvers, &Resolver{Integration: r.Integration, Service: r.Service, Concurrency: r.Concurrency,
 			MaxWait: maxWait, Sleep: sleep, OnRateLimit: onRateLimit, Cache: cache})
 	}
+	return out
+}
+
+// With returns c with svc answering integration i for one run (serve: GitHub with the job's
+// installation token), whatever Connect found.
+func (c Connected) With(i *Integration, svc Service, onRateLimit func(context.Context, time.Duration, string), cache *Cache) Connected {
+	out := Connected{Skipped: map[string]string{}}
+	for name, why := range c.Skipped {
+		if name != i.Name {
+			out.Skipped[name] = why
+		}
+	}
+	for _, r := range c.Resolvers {
+		if r.Integration != i {
+			out.Resolvers = append(out.Resolvers, r)
+		}
+	}
+	out.Resolvers = append(out.Resolvers, &Resolver{Integration: i, Service: svc, OnRateLimit: onRateLimit, Cache: cache})
 	return out
 }
 

@@ -41,7 +41,7 @@ func BenchmarkLintWithGitHub(b *testing.B) {
 	var res *linter.Result
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		l, err := linter.New(linter.Options{Rules: All(), Config: cfg, Resolvers: (&GitHubResolver{Client: client}).Register(nil)})
+		l, err := linter.New(linter.Options{Rules: All(), Config: cfg, Resolvers: githubResolver(client).Register(nil)})
 		if err != nil {
 			b.Fatal(err)
 		}

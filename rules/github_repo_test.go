@@ -8,11 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/catalog-lint/catalog-lint/integrations"
 	"github.com/catalog-lint/catalog-lint/linter"
 	"github.com/catalog-lint/catalog-lint/rules/githubtest"
 )
 
-func lintGitHub(t *testing.T, r *GitHubResolver, doc string) *linter.Result {
+func lintGitHub(t *testing.T, r *integrations.Resolver, doc string) *linter.Result {
 	t.Helper()
 	l, err := linter.New(linter.Options{Rules: All(), Jobs: 1, Resolvers: r.Register(nil)})
 	if err != nil {
@@ -51,7 +52,7 @@ func TestGitHubUnverified(t *testing.T) {
 			defer srv.Close()
 			srv.AddRepo("acme/payments", false)
 			srv.Fail = func(string, string) int { return tt.fail }
-			res := lintGitHub(t, &GitHubResolver{Client: githubClient(t, srv.URL, tt.token)}, repoDoc("acme/payments", "acme/missing"))
+			res := lintGitHub(t, githubResolver(githubClient(t, srv.URL, tt.token)), repoDoc("acme/payments", "acme/missing"))
 			if res.Inconclusive != 2 || len(res.Findings) != 2 {
 				t.Fatalf("inconclusive %d, findings %+v", res.Inconclusive, res.Findings)
 			}
@@ -81,7 +82,7 @@ func TestGitHubAskedOncePerRepository(t *testing.T) {
 		}
 		slugs = append(slugs, name)
 	}
-	res := lintGitHub(t, &GitHubResolver{Client: githubClient(t, srv.URL, "ghs_t")}, repoDoc(slugs...))
+	res := lintGitHub(t, githubResolver(githubClient(t, srv.URL, "ghs_t")), repoDoc(slugs...))
 	total, maxIn := srv.Requests()
 	if total != 50 || maxIn > 8 || maxIn < 2 || len(res.Findings) != 0 {
 		t.Errorf("%d requests, %d at once, findings %v", total, maxIn, res.Findings)

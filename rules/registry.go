@@ -13,7 +13,7 @@ import (
 // checks are the rules of this package; the engine's own (linter.BuiltinRules) join them in All.
 var checks = []*linter.Rule{
 	AnnotationFormat, AnnotationKeyVariant, AnnotationPattern, AnnotationRequired, APISpec, APIVersionFormat, CatalogUnverified, ComponentSpec, DomainSpec, EntityConflict, EntityDuplicate, EntityNameFormat,
-	FieldTypes, GitHubRepoArchived, GitHubRepoExists, GitHubRepoUnverified, GroupSpec, IgnoreAnnotation, KindFormat, KindNotAllowed, LabelFormat, LinkFormat, LocationSpec,
+	FieldTypes, GroupSpec, IgnoreAnnotation, KindFormat, KindNotAllowed, LabelFormat, LinkFormat, LocationSpec,
 	LocationTargetMissing, NamespaceFormat, PlaceholderValue, RelationTargetMissing, RequiredFields, ResourceSpec,
 	SentryProjectExists, SentryProjectSlugFormat, SentryProjectUnverified,
 	SystemSpec, TagFormat, TechDocsDirMissing, TemplateSkeletonMissing, TemplateSpec, UnknownKind, UnknownRootField, UserSpec,

@@ -115,7 +115,13 @@ func githubFixture(t *testing.T) linter.Resolver {
 		}
 		return 0
 	}
-	return (&GitHubResolver{Client: githubClient(t, srv.URL, "ghs_rules_test")}).Register(nil)[GitHubRepoExists]
+	return githubResolver(githubClient(t, srv.URL, "ghs_rules_test")).Register(nil)[GitHubRepoExists]
+}
+
+// githubResolver is GitHub's integration asking with client, waits cut short.
+func githubResolver(client *github.Client) *integrations.Resolver {
+	return &integrations.Resolver{Integration: integrations.GitHub, Service: integrations.NewGitHubService(client),
+		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
 }
 
 // githubClient is go-github pointed at a fake.

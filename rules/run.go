@@ -20,12 +20,11 @@ type Run struct {
 	RepositoryURL string
 	// Offline leaves out every rule that needs the network.
 	Offline bool
-	// Sentry, GitHub and Live answer the network rules; nil leaves each out.
+	// Sentry and Live answer the network rules; nil leaves each out.
 	Sentry *SentryResolver
-	GitHub *GitHubResolver
 	Live   LiveCatalog
-	// Integrations answer the rules of SonarQube, PagerDuty, Jira and GitLab (integrations.Connect);
-	// those it has no resolver for are left out.
+	// Integrations answer the rules of GitHub, SonarQube, PagerDuty, Jira and GitLab
+	// (integrations.Connect); those it has no resolver for are left out.
 	Integrations integrations.Connected
 	// NotChecked are network rules left out for want of a token, with the notice to give when the
 	// files ask them anything (nothing is said of Sentry to a repository without Sentry annotations).
@@ -44,9 +43,6 @@ func (r Run) Lint(ctx context.Context, paths []string, extra ...linter.Input) (*
 	resolvers := map[*linter.Rule]linter.Resolver{}
 	if r.Sentry != nil {
 		resolvers[SentryProjectExists] = r.Sentry.Resolver()
-	}
-	if r.GitHub != nil {
-		resolvers = r.GitHub.Register(resolvers)
 	}
 	for rule, notice := range r.NotChecked {
 		if resolvers[rule] == nil && !r.Offline {
@@ -83,9 +79,6 @@ func (r Run) services() []string {
 	if r.Live != nil {
 		out = append(out, "backstage")
 	}
-	if r.GitHub != nil {
-		out = append(out, "github")
-	}
 	if r.Sentry != nil {
 		out = append(out, "sentry")
 	}
@@ -118,8 +111,6 @@ func NotChecked(rule *linter.Rule, notice string) linter.Resolver {
 	switch rule {
 	case SentryProjectExists:
 		return sentryQuestions.AnsweredBy(noticeOnly[SentryRef]{notice})
-	case GitHubRepoExists:
-		return githubQuestions.AnsweredBy(noticeOnly[GitHubRef]{notice})
 	}
 	return nil
 }

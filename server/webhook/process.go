@@ -428,12 +428,13 @@ func (p *Processor) lint(ctx context.Context, gh *github.Client, job *Job, patch
 		jobs = 8 // files are downloaded as they are read: the workers wait on the network
 	}
 	run := rules.Run{Repo: linter.NewTreeRepo(fsys), Config: cfg, RepositoryURL: web + "/" + job.Owner + "/" + job.Repo,
-		Live: p.Live, Jobs: jobs, Budget: p.Budget,
-		// github.com/project-slug is asked with the installation's token: it sees what the App may see.
-		GitHub: &rules.GitHubResolver{Client: gh}}
+		Live: p.Live, Jobs: jobs, Budget: p.Budget}
 	if p.Integrations != nil {
 		run.Integrations = p.Integrations()
 	}
+	// github.com/project-slug is asked with the installation's token: it sees what the App may see.
+	// Its answers are not cached across jobs: another installation may see other repositories.
+	run.Integrations = run.Integrations.With(integrations.GitHub, integrations.NewGitHubService(gh), NoteRateLimit, nil)
 	if p.Sentry != nil {
 		// Only the organization of the repository's sentry section is used: its URL and token exchange
 		// never are (the server's own settings decide where tokens and credentials go).

@@ -63,6 +63,9 @@ func runAction(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, d
 	f.integrations = map[string]string{}
 	for _, i := range integrations.All() {
 		for _, s := range i.Settings {
+			if s.NoInput {
+				continue
+			}
 			if v := in.get(integrations.InputName(s.Env)); v != "" {
 				f.integrations[s.Env] = v
 			}

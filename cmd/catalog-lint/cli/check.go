@@ -107,8 +107,6 @@ type repoRun struct {
 // checkServices are the remote services of a check, built once and shared by every repository and
 // by --fix's rounds: GitHub and the Backstage catalog are set by the environment alone.
 type checkServices struct {
-	github       *rules.GitHubResolver
-	githubNotice string // why github is nil, given only if the files name a repository
 	live         rules.LiveCatalog
 	integrations integrations.Connected
 }
@@ -213,11 +211,6 @@ func buildCheck(f checkFlags, plan *checkPlan, deps Deps, stderr io.Writer, say 
 		}
 	}
 	svc.live = live
-	gh, notice, err := githubResolver(env)
-	if err != nil {
-		return nil, nil, out, err
-	}
-	svc.github, svc.githubNotice = gh, notice
 	if svc.integrations, err = integrations.Connect(f.integrationSetting(env), deps.Redact.Add); err != nil {
 		return nil, nil, out, err
 	}
@@ -234,15 +227,12 @@ func lintRepos(ctx context.Context, f checkFlags, runs []*repoRun, svc *checkSer
 			return nil, err
 		}
 		run := rules.Run{Repo: repo, Config: r.cfg, RepositoryURL: r.repoURL, Offline: f.offline, Sentry: r.sentry,
-			GitHub: svc.github, Live: svc.live, Jobs: f.jobs, Budget: f.budget,
+			Live: svc.live, Jobs: f.jobs, Budget: f.budget,
 			// A rate limit that resets within a minute is waited out; a longer one is "could not verify".
 			Integrations: svc.integrations.ForRun(time.Minute, deps.Sleep, nil, nil),
 			NotChecked:   map[*linter.Rule]string{}}
 		if r.sentry == nil && r.sentryNotice != "" {
 			run.NotChecked[rules.SentryProjectExists] = r.sentryNotice
-		}
-		if svc.github == nil && svc.githubNotice != "" {
-			run.NotChecked[rules.GitHubRepoExists] = svc.githubNotice
 		}
 		var extra []linter.Input
 		if r.stdin {

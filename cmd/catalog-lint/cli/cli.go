@@ -9,7 +9,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
@@ -24,7 +23,6 @@ import (
 
 	"github.com/catalog-lint/catalog-lint/backstage"
 	"github.com/catalog-lint/catalog-lint/integrations"
-	"github.com/catalog-lint/catalog-lint/internal/credentials"
 	"github.com/catalog-lint/catalog-lint/internal/redact"
 	"github.com/catalog-lint/catalog-lint/linter"
 	"github.com/catalog-lint/catalog-lint/linter/report"
@@ -486,34 +484,10 @@ func unverifiedBy(res *linter.Result) string {
 	return strings.Join(by, ", ")
 }
 
-// githubResolver builds the GitHub repository check from GITHUB_TOKEN and GITHUB_API_URL; never from
-// the repository's configuration. Without a token it returns a notice instead.
-func githubResolver(env Env) (*rules.GitHubResolver, string, error) {
-	token := strings.TrimSpace(env("GITHUB_TOKEN"))
-	if token == "" {
-		return nil, "GitHub repositories were not checked: no token (set GITHUB_TOKEN)", nil
-	}
-	c, err := githubClient(token, env("GITHUB_API_URL"))
-	if err != nil {
-		return nil, "", err
-	}
-	return &rules.GitHubResolver{Client: c}, "", nil
-}
-
 // githubClient is a GitHub REST client with token, at apiURL ("" for api.github.com). The token goes
 // to that host only: a redirect elsewhere gets none.
 func githubClient(token, apiURL string) (*github.Client, error) {
-	base, _ := url.Parse("https://api.github.com/")
-	if api := strings.TrimRight(apiURL, "/"); api != "" && api != "https://api.github.com" {
-		u, err := url.Parse(api + "/")
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return nil, fmt.Errorf("GITHUB_API_URL %q is not an http(s) address", api)
-		}
-		base = u
-	}
-	c := github.NewClient(&http.Client{Timeout: 30 * time.Second, Transport: credentials.OnlyTo(base.Host, nil)}).WithAuthToken(token)
-	c.BaseURL = base
-	return c, nil
+	return integrations.NewGitHubClient(token, apiURL)
 }
 
 // liveCatalog builds the Backstage catalog client from flags and the environment (never from the

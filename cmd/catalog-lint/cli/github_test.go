@@ -45,7 +45,7 @@ func TestGitHubRepoCheck(t *testing.T) {
 	delete(env, "GITHUB_TOKEN")
 	before, _ := srv.Requests()
 	r = cli(t, dir, env, "", "check", ".")
-	if after, _ := srv.Requests(); r.code != ExitOK || after != before || strings.Count(r.stderr, "GitHub repositories were not checked: no token") != 1 {
+	if after, _ := srv.Requests(); r.code != ExitOK || after != before || strings.Count(r.stderr, "github: GITHUB_TOKEN is not set, so 2 github.com/project-slug annotations were not checked against GitHub") != 1 {
 		t.Errorf("exit %d, %d requests\n%s", r.code, after-before, r.stderr)
 	}
 }
