@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -121,5 +122,19 @@ func TestIntegrationsCheck(t *testing.T) {
 	r = cli(t, dir, env, "", "check", "--offline", ".")
 	if r.code != ExitOK || strings.Contains(r.stderr, "is not set, so") {
 		t.Errorf("exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestIntegrationFlags: addresses are flags of check and serve's CLI side; tokens never are (they would
+// show in process lists), and the Action takes no GitHub token for them from its github-token input.
+func TestIntegrationFlags(t *testing.T) {
+	r := cli(t, t.TempDir(), map[string]string{}, "", "check", "--help")
+	for _, want := range []string{"-sonarqube-url", "-pagerduty-url", "-jira-url", "-jira-email", "-gitlab-url"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("check --help lacks %s", want)
+		}
+	}
+	if m := regexp.MustCompile(`-(sonarqube|pagerduty|jira|gitlab|github)-token`).FindString(r.stderr); m != "" {
+		t.Errorf("a token is a flag: %s", m)
 	}
 }
