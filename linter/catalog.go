@@ -3,6 +3,7 @@ package linter
 import (
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -36,7 +37,13 @@ type Catalog struct {
 	walkDone  bool
 	noMemory  bool     // the walk left folders out (exclude globs): globs must look at the file system
 	walkList  []string // walked, sorted, made once the walk is over
-	state     *runState
+	// walkSegs are walkList's paths split at "/", and segIndex the files (indices in walkList) each
+	// path segment occurs in: a glob's literal segment narrows it to the files that can match, so
+	// that a Location with a thousand `**` targets over a large tree costs what they match, not a
+	// thousand passes over the tree.
+	walkSegs [][]string
+	segIndex map[string][]int32
+	state    *runState
 }
 
 // setState shares the run's budget with the catalog.
@@ -294,17 +301,49 @@ func (c *Catalog) globWalked(pattern string) ([]string, bool) {
 			c.walkList = append(c.walkList, f)
 		}
 		sort.Strings(c.walkList)
+		c.walkSegs = make([][]string, len(c.walkList))
+		c.segIndex = map[string][]int32{}
+		for i, f := range c.walkList {
+			c.walkSegs[i] = strings.Split(f, "/")
+			for j, seg := range c.walkSegs[i] {
+				if j == 0 || !slices.Contains(c.walkSegs[i][:j], seg) {
+					c.segIndex[seg] = append(c.segIndex[seg], int32(i))
+				}
+			}
+		}
 	}
 	prefix := base + "/"
 	if base == "." {
 		prefix = ""
 	}
 	deep := strings.Contains(pattern, "**")
+	match := func(i int) bool {
+		return strings.HasPrefix(c.walkList[i], prefix) && (deep || len(c.walkSegs[i]) == len(segs)) && matchSegments(segs, c.walkSegs[i])
+	}
+	// The pattern's literal segments (past its base) name files that must hold them: the fewest of
+	// those files are the candidates. Without one (`**/*.yaml`), every file under the base is.
+	var candidates []int32
+	narrowed := false
+	for _, seg := range segs[len(strings.Split(base, "/")):] {
+		if seg == "**" || strings.ContainsAny(seg, "*?[\\") {
+			continue
+		}
+		if list := c.segIndex[seg]; !narrowed || len(list) < len(candidates) {
+			candidates, narrowed = list, true
+		}
+	}
 	var out []string
+	if narrowed {
+		for _, i := range candidates { // in walkList's (sorted) order
+			if match(int(i)) {
+				out = append(out, c.walkList[i])
+			}
+		}
+		return out, true
+	}
 	for i := sort.SearchStrings(c.walkList, prefix); i < len(c.walkList) && strings.HasPrefix(c.walkList[i], prefix); i++ {
-		f := c.walkList[i]
-		if (deep || strings.Count(f, "/") == len(segs)-1) && matchSegments(segs, strings.Split(f, "/")) {
-			out = append(out, f)
+		if match(i) {
+			out = append(out, c.walkList[i])
 		}
 	}
 	return out, true

@@ -2,8 +2,10 @@ package linter
 
 import (
 	"context"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -79,7 +81,8 @@ func TestGlobsAgree(t *testing.T) {
 	}
 	// ** too is matched in memory (the walk and ** skip the same folders), the same as on disk.
 	want := []string{"a/x/catalog-info.yaml", "a/y/catalog-info.yaml", "a/z/deeper/catalog-info.yaml"}
-	for _, pattern := range []string{"a/**/catalog-info.yaml", "**/catalog-info.yaml", "a/**"} {
+	for _, pattern := range []string{"a/**/catalog-info.yaml", "**/catalog-info.yaml", "a/**", "a/**/deeper/*.yaml", "**/y/*.yaml",
+		"**/x/**", "a/**/other.yaml", "**/b/catalog-info.yaml", "*/y/other.yaml", "**/nothing/*.yaml", "a/*/deeper/catalog-info.yaml"} {
 		mem, ok := cat.globWalked(pattern)
 		if !ok {
 			t.Fatalf("%s: not matched in memory", pattern)
@@ -161,4 +164,59 @@ func diskRepo(t testing.TB, root string) *Repo {
 	}
 	t.Cleanup(func() { r.Close() })
 	return r
+}
+
+// TestGlobIndexAgreesWithScan: the literal-segment index gives, for random globs over a random tree,
+// exactly what matching every walked file gives.
+func TestGlobIndexAgreesWithScan(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(1, 2))
+	names := []string{"a", "b", "svc", "x", "deep", "catalog-info.yaml", "api.yaml", "a.yaml"}
+	var files []string
+	for i := 0; i < 300; i++ {
+		depth := 1 + rng.IntN(4)
+		var parts []string
+		for d := 0; d < depth; d++ {
+			parts = append(parts, names[rng.IntN(5)])
+		}
+		parts = append(parts, names[5+rng.IntN(3)])
+		f := strings.Join(parts, "/")
+		p := filepath.Join(dir, filepath.FromSlash(f))
+		if os.MkdirAll(filepath.Dir(p), 0o755) != nil || os.WriteFile(p, []byte("kind: Component\n"), 0o644) != nil {
+			continue // a file where a folder is wanted: leave it
+		}
+		files = append(files, f)
+	}
+	t.Chdir(dir)
+	repo := diskRepo(t, ".")
+	cat := NewCatalog(repo)
+	if err := walkRepo(repo, []string{"."}, []string{"."}, DefaultConfig("."), cat, func(Input) {}); err != nil {
+		t.Fatal(err)
+	}
+	cat.More()
+	segs := []string{"a", "b", "svc", "x", "deep", "*", "**", "?", "*.yaml", "catalog-info.yaml", "a.yaml", "[ab]"}
+	for n := 0; n < 2000; n++ {
+		var parts []string
+		for d := 0; d < 1+rng.IntN(4); d++ {
+			parts = append(parts, segs[rng.IntN(len(segs))])
+		}
+		pattern := strings.Join(parts, "/")
+		got, ok := cat.globWalked(pattern)
+		if !ok {
+			continue
+		}
+		var want []string
+		for _, f := range cat.walkList {
+			base := globBase(pattern)
+			if (base == "." || strings.HasPrefix(f, base+"/")) && matchGlob(pattern, f) {
+				want = append(want, f)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("%s: index gives %v, a scan %v", pattern, got, want)
+		}
+	}
+	if len(files) < 100 {
+		t.Fatalf("only %d files", len(files))
+	}
 }
