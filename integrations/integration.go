@@ -33,6 +33,9 @@ type Integration struct {
 	// when not "", says what is wrong with its form (an offline finding); otherwise v is what to look
 	// up.
 	Parse func(key, value string, annotation func(key string) string) (v Value, problem string)
+	// Lists are the keys whose value is a list of objects, with their separator (Axis's
+	// jira.com/components: "Backend, Web"): each item is parsed and looked up on its own.
+	Lists map[string]string
 	// Settings come from the environment and flags only, never from a repository.
 	Settings []Setting
 	// Connect builds the client from the settings; it returns a *NotConfigured error when a setting it
@@ -179,8 +182,10 @@ func define(i *Integration) *Integration {
 		Good: i.Good,
 		Check: func(p *linter.Pass) {
 			for _, key := range i.Keys {
-				if val, problem, n, ok := read(p, i, key); ok && problem == "" {
-					questions.Ask(p, n, Question{Integration: i, Key: key, Value: val})
+				if vals, problem, n, ok := read(p, i, key); ok && problem == "" {
+					for _, val := range vals {
+						questions.Ask(p, n, Question{Integration: i, Key: key, Value: val})
+					}
 				}
 			}
 		},
@@ -205,23 +210,43 @@ func define(i *Integration) *Integration {
 	return i
 }
 
-// read returns the value of annotation key of the entity p checks, parsed; ok is false when the
-// entity has no such annotation or its value is not a string (annotation-format reports those).
-func read(p *linter.Pass, i *Integration, key string) (v Value, problem string, n *yaml.Node, ok bool) {
+// read returns the value of annotation key of the entity p checks, parsed (each item of a list
+// key); ok is false when the entity has no such annotation or its value is not a string
+// (annotation-format reports those). problem is the first item's problem.
+func read(p *linter.Pass, i *Integration, key string) (vs []Value, problem string, n *yaml.Node, ok bool) {
 	k, node := p.Entity.Annotation(key)
 	if k == nil {
-		return Value{}, "", nil, false
+		return nil, "", nil, false
 	}
 	s, isString := linter.String(node)
 	if !isString {
-		return Value{}, "", nil, false
+		return nil, "", nil, false
 	}
-	v, problem = i.Parse(key, s, func(other string) string {
+	other := func(other string) string {
 		_, n := p.Entity.Annotation(other)
 		s, _ := linter.String(n)
 		return s
-	})
-	return v, problem, node, true
+	}
+	items := []string{s}
+	if sep, isList := i.Lists[key]; isList {
+		items = strings.Split(s, sep)
+	}
+	for _, item := range items {
+		if sep, isList := i.Lists[key]; isList {
+			item = strings.TrimSpace(item)
+			if item == "" && strings.TrimSpace(s) != "" {
+				return nil, fmt.Sprintf("%s %q has an empty item; separate the items with %q", key, s, sep), node, true
+			}
+		}
+		v, problem := i.Parse(key, item, other)
+		if problem != "" {
+			return nil, problem, node, true
+		}
+		if v.Key != "" {
+			vs = append(vs, v)
+		}
+	}
+	return vs, "", node, true
 }
 
 func tokenSettings(i *Integration) string {

@@ -538,12 +538,17 @@ func TestJiraComponents(t *testing.T) {
 		entity("b", "jira/project-key", "PAY", "jira/component", "Mobile"),
 		entity("c", "jira/project-key", "PYA", "jira/component", "Backend"),
 		entity("d", "jira/component", "Backend"),
+		entity("e", "jira.com/project-key", "PAY", "jira.com/components", "Backend, Tablet ,web"), // Axis's list
+		entity("f", "jira.com/project-key", "PAY", "jira.com/components", "Backend,,Web"),
 	)
 	want := []string{
 		`jira-project-exists: Jira component "Mobile" does not exist in project "PAY", or the token's account cannot browse it (Jira answers 404 to both)`,
+		`jira-project-exists: Jira component "Tablet" does not exist in project "PAY", or the token's account cannot browse it (Jira answers 404 to both)`,
+		`jira-project-format: jira.com/components "Backend,,Web" has an empty item; separate the items with ","`,
 		`jira-project-exists: Jira project "PYA" does not exist, or the token's account cannot browse it (Jira answers 404 to both)`,
 		`jira-project-format: jira/component needs jira/project-key: the component is looked for in that project`,
 	}
+	want = sorted(want)
 	if got := sorted(messages(res)); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}

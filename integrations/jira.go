@@ -11,14 +11,19 @@ import (
 	"sync"
 )
 
-// JiraComponentAnnotation narrows Roadie's Jira card to one component of the entity's project.
-const JiraComponentAnnotation = "jira/component"
+// JiraComponentAnnotation narrows Roadie's Jira card to one component of the entity's project;
+// JiraComponentsAnnotation is Axis's, a comma-separated list of components of jira.com/project-key.
+const (
+	JiraComponentAnnotation  = "jira/component"
+	JiraComponentsAnnotation = "jira.com/components"
+)
 
 // Jira: jira/project-key (Roadie's plugin) and jira.com/project-key (Axis's) name a Jira project by
 // its key, on Jira Cloud or Jira Data Center.
 var Jira = define(&Integration{
 	Name: "jira", Title: "Jira", Object: "project",
-	Keys:  []string{"jira/project-key", "jira.com/project-key", JiraComponentAnnotation},
+	Keys:  []string{"jira/project-key", "jira.com/project-key", JiraComponentAnnotation, JiraComponentsAnnotation},
+	Lists: map[string]string{JiraComponentsAnnotation: ","},
 	Parse: parseJira,
 	Settings: []Setting{
 		{Env: "JIRA_URL", Flag: "jira-url", Doc: "the site's address (https://acme.atlassian.net, or a Data Center server)"},
@@ -53,13 +58,17 @@ var (
 
 func parseJira(key, value string, annotation func(string) string) (Value, string) {
 	v := strings.TrimSpace(value)
-	if key == JiraComponentAnnotation {
-		project := strings.TrimSpace(annotation("jira/project-key"))
+	if key == JiraComponentAnnotation || key == JiraComponentsAnnotation {
+		projectKey := "jira/project-key"
+		if key == JiraComponentsAnnotation {
+			projectKey = "jira.com/project-key"
+		}
+		project := strings.TrimSpace(annotation(projectKey))
 		switch {
 		case v == "":
 			return Value{}, fmt.Sprintf("%s is empty; set it to a component of the project or remove it", key)
 		case project == "":
-			return Value{}, fmt.Sprintf("%s needs jira/project-key: the component is looked for in that project", key)
+			return Value{}, fmt.Sprintf("%s needs %s: the component is looked for in that project", key, projectKey)
 		case !jiraKey.MatchString(project):
 			return Value{}, "" // jira/project-key's own finding says what is wrong; nothing to look up
 		}
