@@ -27,12 +27,12 @@ fetch() { # fetch URL FILE: 0, or 22 for an HTTP error, with curl's message on s
 }
 
 api_get() { # api_get PATH: the JSON body
-  local auth=()
+  local auth=() # expanded as ${auth[@]+...}: bash 3.2 (macOS) calls an empty array unbound under set -u
   if [ -n "${GITHUB_TOKEN:-}" ] && [ "$api" = "https://api.github.com/repos/catalog-lint/catalog-lint/releases" ]; then
     auth=(-H "Authorization: Bearer $GITHUB_TOKEN")
   fi
   curl --fail --silent --show-error --location --retry 3 --proto '=https,http' \
-    -H "Accept: application/vnd.github+json" "${auth[@]}" "$api$1"
+    -H "Accept: application/vnd.github+json" ${auth[@]+"${auth[@]}"} "$api$1"
 }
 
 resolve() {
