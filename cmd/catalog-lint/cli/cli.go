@@ -60,7 +60,8 @@ Usage:
                                          list the rules
   catalog-lint version                   print the version
   catalog-lint action                    run as the GitHub Action (reads INPUT_* variables)
-  catalog-lint serve [flags]             run the GitHub App webhook server (docs/github-app.md)
+  catalog-lint serve [flags]             run the GitHub App webhook server (in the release binaries and
+                                         image; docs/github-app.md)
 
 Run "catalog-lint check --help" for the check flags.
 
@@ -68,7 +69,8 @@ Exit codes:
   0  no finding at or above --fail-on
   1  findings at or above --fail-on
   2  usage or configuration error
-  3  a remote check could not be completed (Sentry, GitHub or the Backstage catalog could not be asked)
+  3  a remote check could not be completed (Sentry, GitHub, the Backstage catalog, SonarQube, PagerDuty,
+     Jira or GitLab could not be asked)
 `
 
 // Env reads environment variables; tests replace it.
