@@ -125,18 +125,3 @@ func (s *sonarQube) Lookup(ctx context.Context, v Value) Result {
 	}
 	return a.unverified(ctx, ans, err, tokenVar)
 }
-
-// exampleEntity is a rule example: a Component with one annotation.
-func exampleEntity(key, value string) string {
-	return fmt.Sprintf(`apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata:
-  name: payments
-  annotations:
-    %s: %s
-spec:
-  type: service
-  lifecycle: production
-  owner: team-payments
-`, key, value)
-}

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"path/filepath"
@@ -49,7 +48,7 @@ func gitlabSeverity(s linter.Severity) string {
 
 // Write streams the array, a chunk of issues at a time (as jsonWriter does).
 func (gitlabWriter) Write(w io.Writer, res *linter.Result) error {
-	var buf bytes.Buffer
+	buf := &chunked{w: w}
 	buf.WriteByte('[')
 	seen := map[string]int{}
 	for i, f := range res.Findings {
@@ -75,17 +74,13 @@ func (gitlabWriter) Write(w io.Writer, res *linter.Result) error {
 		}
 		buf.WriteString("\n  ")
 		buf.Write(item)
-		if buf.Len() >= 64<<10 {
-			if _, err := w.Write(buf.Bytes()); err != nil {
-				return err
-			}
-			buf.Reset()
+		if err := buf.end(); err != nil {
+			return err
 		}
 	}
 	if len(res.Findings) > 0 {
 		buf.WriteByte('\n')
 	}
 	buf.WriteString("]\n")
-	_, err := w.Write(buf.Bytes())
-	return err
+	return buf.flush()
 }

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 
@@ -99,15 +98,7 @@ func (jsonWriter) Write(w io.Writer, res *linter.Result) error {
 	for _, s := range res.SkippedFiles {
 		tail.Skipped = append(tail.Skipped, JSONSkip{File: s.File, Reason: s.Reason})
 	}
-	var buf bytes.Buffer
-	flush := func(force bool) error {
-		if buf.Len() == 0 || (!force && buf.Len() < 64<<10) {
-			return nil
-		}
-		_, err := w.Write(buf.Bytes())
-		buf.Reset()
-		return err
-	}
+	buf := &chunked{w: w}
 	buf.Write(head[:len(head)-2]) // without "\n}"
 	buf.WriteString(",\n  \"findings\": [")
 	for i, f := range res.Findings {
@@ -130,7 +121,7 @@ func (jsonWriter) Write(w io.Writer, res *linter.Result) error {
 		}
 		buf.WriteString("\n    ")
 		buf.Write(item)
-		if err := flush(false); err != nil {
+		if err := buf.end(); err != nil {
 			return err
 		}
 	}
@@ -144,5 +135,5 @@ func (jsonWriter) Write(w io.Writer, res *linter.Result) error {
 	}
 	buf.Write(rest[2:]) // without "{\n"
 	buf.WriteByte('\n')
-	return flush(true)
+	return buf.flush()
 }
