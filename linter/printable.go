@@ -13,6 +13,16 @@ import (
 // bidirectional controls that reorder text on screen. Messages and notices carry values from the
 // files; the engine passes each through Printable, so that no output format has to trust them.
 func Printable(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			ascii = false
+			break
+		}
+	}
+	if ascii { // printable ASCII: nearly every message
+		return s
+	}
 	clean := true
 	for _, r := range s {
 		if unprintable(r) {
@@ -47,6 +57,8 @@ func Printable(s string) string {
 
 func unprintable(r rune) bool {
 	switch {
+	case r >= 0x20 && r < 0x7f: // printable ASCII, nearly every character
+		return false
 	case r < 0x20, r == 0x7f, r >= 0x80 && r <= 0x9f: // C0, DEL, C1 (NEL is 0x85)
 		return true
 	case r == 0x2028, r == 0x2029: // line and paragraph separators

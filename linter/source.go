@@ -1,6 +1,7 @@
 package linter
 
 import (
+	"bytes"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -116,6 +117,22 @@ func lastBreakLen(text []byte) int {
 // lineStarts returns the byte offset at which each line of data starts; lineStarts(data)[0] is 0.
 func lineStarts(data []byte) []int {
 	starts := append(make([]int, 0, 64), 0)
+	if bytes.IndexByte(data, '\r') < 0 && bytes.IndexByte(data, 0xC2) < 0 && bytes.IndexByte(data, 0xE2) < 0 {
+		// Only LF breaks the lines (nearly every file): found a vector at a time.
+		for i := 0; ; {
+			n := bytes.IndexByte(data[i:], '\n')
+			if n < 0 {
+				return starts
+			}
+			i += n + 1
+			starts = append(starts, i)
+		}
+	}
+	return lineStartsAnyBreak(data, starts)
+}
+
+// lineStartsAnyBreak appends to starts the offsets after each line break of every kind.
+func lineStartsAnyBreak(data []byte, starts []int) []int {
 	for i := 0; i < len(data); {
 		if l := breakLen(data, i); l > 0 {
 			i += l

@@ -74,9 +74,9 @@ const suggestWindow = 24
 //     suggestWindow neighbours on each side are compared too. This part is best effort: edits at both
 //     ends, or among thousands of names with the same prefix, can be missed.
 type suggestIndex struct {
-	names    []string // sorted
-	reversed []string // each name reversed, sorted
-	deletes  []deleted
+	names     []string // sorted
+	byReverse []int32  // names' indices, sorted by the names read backwards
+	deletes   []deleted
 }
 
 // deleted is one name with one character deleted: the hash of what is left, and the name's index.
@@ -86,14 +86,18 @@ type deleted struct {
 }
 
 func newSuggestIndex(refs []string) *suggestIndex {
-	idx := &suggestIndex{names: make([]string, 0, len(refs)), reversed: make([]string, 0, len(refs))}
+	idx := &suggestIndex{names: make([]string, 0, len(refs)), byReverse: make([]int32, len(refs))}
 	for _, ref := range refs {
 		_, name, _ := strings.Cut(ref, "/")
 		idx.names = append(idx.names, name)
-		idx.reversed = append(idx.reversed, reverse(name))
 	}
 	sort.Strings(idx.names)
-	sort.Strings(idx.reversed)
+	for i := range idx.byReverse {
+		idx.byReverse[i] = int32(i)
+	}
+	sort.Slice(idx.byReverse, func(i, j int) bool {
+		return compareReversed(idx.names[idx.byReverse[i]], idx.names[idx.byReverse[j]]) < 0
+	})
 	for i, name := range idx.names {
 		for at := 0; at <= len(name); at++ { // at == len(name): the name itself
 			idx.deletes = append(idx.deletes, deleted{hashWithout(name, at), int32(i)})
@@ -122,7 +126,11 @@ func (idx *suggestIndex) nearest(name string, maxDist int) string {
 		if cand == name || abs(len(cand)-len(name)) > maxDist || bestD == 1 && cand > best {
 			return
 		}
-		if d := boundedDistance(name, cand, bestD); d < bestD || d == bestD && cand < best {
+		limit := bestD // a tie with best counts only when cand sorts first; with no best yet, none does
+		if best == "" {
+			limit--
+		}
+		if d := boundedDistance(name, cand, limit); d < bestD || d == bestD && cand < best {
 			best, bestD = cand, d
 		}
 	}
@@ -135,56 +143,78 @@ func (idx *suggestIndex) nearest(name string, maxDist int) string {
 	if bestD <= 1 {
 		return best // every name one edit away was among those compared: none can do better
 	}
-	around := func(sorted []string, key string, each func(string)) {
-		i := sort.SearchStrings(sorted, key)
-		for j := max(i-suggestWindow, 0); j < min(i+suggestWindow, len(sorted)); j++ {
-			each(sorted[j])
-		}
+	i := sort.SearchStrings(idx.names, name)
+	for j := max(i-suggestWindow, 0); j < min(i+suggestWindow, len(idx.names)); j++ {
+		consider(idx.names[j])
 	}
-	around(idx.names, name, consider)
-	around(idx.reversed, reverse(name), func(r string) { consider(reverse(r)) })
+	i = sort.Search(len(idx.byReverse), func(i int) bool { return compareReversed(idx.names[idx.byReverse[i]], name) >= 0 })
+	for j := max(i-suggestWindow, 0); j < min(i+suggestWindow, len(idx.byReverse)); j++ {
+		consider(idx.names[idx.byReverse[j]])
+	}
 	return best
 }
 
-// boundedDistance is the edit distance of a and b when it is at most limit, else limit+1; it stops
-// as soon as every way of continuing costs more, and allocates nothing for names of up to 64 bytes.
+// boundedDistance is the edit distance of a and b when it is at most limit, else limit+1. Only the
+// band of cells within limit of the diagonal can hold a distance of at most limit, so only those are
+// computed (Ukkonen), and it stops as soon as a row has nothing within limit; it allocates nothing for
+// names of up to 64 bytes.
 func boundedDistance(a, b string, limit int) int {
 	if len(b) > len(a) {
 		a, b = b, a
 	}
+	over := limit + 1
+	if len(a)-len(b) > limit {
+		return over
+	}
 	var prevBuf, curBuf [65]int
-	prev, cur := prevBuf[:], curBuf[:]
-	if len(b) >= len(prevBuf) {
+	var prev, cur []int
+	if len(b) < len(prevBuf) {
+		prev, cur = prevBuf[:len(b)+1], curBuf[:len(b)+1]
+	} else {
 		prev, cur = make([]int, len(b)+1), make([]int, len(b)+1)
 	}
-	for j := 0; j <= len(b); j++ {
-		prev[j] = j
+	for j := range prev {
+		prev[j] = min(j, over)
 	}
 	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		rowMin := i
-		for j := 1; j <= len(b); j++ {
+		lo, hi := max(1, i-limit), min(len(b), i+limit)
+		cur[0] = min(i, over)
+		if lo > 1 {
+			cur[lo-1] = over // left of the band
+		}
+		rowMin := cur[lo-1]
+		for j := lo; j <= hi; j++ {
 			cost := 1
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			rowMin = min(rowMin, cur[j])
+			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost, over)
+			cur[j] = v
+			rowMin = min(rowMin, v)
+		}
+		if hi < len(b) {
+			cur[hi+1] = over // right of the band: what the next row reads above it
 		}
 		if rowMin > limit {
-			return limit + 1
+			return over
 		}
 		prev, cur = cur, prev
 	}
-	return min(prev[len(b)], limit+1)
+	return prev[len(b)]
 }
 
-func reverse(s string) string {
-	b := []byte(s)
-	for i, j := 0, len(b)-1; i < j; i, j = i+1, j-1 {
-		b[i], b[j] = b[j], b[i]
+// compareReversed compares a and b read from their last byte to their first.
+func compareReversed(a, b string) int {
+	i, j := len(a)-1, len(b)-1
+	for ; i >= 0 && j >= 0; i, j = i-1, j-1 {
+		if a[i] != b[j] {
+			if a[i] < b[j] {
+				return -1
+			}
+			return 1
+		}
 	}
-	return string(b)
+	return (i + 1) - (j + 1) // the shorter one, a suffix of the other, first
 }
 
 func abs(n int) int {

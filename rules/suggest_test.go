@@ -3,6 +3,8 @@ package rules
 import (
 	"fmt"
 	"math/rand"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -101,4 +103,62 @@ func TestSuggestIndexAgreesWithFullComparison(t *testing.T) {
 		t.Errorf("two edits away: %d of %d found", twoFound, twoEdits)
 	}
 	t.Logf("two edits away: %d of %d found", twoFound, twoEdits)
+}
+
+// TestBoundedDistanceAgreesWithEditDistance: the banded distance is the full one whenever that is
+// within the limit, and limit+1 otherwise, on random short strings over a small alphabet (where
+// near misses are common) and on longer ones past the fixed buffers.
+func TestBoundedDistanceAgreesWithEditDistance(t *testing.T) {
+	rng := rand.New(rand.NewSource(11))
+	word := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = "abc"[rng.Intn(3)]
+		}
+		return string(b)
+	}
+	for i := 0; i < 20000; i++ {
+		n := rng.Intn(9)
+		if i%100 == 0 {
+			n = 60 + rng.Intn(20)
+		}
+		a := word(n)
+		b := []byte(a)
+		for e := rng.Intn(4); e > 0 && len(b) > 0; e-- { // a few edits of a, or another word
+			b[rng.Intn(len(b))] = "abc"[rng.Intn(3)]
+		}
+		if rng.Intn(3) == 0 {
+			b = []byte(word(rng.Intn(9)))
+		}
+		if rng.Intn(3) == 0 && len(b) > 0 {
+			b = b[:len(b)-1]
+		}
+		limit := rng.Intn(4)
+		want := min(editDistance(a, string(b)), limit+1)
+		if got := boundedDistance(a, string(b), limit); got != want {
+			t.Fatalf("boundedDistance(%q, %q, %d) = %d, want %d", a, b, limit, got, want)
+		}
+	}
+}
+
+func TestCompareReversed(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	rev := func(s string) string {
+		b := []byte(s)
+		slices.Reverse(b)
+		return string(b)
+	}
+	for i := 0; i < 10000; i++ {
+		a, b := make([]byte, rng.Intn(5)), make([]byte, rng.Intn(5))
+		for k := range a {
+			a[k] = "ab"[rng.Intn(2)]
+		}
+		for k := range b {
+			b[k] = "ab"[rng.Intn(2)]
+		}
+		want := strings.Compare(rev(string(a)), rev(string(b)))
+		if got := compareReversed(string(a), string(b)); (got < 0) != (want < 0) || (got == 0) != (want == 0) {
+			t.Fatalf("compareReversed(%q, %q) = %d, want the sign of %d", a, b, got, want)
+		}
+	}
 }

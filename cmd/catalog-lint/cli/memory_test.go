@@ -2,6 +2,7 @@ package cli
 
 import (
 	"io/fs"
+	"runtime/debug"
 	"testing"
 )
 
@@ -35,4 +36,38 @@ func TestMemoryLimit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTuneGC: GOGC 400 and the soft limit unless the environment sets them, and restore puts back
+// what was there.
+func TestTuneGC(t *testing.T) {
+	noFiles := func(string) ([]byte, error) { return nil, fs.ErrNotExist }
+	before := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(before)
+	limitBefore := debug.SetMemoryLimit(-1)
+
+	restore := TuneGC(func(string) string { return "" }, noFiles)
+	if got := debug.SetGCPercent(GCPercent); got != GCPercent {
+		t.Errorf("GOGC after TuneGC = %d, want %d", got, GCPercent)
+	}
+	if got := debug.SetMemoryLimit(-1); got != DefaultMemoryLimit {
+		t.Errorf("memory limit after TuneGC = %d, want %d", got, DefaultMemoryLimit)
+	}
+	restore()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("GOGC after restore = %d, want 100", got)
+	}
+	if got := debug.SetMemoryLimit(-1); got != limitBefore {
+		t.Errorf("memory limit after restore = %d, want %d", got, limitBefore)
+	}
+
+	env := map[string]string{"GOGC": "50", "GOMEMLIMIT": "1GiB"}
+	restore = TuneGC(func(k string) string { return env[k] }, noFiles)
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("GOGC with $GOGC set = %d, want it untouched (100)", got)
+	}
+	if got := debug.SetMemoryLimit(-1); got != limitBefore {
+		t.Errorf("memory limit with $GOMEMLIMIT set = %d, want it untouched", got)
+	}
+	restore()
 }

@@ -6,7 +6,6 @@ package main
 
 import (
 	"os"
-	"runtime/debug"
 
 	"github.com/catalog-lint/catalog-lint/cmd/catalog-lint/cli"
 )
@@ -14,11 +13,6 @@ import (
 func main() {
 	cli.Serve = runServe
 	// As the CLI's main: GOGC 400 within a soft memory limit (80% of the container's, else 512 MiB).
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
-	if limit := cli.MemoryLimit(os.Getenv, os.ReadFile); limit > 0 {
-		debug.SetMemoryLimit(limit)
-	}
+	cli.TuneGC(os.Getenv, os.ReadFile)
 	os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

@@ -1,0 +1,46 @@
+package linter
+
+import (
+	"math/rand"
+	"slices"
+	"testing"
+)
+
+// TestLineStartsFastPathAgrees: files broken by LF only take the fast path, and it finds the lines
+// that the scan for every kind of break finds; files with CR, NEL, LS or PS take the scan.
+func TestLineStartsFastPathAgrees(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	pieces := []string{"a", "key: value", "\n", "\n", " ", "é", "\r\n", "\r", "\u0085", "\u2028", "\u2029", "\u00e9t\u00e9"}
+	for i := 0; i < 5000; i++ {
+		var data []byte
+		lfOnly := i%2 == 0
+		for n := rng.Intn(12); n > 0; n-- {
+			p := pieces[rng.Intn(len(pieces))]
+			if lfOnly && p != "a" && p != "key: value" && p != "\n" && p != " " {
+				continue
+			}
+			data = append(data, p...)
+		}
+		if got, want := lineStarts(data), lineStartsAnyBreak(data, []int{0}); !slices.Equal(got, want) {
+			t.Fatalf("lineStarts(%q) = %v, want %v", data, got, want)
+		}
+	}
+}
+
+func TestPrintable(t *testing.T) {
+	for in, want := range map[string]string{
+		"spec.owner \"team-a\" refers to group:default/team-a": "spec.owner \"team-a\" refers to group:default/team-a",
+		"été ok":                  "été ok",
+		"a\nb\tc\rd":              `a\nb\tc\rd`,
+		"del\x7f":                 `del\u007f`,
+		"nel\u0085":               `nel\u0085`,
+		"rtl\u202eevil":           `rtl\u202eevil`,
+		"ls\u2028":                `ls\u2028`,
+		"bad\xffutf8":             `bad\xffutf8`,
+		"::error::x\n##[warning]": `::error::x\n##[warning]`,
+	} {
+		if got := Printable(in); got != want {
+			t.Errorf("Printable(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
