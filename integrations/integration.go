@@ -27,6 +27,12 @@ type Integration struct {
 	// Object is what an annotation names ("project"): rule IDs are <name>-<object>-exists, -format and
 	// -unverified. Noun, when set, names it in messages instead ("repository" for "repo").
 	Object, Noun string
+	// FormatID, when set, is the format rule's ID instead (Sentry's sentry-project-slug-format, as
+	// configurations name it).
+	FormatID string
+	// InstanceNoun, when set, names in messages the instance a value was asked in (Sentry's
+	// "organization"): ` in organization "acme"`.
+	InstanceNoun string
 	// Keys are the annotation keys the plugins read, each naming one object.
 	Keys []string
 	// Parse reads an annotation's value; annotation reads the entity's other annotations. problem,
@@ -39,7 +45,9 @@ type Integration struct {
 	// Settings come from the environment and flags only, never from a repository.
 	Settings []Setting
 	// Connect builds the client from the settings; it returns a *NotConfigured error when a setting it
-	// needs (the token) is not set, and another error when a setting is wrong.
+	// needs (the token) is not set, and another error when a setting is wrong. nil: the caller
+	// connects the integration itself (Sentry, whose settings include a token exchange and the
+	// repository's `sentry` section) with Connected.With, or leaves it out with Connected.Skip.
 	Connect func(s Settings) (Service, error)
 	// MissingCaveat, when set, ends every "missing" message (Jira answers 404 for a project the token
 	// cannot browse).
@@ -51,6 +59,9 @@ type Integration struct {
 	Warn *linter.Rule
 	// Extra are the integration's other rules (offline ones, such as a secret in an annotation).
 	Extra []*linter.Rule
+	// Batched says that the Service is a Batcher: Request then says how values are grouped and how
+	// many requests run at once.
+	Batched bool
 	// Docs of the three rules; Request is the request made per value, Token the token to create.
 	ExistsDoc, FormatDoc, Request, Token string
 	// Examples: a Good entity, a Bad one that names a missing object, one with a malformed value, and
@@ -74,6 +85,9 @@ type Value struct {
 	// Object, when set, is what the value names when it is not the integration's Object (a Jira
 	// component), and Where where it is looked for (` in project "PAY"`), for messages.
 	Object, Where string
+	// Prefix is what the annotation holds before the name, kept when a fix replaces the name (Sentry's
+	// `org/`, as written).
+	Prefix string
 }
 
 // Verdict is what a service answered about one value.
@@ -96,11 +110,30 @@ type Result struct {
 	RetryAfter time.Duration
 	// Warn, with Found or Moved, is Integration.Warn's message (the repository is archived).
 	Warn string
+	// Suggestion, with Missing, is the closest existing name, for a "did you mean" (never a fix).
+	Suggestion string
+	// Note, with Missing, is what else the answer may mean (the organization itself may not exist).
+	Note string
+	// Instance is the instance that answered when the value left it to the configuration (Sentry's
+	// default organization), for messages.
+	Instance string
 }
 
 // Service is an integration's client.
 type Service interface {
 	Lookup(ctx context.Context, v Value) Result
+}
+
+// Batcher is a Service that answers a run's values together, grouped as its API is best asked
+// (Sentry: per organization, its project list read once when more than a few of its projects are
+// named). The Resolver then leaves the lookups, their concurrency and rate-limit waits to it.
+type Batcher interface {
+	Service
+	// Seen is told of each value as files name it, so that a batch can start while files are still
+	// being read.
+	Seen(ctx context.Context, v Value)
+	// LookupAll answers each value, in order.
+	LookupAll(ctx context.Context, vs []Value) []Result
 }
 
 // Setting is one setting of an integration: an environment variable, and for a setting that is not a
@@ -153,8 +186,12 @@ func define(i *Integration) *Integration {
 	}
 	keys := "`" + strings.Join(i.Keys, "`, `") + "`"
 	first := i.Keys[0]
+	formatID := prefix + "-format"
+	if i.FormatID != "" {
+		formatID = i.FormatID
+	}
 	i.Format = &linter.Rule{
-		ID:       prefix + "-format",
+		ID:       formatID,
 		Summary:  fmt.Sprintf("%s must name a %s %s in the form its plugin reads", first, i.Title, noun),
 		Severity: linter.SeverityError,
 		Doc:      i.FormatDoc,
@@ -173,11 +210,10 @@ func define(i *Integration) *Integration {
 		Summary:  fmt.Sprintf("%s must name a %s %s that exists", first, i.Title, noun),
 		Severity: linter.SeverityError,
 		Network:  true,
-		Doc: i.ExistsDoc + fmt.Sprintf(" Annotations read: %s. Each distinct value is asked once per run (%s), at most 8 at a time, "+
-			"the requests starting while files are still being read. Only a definite \"not found\" for an "+
+		Doc: i.ExistsDoc + fmt.Sprintf(" Annotations read: %s. Each distinct value is asked once per run (%s)%s. Only a definite \"not found\" for an "+
 			"authenticated request is reported here; when %s cannot be asked (401, 403, a rate limit that "+
 			"does not reset within a minute, 5xx, a timeout) %s-unverified says so instead, and without "+
-			"%s the rule is skipped with one notice.", keys, i.Request, i.Title, prefix, tokenSettings(i)),
+			"%s the rule is skipped with one notice.", keys, i.Request, concurrency(i), i.Title, prefix, tokenSettings(i)),
 		Bad:  i.BadMissing,
 		Good: i.Good,
 		Check: func(p *linter.Pass) {
@@ -249,6 +285,13 @@ func read(p *linter.Pass, i *Integration, key string) (vs []Value, problem strin
 	return vs, "", node, true
 }
 
+func concurrency(i *Integration) string {
+	if i.Batched {
+		return ""
+	}
+	return ", at most 8 at a time, the requests starting while files are still being read"
+}
+
 func tokenSettings(i *Integration) string {
 	var names []string
 	for _, s := range i.Settings {
@@ -288,6 +331,9 @@ func Keys() []string {
 func ConfigSections() []linter.Section {
 	var out []linter.Section
 	for _, i := range registry {
+		if i.Connect == nil {
+			continue // its caller reads its section (Sentry's, with what a repository may set)
+		}
 		out = append(out, linter.Section{Key: i.Name, Parse: func(file string, v *yaml.Node) (any, []error) {
 			var where []string
 			for _, s := range i.Settings {

@@ -60,7 +60,55 @@ func (r *Resolver) Register(into map[*linter.Rule]linter.Resolver) map[*linter.R
 }
 
 // Watch implements linter.Watcher: the lookup starts while files are still being read.
-func (r *Resolver) Watch(ctx context.Context, q Question) { r.start(ctx, q.Value) }
+func (r *Resolver) Watch(ctx context.Context, q Question) {
+	if b, ok := r.Service.(Batcher); ok {
+		b.Seen(ctx, q.Value)
+		return
+	}
+	r.start(ctx, q.Value)
+}
+
+// lookupAll answers every question, each distinct value once: through the Batcher, or one lookup
+// each, started by Watch.
+func (r *Resolver) lookupAll(ctx context.Context, qs []Question) []Result {
+	results := make([]Result, len(qs))
+	b, ok := r.Service.(Batcher)
+	if !ok {
+		for n, q := range qs {
+			l := r.start(ctx, q.Value)
+			<-l.done
+			results[n] = l.result
+		}
+		return results
+	}
+	index := map[string]int{}
+	var distinct []Value
+	at := make([]int, len(qs))
+	for n, q := range qs {
+		key := q.Value.Instance + "\x00" + q.Value.Key
+		i, seen := index[key]
+		if !seen {
+			i = len(distinct)
+			index[key] = i
+			distinct = append(distinct, q.Value)
+		}
+		at[n] = i
+	}
+	answers := b.LookupAll(ctx, distinct)
+	var wait time.Duration
+	for _, a := range answers {
+		if a.Verdict == Unverified && a.RetryAfter > wait {
+			wait = a.RetryAfter
+		}
+	}
+	if wait > 0 && r.OnRateLimit != nil {
+		r.OnRateLimit(ctx, wait, r.Integration.Title+" rate limit")
+	}
+	for n := range qs {
+		results[n] = answers[at[n]]
+	}
+	return results
+}
 
 // start begins the lookup of v unless one is under way or done, and returns it.
 func (r *Resolver) start(ctx context.Context, v Value) *lookup {
@@ -131,12 +179,7 @@ func (r *Resolver) sleep(ctx context.Context, d time.Duration) error {
 // Answer implements linter.Answerer.
 func (r *Resolver) Answer(ctx context.Context, qs []Question) ([]linter.Answer, []string) {
 	i := r.Integration
-	results := make([]Result, len(qs))
-	for n, q := range qs {
-		l := r.start(ctx, q.Value)
-		<-l.done
-		results[n] = l.result
-	}
+	results := r.lookupAll(ctx, qs)
 	var out []linter.Answer
 	var notices []string
 	noticed := map[string]bool{}
@@ -150,21 +193,31 @@ func (r *Resolver) Answer(ctx context.Context, qs []Question) ([]linter.Answer, 
 		if q.Value.Object != "" {
 			object = q.Value.Object
 		}
+		where := q.Value.Where
+		if inst := firstNonEmpty(res.Instance, q.Value.Instance); i.InstanceNoun != "" && inst != "" {
+			where = fmt.Sprintf(" in %s %q", i.InstanceNoun, inst)
+		}
 		switch res.Verdict {
 		case Missing:
-			msg := fmt.Sprintf("%s %s %q does not exist%s", i.Title, object, name, q.Value.Where)
+			msg := fmt.Sprintf("%s %s %q does not exist%s", i.Title, object, name, where)
 			if i.MissingCaveat != "" {
 				msg += ", " + i.MissingCaveat
 			}
+			if res.Suggestion != "" {
+				msg += fmt.Sprintf("; did you mean %q?", res.Suggestion)
+			}
+			if res.Note != "" {
+				msg += " (" + res.Note + ")"
+			}
 			out = append(out, linter.Answer{Question: n, Rule: i.Exists, Message: msg})
 		case Moved:
-			current := res.Current
+			current := q.Value.Prefix + res.Current
 			out = append(out, linter.Answer{Question: n, Rule: i.Exists, Replace: &current,
-				Message: fmt.Sprintf("%s %s %q moved to %q; set %s to %q", i.Title, object, name, res.Current, q.Key, res.Current)})
+				Message: fmt.Sprintf("%s %s %q%s moved to %q; set %s to %q", i.Title, object, name, where, res.Current, q.Key, current)})
 		case Found:
 		case Unverified:
 			out = append(out, linter.Answer{Question: n, Rule: i.Unverified,
-				Message: fmt.Sprintf("%s %s %q%s could not be verified: %s", i.Title, object, name, q.Value.Where, res.Reason)})
+				Message: fmt.Sprintf("%s %s %q%s could not be verified: %s", i.Title, object, name, where, res.Reason)})
 			if !noticed[res.Reason] {
 				noticed[res.Reason] = true
 				notices = append(notices, i.Name+": "+res.Reason)
@@ -312,6 +365,32 @@ func (c Connected) With(i *Integration, svc Service, onRateLimit func(context.Co
 	return out
 }
 
+// Skip returns c with integration i left out for the reason why (Sentry without a token): its
+// annotations get one notice.
+func (c Connected) Skip(i *Integration, why string) Connected {
+	out := Connected{Skipped: map[string]string{i.Name: why}}
+	for name, w := range c.Skipped {
+		if name != i.Name {
+			out.Skipped[name] = w
+		}
+	}
+	for _, r := range c.Resolvers {
+		if r.Integration != i {
+			out.Resolvers = append(out.Resolvers, r)
+		}
+	}
+	return out
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
 // Names are the integrations asked, sorted.
 func (c Connected) Names() []string {
 	var out []string
@@ -347,6 +426,9 @@ func Connect(get func(env string) string, secret func(string)) (Connected, error
 			}
 			return v
 		}}
+		if i.Connect == nil {
+			continue // connected by the caller (With)
+		}
 		svc, err := i.Connect(s)
 		var nc *NotConfigured
 		switch {

@@ -3,6 +3,7 @@ package rules
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -16,10 +17,10 @@ import (
 // knownAnnotationKeys are the keys plugins read that catalog-lint knows: a key that differs from
 // one only in case, `_` for `-`, or an `https://` in front is never read by the plugin.
 func knownAnnotationKeys() []string {
-	keys := append([]string{SentryAnnotation, GitHubAnnotation, TechDocsAnnotation, "backstage.io/source-location",
+	keys := append([]string{TechDocsAnnotation, "backstage.io/source-location",
 		"backstage.io/kubernetes-id", "datadoghq.com/dashboard-url", "datadoghq.com/graph-token"}, integrations.Keys()...)
 	sort.Strings(keys)
-	return keys
+	return slices.Compact(keys)
 }
 
 // knownKeysByNormal maps each known key's normalized form to it, built once.

@@ -3,6 +3,8 @@ package rules
 import (
 	"strconv"
 	"strings"
+
+	"github.com/catalog-lint/catalog-lint/internal/slugs"
 )
 
 // The field formats of @backstage/catalog-model 1.10.1 (KubernetesValidatorFunctions,
@@ -10,9 +12,9 @@ import (
 // regexp has no lookaround anyway. Every pattern is ASCII-only, so byte length equals JavaScript's
 // string length for any value that can pass.
 
-func isAlnum(c byte) bool { return isLowerAlnum(c) || (c >= 'A' && c <= 'Z') }
+func isAlnum(c byte) bool { return slugs.IsAlnum(c) }
 
-func isLowerAlnum(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') }
+func isLowerAlnum(c byte) bool { return slugs.IsLowerAlnum(c) }
 
 // isValidDNSLabel: 1..63 characters, /^[a-z0-9]+(?:\-+[a-z0-9]+)*$/ (runs of hyphens are allowed
 // between alphanumerics since 1.10).
@@ -125,45 +127,17 @@ func isValidTag(s string) bool {
 	return !prevHyphen
 }
 
-// suggest turns an invalid value into a close valid one for "did you mean" hints: characters
-// outside keep become '-', runs of '-' collapse, the ends are trimmed to alphanumerics, and the
-// result is cut to 63 characters. It returns "" when nothing usable is left.
+// suggest and hint are slugs.Suggest and slugs.Hint, which the integrations' format rules share.
 func suggest(s string, lower bool, keep func(c byte) bool) string {
-	if lower {
-		s = strings.ToLower(s)
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !keep(c) {
-			c = '-'
-		}
-		if c == '-' && (b.Len() == 0 || strings.HasSuffix(b.String(), "-")) {
-			continue
-		}
-		b.WriteByte(c)
-	}
-	out := b.String()
-	if len(out) > 63 {
-		out = out[:63]
-	}
-	out = strings.TrimRightFunc(out, func(r rune) bool { return r > 127 || !isAlnum(byte(r)) })
-	out = strings.TrimLeftFunc(out, func(r rune) bool { return r > 127 || !isAlnum(byte(r)) })
-	return out
+	return slugs.Suggest(s, lower, keep)
 }
+
+func hint(s, suggestion string) string { return slugs.Hint(s, suggestion) }
 
 func nameChar(c byte) bool { return isAlnum(c) || c == '-' || c == '_' || c == '.' }
 
 func dnsChar(c byte) bool { return isLowerAlnum(c) || c == '-' }
 
 func tagChar(c byte) bool { return isLowerAlnum(c) || c == ':' || c == '+' || c == '#' || c == '-' }
-
-// hint formats a suggestion as "; use %q" when there is one and it differs from s.
-func hint(s, suggestion string) string {
-	if suggestion == "" || suggestion == s {
-		return ""
-	}
-	return "; for example " + quote(suggestion)
-}
 
 func quote(s string) string { return strconv.Quote(s) }

@@ -15,7 +15,6 @@ var checks = []*linter.Rule{
 	AnnotationFormat, AnnotationKeyVariant, AnnotationPattern, AnnotationRequired, APISpec, APIVersionFormat, CatalogUnverified, ComponentSpec, DomainSpec, EntityConflict, EntityDuplicate, EntityNameFormat,
 	FieldTypes, GroupSpec, IgnoreAnnotation, KindFormat, KindNotAllowed, LabelFormat, LinkFormat, LocationSpec,
 	LocationTargetMissing, NamespaceFormat, PlaceholderValue, RelationTargetMissing, RequiredFields, ResourceSpec,
-	SentryProjectExists, SentryProjectSlugFormat, SentryProjectUnverified,
 	SystemSpec, TagFormat, TechDocsDirMissing, TemplateSkeletonMissing, TemplateSpec, UnknownKind, UnknownRootField, UserSpec,
 }
 

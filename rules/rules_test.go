@@ -57,10 +57,8 @@ func sentryFixture(t *testing.T) ExampleServices {
 		t.Fatal(err)
 	}
 	return ExampleServices{
-		Resolvers: integrationsFixture(t).Register(map[*linter.Rule]linter.Resolver{
-			SentryProjectExists: (&SentryResolver{Lookup: sentry.NewIndex(c), DefaultOrg: "acme"}).Resolver(),
-			GitHubRepoExists:    githubFixture(t),
-		}),
+		Resolvers: integrationsFixture(t).With(integrations.Sentry, integrations.NewSentryService(sentry.NewIndex(c), "acme"), nil, nil).
+			Register(map[*linter.Rule]linter.Resolver{GitHubRepoExists: githubFixture(t)}),
 		// The live Backstage catalog of the examples: payments was registered from another repository;
 		// the second one rejects the token.
 		Live:       liveFixture(t, "tok"),

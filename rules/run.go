@@ -20,15 +20,12 @@ type Run struct {
 	RepositoryURL string
 	// Offline leaves out every rule that needs the network.
 	Offline bool
-	// Sentry and Live answer the network rules; nil leaves each out.
-	Sentry *SentryResolver
-	Live   LiveCatalog
-	// Integrations answer the rules of GitHub, SonarQube, PagerDuty, Jira and GitLab
-	// (integrations.Connect); those it has no resolver for are left out.
+	// Live answers the catalog-wide rules from the Backstage catalog; nil leaves it out.
+	Live LiveCatalog
+	// Integrations answer the rules of Sentry, GitHub, SonarQube, PagerDuty, Jira and GitLab
+	// (integrations.Connect, Connected.With); those it has no resolver for are left out, those it
+	// skips (no token) give one notice when the files name them.
 	Integrations integrations.Connected
-	// NotChecked are network rules left out for want of a token, with the notice to give when the
-	// files ask them anything (nothing is said of Sentry to a repository without Sentry annotations).
-	NotChecked map[*linter.Rule]string
 	// Jobs is how many files are linted at once (0: one per CPU).
 	Jobs int
 	// Budget bounds what the repository can make the run do (linter.Budget).
@@ -41,15 +38,9 @@ func (r Run) Lint(ctx context.Context, paths []string, extra ...linter.Input) (*
 	catalog := linter.NewCatalog(r.Repo)
 	catalog.RepositoryURL = r.RepositoryURL
 	resolvers := map[*linter.Rule]linter.Resolver{}
-	if r.Sentry != nil {
-		resolvers[SentryProjectExists] = r.Sentry.Resolver()
+	if !r.Offline {
+		resolvers = r.Integrations.Register(resolvers)
 	}
-	for rule, notice := range r.NotChecked {
-		if resolvers[rule] == nil && !r.Offline {
-			resolvers[rule] = NotChecked(rule, notice)
-		}
-	}
-	resolvers = r.Integrations.Register(resolvers)
 	resolvers = RegisterOffline(resolvers)
 	cr := &CatalogResolver{Catalog: catalog, Repository: r.RepositoryURL, Live: r.Live}
 	resolvers = cr.Register(resolvers)
@@ -79,9 +70,6 @@ func (r Run) services() []string {
 	if r.Live != nil {
 		out = append(out, "backstage")
 	}
-	if r.Sentry != nil {
-		out = append(out, "sentry")
-	}
 	out = append(out, r.Integrations.Names()...)
 	sort.Strings(out)
 	return out
@@ -90,7 +78,7 @@ func (r Run) services() []string {
 // UnverifiedBy names the services whose answers a result could not verify, in the order of its
 // findings (Sentry, GitHub, the Backstage catalog, SonarQube, …).
 func UnverifiedBy(res *linter.Result) []string {
-	names := map[string]string{SentryProjectUnverified.ID: "Sentry", CatalogUnverified.ID: "the Backstage catalog", GitHubRepoUnverified.ID: "GitHub"}
+	names := map[string]string{CatalogUnverified.ID: "the Backstage catalog"}
 	for _, i := range integrations.All() {
 		names[i.Unverified.ID] = i.Title
 	}
@@ -103,23 +91,4 @@ func UnverifiedBy(res *linter.Result) []string {
 		}
 	}
 	return by
-}
-
-// NotChecked is the resolver of a network rule left out (no token): it answers nothing, and gives
-// notice once when the run asked the rule anything.
-func NotChecked(rule *linter.Rule, notice string) linter.Resolver {
-	switch rule {
-	case SentryProjectExists:
-		return sentryQuestions.AnsweredBy(noticeOnly[SentryRef]{notice})
-	}
-	return nil
-}
-
-type noticeOnly[Q any] struct{ notice string }
-
-func (n noticeOnly[Q]) Answer(_ context.Context, qs []Q) ([]linter.Answer, []string) {
-	if len(qs) == 0 {
-		return nil, nil
-	}
-	return nil, []string{n.notice}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/catalog-lint/catalog-lint/integrations"
 	"github.com/catalog-lint/catalog-lint/linter"
 	"github.com/catalog-lint/catalog-lint/linter/synthetic"
 	"github.com/catalog-lint/catalog-lint/sentry"
@@ -63,8 +64,9 @@ func BenchmarkLintWithSentry(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				l, err := linter.New(linter.Options{Rules: All(), Resolvers: map[*linter.Rule]linter.Resolver{
-					SentryProjectExists: (&SentryResolver{Lookup: sentry.NewIndex(c), DefaultOrg: "acme"}).Resolver()}})
+				svc := integrations.NewSentryService(sentry.NewIndex(c), "acme")
+				l, err := linter.New(linter.Options{Rules: All(),
+					Resolvers: integrations.Connected{}.With(integrations.Sentry, svc, nil, nil).Register(nil)})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -24,7 +24,7 @@ import (
 	"github.com/google/go-github/v60/github"
 	"github.com/rs/zerolog"
 
-	"github.com/catalog-lint/catalog-lint/rules"
+	"github.com/catalog-lint/catalog-lint/integrations"
 	"github.com/catalog-lint/catalog-lint/sentry"
 	"github.com/catalog-lint/catalog-lint/sentry/sentrytest"
 )
@@ -270,8 +270,8 @@ func processor(t *testing.T, g *fakeGitHub, sentryServer *sentrytest.Server) *Pr
 		if err != nil {
 			t.Fatal(err)
 		}
-		p.Sentry = func(org string) *rules.SentryResolver {
-			return &rules.SentryResolver{Lookup: sentry.NewIndex(c), DefaultOrg: "acme"}
+		p.Sentry = func(org string) integrations.Service {
+			return integrations.NewSentryService(sentry.NewIndex(c), "acme")
 		}
 	}
 	return p
@@ -310,7 +310,7 @@ func TestPushWithBadSlugFailsCheckRun(t *testing.T) {
 		t.Fatalf("conclusion %s, %d annotations, summary:\n%s", final.GetConclusion(), len(out.Annotations), out.GetSummary())
 	}
 	a := out.Annotations[0]
-	want := `sentry project "paymnets" does not exist in organization "acme"; did you mean "payments"?`
+	want := `Sentry project "paymnets" does not exist in organization "acme"; did you mean "payments"?`
 	if a.GetPath() != "svc/catalog-info.yaml" || a.GetStartLine() != 6 || a.GetStartColumn() != 29 || a.GetAnnotationLevel() != "failure" ||
 		a.GetMessage() != want || a.GetTitle() != "sentry-project-exists" {
 		t.Errorf("annotation %+v", a)
@@ -551,8 +551,8 @@ func TestRepositoryTokenExchangeIgnored(t *testing.T) {
 		t.Fatal(err)
 	}
 	final := g.final(t, 1)
-	if final.GetConclusion() != "failure" || !strings.Contains(final.GetOutput().GetSummary(), `sentry project \"paymnets\" does not exist`) &&
-		!strings.Contains(final.GetOutput().GetSummary(), `sentry project "paymnets" does not exist`) {
+	if final.GetConclusion() != "failure" || !strings.Contains(final.GetOutput().GetSummary(), `Sentry project \"paymnets\" does not exist`) &&
+		!strings.Contains(final.GetOutput().GetSummary(), `Sentry project "paymnets" does not exist`) {
 		t.Errorf("conclusion %s\n%s", final.GetConclusion(), final.GetOutput().GetSummary())
 	}
 	if stolen.Load() != 0 {

@@ -35,7 +35,7 @@ type Processor struct {
 	// Sentry returns the existence check for a job, for the organization the repository configures
 	// (which may be ""); nil skips it. The server's own settings decide where the token goes: a
 	// repository's configuration cannot.
-	Sentry func(org string) *rules.SentryResolver
+	Sentry func(org string) integrations.Service
 	Log    zerolog.Logger
 	// Fetches bounds the files downloaded at once (default 8).
 	Fetches int
@@ -438,8 +438,9 @@ func (p *Processor) lint(ctx context.Context, gh *github.Client, job *Job, patch
 	if p.Sentry != nil {
 		// Only the organization of the repository's sentry section is used: its URL and token exchange
 		// never are (the server's own settings decide where tokens and credentials go).
-		if r := p.Sentry(sentry.SettingsOf(cfg).Organization); r != nil {
-			run.Sentry = r
+		// Sentry's rate limits snooze the job, as the other integrations' do.
+		if svc := p.Sentry(sentry.SettingsOf(cfg).Organization); svc != nil {
+			run.Integrations = run.Integrations.With(integrations.Sentry, svc, NoteRateLimit, nil)
 		}
 	}
 	res, err := run.Lint(ctx, []string{"."})

@@ -16,7 +16,7 @@ import (
 	"github.com/google/go-github/v60/github"
 	"github.com/rs/zerolog"
 
-	"github.com/catalog-lint/catalog-lint/rules"
+	"github.com/catalog-lint/catalog-lint/integrations"
 	"github.com/catalog-lint/catalog-lint/sentry"
 )
 
@@ -208,8 +208,8 @@ func TestSentryRateLimitSnoozes(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := processor(t, g, nil)
-	p.Sentry = func(string) *rules.SentryResolver {
-		return &rules.SentryResolver{Lookup: SentryLookup{Index: sentry.NewIndex(c)}, DefaultOrg: "acme"}
+	p.Sentry = func(string) integrations.Service {
+		return integrations.NewSentryService(sentry.NewIndex(c), "acme")
 	}
 	q, err := OpenSpool(t.TempDir(), 10, 0)
 	if err != nil {

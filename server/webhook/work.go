@@ -216,22 +216,3 @@ func githubLimitWait(resp *http.Response, now time.Time) (time.Duration, bool) {
 	}
 	return SecondaryLimitWait, true
 }
-
-// SentryLookup wraps a Sentry index for serve: answers that Sentry's rate limit left unverified are
-// noted on the job's context, so that the job waits for the limit to reset rather than publish them.
-type SentryLookup struct{ Index *sentry.Index }
-
-// Lookup implements rules.SentryLookup.
-func (s SentryLookup) Lookup(ctx context.Context, org string, refs []string) map[string]sentry.Answer {
-	answers := s.Index.Lookup(ctx, org, refs)
-	for _, a := range answers {
-		var ue *sentry.UnavailableError
-		if a.Status == sentry.Unverified && errors.As(a.Err, &ue) && ue.RetryAfter > 0 {
-			NoteRateLimit(ctx, ue.RetryAfter, "Sentry rate limit")
-		}
-	}
-	return answers
-}
-
-// Prefetch passes through to the index.
-func (s SentryLookup) Prefetch(ctx context.Context, org string) { s.Index.Prefetch(ctx, org) }

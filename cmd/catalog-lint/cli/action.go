@@ -196,11 +196,11 @@ func jobSummary(out outcome) string {
 	case out.sentry == "offline":
 		b.WriteString("Sentry: not checked (offline).\n\n")
 	case out.sentry == "no token":
-		if strings.Contains(out.skipped, ": no token (") {
+		if out.skipped == noSentryToken {
 			// The Action's inputs, not the CLI's variables, are what the reader can change.
 			b.WriteString("Sentry: not checked: no token (pull requests from forks get no secrets); the format rules ran.\n\n")
 		} else {
-			fmt.Fprintf(&b, "Sentry: %s.\n\n", strings.TrimPrefix(out.skipped, "Sentry projects were "))
+			fmt.Fprintf(&b, "Sentry: not checked: %s; the format rules ran.\n\n", out.skipped)
 		}
 	case res.Inconclusive > 0 && unverifiedBy(res) != "Sentry":
 		fmt.Fprintf(&b, "Checked, but %d %s could not be verified (%s): %s\n\n", res.Inconclusive,

@@ -131,7 +131,7 @@ func TestActionPullRequest(t *testing.T) {
 	}
 	wantAnnotations := []string{
 		"::error file=added/catalog-info.yaml,line=4,endLine=4,col=9,endColumn=17,title=entity-name-format::metadata.name \"added bad\" is not valid; use letters and digits separated by -, _ or .; for example \"added-bad\"",
-		"::error file=changed/catalog-info.yaml,line=6,endLine=6,col=29,endColumn=36,title=sentry-project-exists::sentry project \"paymnets\" does not exist in organization \"acme\"; did you mean \"payments\"?",
+		"::error file=changed/catalog-info.yaml,line=6,endLine=6,col=29,endColumn=36,title=sentry-project-exists::Sentry project \"paymnets\" does not exist in organization \"acme\"; did you mean \"payments\"?",
 		"catalog-lint: 2 errors in 2 of 2 files (2 entities)",
 	}
 	if diff := cmp.Diff(wantAnnotations, strings.Split(strings.TrimSpace(r.stdout), "\n")); diff != "" {
@@ -147,7 +147,7 @@ func TestActionPullRequest(t *testing.T) {
 	md, _ := os.ReadFile(summary)
 	for _, want := range []string{
 		"## catalog-lint", "2 errors in 2 of 2 files (2 entities).", "Sentry: every referenced project was checked.",
-		"### `changed/catalog-info.yaml`", "| 6:29 | error | `sentry-project-exists` | `sentry project \"paymnets\" does not exist",
+		"### `changed/catalog-info.yaml`", "| 6:29 | error | `sentry-project-exists` | `Sentry project \"paymnets\" does not exist",
 	} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("summary lacks %q:\n%s", want, md)

@@ -98,10 +98,11 @@ type repoRun struct {
 	paths   []string
 	stdin   bool
 	repoURL string
-	// sentry is the Sentry check this repository's configuration asks for (its organization); nil
-	// when Sentry is not asked, and sentryNotice then says why (given only if the files name a project).
-	sentry       *rules.SentryResolver
-	sentryNotice string
+	// sentry answers the Sentry check this repository's configuration asks for (its organization);
+	// nil when Sentry is not asked, and sentryWhy then says why (given only if the files name a
+	// project).
+	sentry    integrations.Service
+	sentryWhy string
 }
 
 // checkServices are the remote services of a check, built once and shared by every repository and
@@ -150,7 +151,7 @@ func buildCheck(f checkFlags, plan *checkPlan, deps Deps, stderr io.Writer, say 
 		add("", ".").stdin = true
 	}
 	configs := map[string]*linter.Config{}
-	sentries := map[*linter.Config]*rules.SentryResolver{}
+	sentries := map[*linter.Config]integrations.Service{}
 	for _, r := range runs {
 		cfgPath := f.config
 		if cfgPath == "" {
@@ -175,28 +176,26 @@ func buildCheck(f checkFlags, plan *checkPlan, deps Deps, stderr io.Writer, say 
 	if f.offline {
 		return runs, svc, out, nil
 	}
-	notices := map[*linter.Config]string{}
+	whys := map[*linter.Config]string{}
 	for _, r := range runs {
 		if s, ok := sentries[r.cfg]; ok {
-			r.sentry, r.sentryNotice = s, notices[r.cfg]
+			r.sentry, r.sentryWhy = s, whys[r.cfg]
 			continue
 		}
-		resolver, notice, err := sentryResolver(f, r.cfg, deps, say)
+		service, why, err := sentryService(f, r.cfg, deps, say)
 		if err != nil {
 			return nil, nil, out, err
 		}
 		if out.sentry == "offline" {
 			out.sentry = "checked"
 		}
-		if notice != "" {
+		if why != "" {
 			// Said at the end of the run, once, and only if the files name a Sentry project.
-			out.sentry, out.skipped = "no token", notice
-			r.sentryNotice, notices[r.cfg] = notice, notice
+			out.sentry, out.skipped = "no token", why
+			r.sentryWhy, whys[r.cfg] = why, why
 		}
-		if resolver != nil {
-			r.sentry = resolver
-		}
-		sentries[r.cfg] = r.sentry
+		r.sentry = service
+		sentries[r.cfg] = service
 	}
 	live, err := liveCatalog(f, deps)
 	if err != nil {
@@ -226,14 +225,16 @@ func lintRepos(ctx context.Context, f checkFlags, runs []*repoRun, svc *checkSer
 		if err != nil {
 			return nil, err
 		}
-		run := rules.Run{Repo: repo, Config: r.cfg, RepositoryURL: r.repoURL, Offline: f.offline, Sentry: r.sentry,
-			Live: svc.live, Jobs: f.jobs, Budget: f.budget,
-			// A rate limit that resets within a minute is waited out; a longer one is "could not verify".
-			Integrations: svc.integrations.ForRun(time.Minute, deps.Sleep, nil, nil),
-			NotChecked:   map[*linter.Rule]string{}}
-		if r.sentry == nil && r.sentryNotice != "" {
-			run.NotChecked[rules.SentryProjectExists] = r.sentryNotice
+		// A rate limit that resets within a minute is waited out; a longer one is "could not verify".
+		conn := svc.integrations.ForRun(time.Minute, deps.Sleep, nil, nil)
+		switch {
+		case r.sentry != nil:
+			conn = conn.With(integrations.Sentry, r.sentry, nil, nil)
+		case r.sentryWhy != "":
+			conn = conn.Skip(integrations.Sentry, r.sentryWhy)
 		}
+		run := rules.Run{Repo: repo, Config: r.cfg, RepositoryURL: r.repoURL, Offline: f.offline,
+			Live: svc.live, Jobs: f.jobs, Budget: f.budget, Integrations: conn}
 		var extra []linter.Input
 		if r.stdin {
 			extra = append(extra, linter.Input{Name: f.stdinName, Reader: stdin})
@@ -305,7 +306,7 @@ func check(ctx context.Context, f checkFlags, paths []string, stdin io.Reader, s
 		// The next round reports what is left, as a run without --fix would.
 	}
 	out.res = res
-	if out.sentry == "no token" && !slices.Contains(res.Notices, out.skipped) {
+	if out.sentry == "no token" && !slices.ContainsFunc(res.Notices, func(n string) bool { return strings.HasPrefix(n, "sentry: "+out.skipped) }) {
 		out.sentry = "unused" // no file names a Sentry project: nothing to say about Sentry
 	}
 	if res.Files == 0 && plan.keep == nil && len(res.SkippedFiles) > 0 {

@@ -361,16 +361,16 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// sentryResolver builds the Sentry existence check of check and action from flags, environment and
-// configuration, in that order of precedence (sentryClient). Without a token it returns a notice
-// instead: the format rules still run.
-func sentryResolver(f checkFlags, cfg *linter.Config, deps Deps, say func(kind, msg string)) (*rules.SentryResolver, string, error) {
-	client, notice, err := sentryClient(f, cfg, deps, false, say)
+// sentryService builds the Sentry existence check of check and action from flags, environment and
+// configuration, in that order of precedence (sentryClient). Without a token it returns why instead:
+// the format rules still run.
+func sentryService(f checkFlags, cfg *linter.Config, deps Deps, say func(kind, msg string)) (integrations.Service, string, error) {
+	client, why, err := sentryClient(f, cfg, deps, false, say)
 	if client == nil || err != nil {
-		return nil, notice, err
+		return nil, why, err
 	}
 	org := firstNonEmpty(f.sentryOrg, deps.Env("SENTRY_ORG"), sentry.SettingsOf(cfg).Organization)
-	return &rules.SentryResolver{Lookup: sentry.NewIndex(client), DefaultOrg: org}, "", nil
+	return integrations.NewSentryService(sentry.NewIndex(client), org), "", nil
 }
 
 // sentryClient builds the Sentry client of check, action and serve: the address from flags, the
@@ -420,9 +420,9 @@ func sentryClient(f checkFlags, cfg *linter.Config, deps Deps, strict bool, say 
 		say("debug", "Sentry token: from "+tokenFrom)
 		sc.Token = token
 	case plan != nil && plan.skip != "":
-		return nil, "Sentry projects were not checked: " + plan.skip + "; the format rules ran", nil
+		return nil, plan.skip, nil
 	default:
-		return nil, "Sentry projects were not checked: no token (set SENTRY_AUTH_TOKEN or SENTRY_TOKEN, pass --sentry-token-file, or configure a token exchange); the format rules ran", nil
+		return nil, noSentryToken, nil
 	}
 	client, err := sentry.NewClient(sc)
 	if err != nil {
@@ -430,6 +430,9 @@ func sentryClient(f checkFlags, cfg *linter.Config, deps Deps, strict bool, say 
 	}
 	return client, "", nil
 }
+
+// noSentryToken is why Sentry is not asked when no token is given.
+const noSentryToken = "no token (set SENTRY_AUTH_TOKEN or SENTRY_TOKEN, pass --sentry-token-file, or configure a token exchange)"
 
 // staticToken returns the long-lived token given, and where it came from (never the token itself).
 func staticToken(f checkFlags, env Env) (token, from string, err error) {

@@ -18,7 +18,7 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/catalog-lint/catalog-lint/sentry"
+	"github.com/catalog-lint/catalog-lint/integrations"
 	"github.com/catalog-lint/catalog-lint/sentry/sentrytest"
 	"github.com/catalog-lint/catalog-lint/sentry/tokenexchange"
 	"github.com/catalog-lint/catalog-lint/sentry/tokenexchange/brokertest"
@@ -145,7 +145,7 @@ func TestCheckWithTokenExchange(t *testing.T) {
 
 	typo := writeTree(t, map[string]string{"svc/catalog-info.yaml": annotated("svc", "paymnets")})
 	r = fx.cli(t, typo, with(fx.env, envExchangeScopes, "org:read,project:read"), "", "check")
-	if r.code != ExitFindings || !strings.Contains(r.stdout, `sentry project "paymnets" does not exist in organization "acme"; did you mean "payments"?`) {
+	if r.code != ExitFindings || !strings.Contains(r.stdout, `Sentry project "paymnets" does not exist in organization "acme"; did you mean "payments"?`) {
 		t.Errorf("typo: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	if got := fx.broker.LastRequest().Get("scope"); got != "org:read project:read" {
@@ -245,7 +245,7 @@ func TestRepositoryCannotChooseTheBroker(t *testing.T) {
 	untrusted := with(fx.env, envExchangeIssuer, "")
 	r := fx.cli(t, dir, untrusted, "", "check")
 	want := "a repository's file cannot choose where credentials are sent; to trust that broker, set " + envExchangeIssuer + "=" + evil.URL
-	if r.code != ExitOK || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "Sentry projects were not checked") {
+	if r.code != ExitOK || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "not checked against Sentry") {
 		t.Errorf("exit %d\n%s", r.code, r.stderr)
 	}
 
@@ -314,8 +314,8 @@ func TestActionKeyless(t *testing.T) {
 	}
 	env["RUNNER_DEBUG"] = "1"
 	r := fx.cli(t, dir, env, "", "action")
-	if r.code != ExitFindings || !strings.Contains(r.stdout, `sentry project \"paymnets\" does not exist`) &&
-		!strings.Contains(r.stdout, `sentry project "paymnets" does not exist`) {
+	if r.code != ExitFindings || !strings.Contains(r.stdout, `Sentry project \"paymnets\" does not exist`) &&
+		!strings.Contains(r.stdout, `Sentry project "paymnets" does not exist`) {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 	if !strings.Contains(r.stdout, "::debug::token exchange: exchanged the GitHub OIDC token at "+fx.broker.TokenEndpoint()) {
@@ -413,20 +413,19 @@ func TestServeTokenExchangeWithRotatedFile(t *testing.T) {
 	if err != nil || factory == nil {
 		t.Fatalf("serverSentry: %v", err)
 	}
-	lookup := func() sentry.Answer {
-		res := factory("acme").Lookup.Lookup(context.Background(), "acme", []string{"payments"})
-		return res["payments"]
+	lookup := func() integrations.Result {
+		return factory("acme").Lookup(context.Background(), integrations.Value{Key: "payments", Name: "payments"})
 	}
-	if a := lookup(); a.Status != sentry.Found {
+	if a := lookup(); a.Verdict != integrations.Found {
 		t.Fatalf("first job: %+v", a)
 	}
 	rotate("k8s-projected-token-generation-2")
 	// Jobs within the token's life reuse it; the next after expiry exchanges with the new file.
-	if a := lookup(); a.Status != sentry.Found || fx.broker.Exchanges() != 1 {
+	if a := lookup(); a.Verdict != integrations.Found || fx.broker.Exchanges() != 1 {
 		t.Fatalf("second job: %+v, %d exchanges", a, fx.broker.Exchanges())
 	}
 	fx.advance(time.Minute)
-	if a := lookup(); a.Status != sentry.Found || fx.broker.Exchanges() != 2 {
+	if a := lookup(); a.Verdict != integrations.Found || fx.broker.Exchanges() != 2 {
 		t.Fatalf("after expiry: %+v, %d exchanges", a, fx.broker.Exchanges())
 	}
 	if got := fx.broker.LastRequest().Get("subject_token"); got != "k8s-projected-token-generation-2" {

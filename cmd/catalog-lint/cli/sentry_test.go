@@ -11,7 +11,7 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/catalog-lint/catalog-lint/sentry"
+	"github.com/catalog-lint/catalog-lint/integrations"
 	"github.com/catalog-lint/catalog-lint/sentry/sentrytest"
 )
 
@@ -44,7 +44,7 @@ func TestSentryCheck(t *testing.T) {
 
 	typo := writeTree(t, map[string]string{"svc/catalog-info.yaml": annotated("svc", "paymnets")})
 	r = cli(t, typo, env, "", "check")
-	want := `svc/catalog-info.yaml:6:29: sentry project "paymnets" does not exist in organization "acme"; did you mean "payments"? [sentry-project-exists]`
+	want := `svc/catalog-info.yaml:6:29: Sentry project "paymnets" does not exist in organization "acme"; did you mean "payments"? [sentry-project-exists]`
 	if r.code != ExitFindings || !strings.HasPrefix(r.stdout, want+"\n") {
 		t.Errorf("typo: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -83,7 +83,7 @@ func TestSentryWithoutToken(t *testing.T) {
 	for _, args := range [][]string{{"check"}, {"check", "--fix"}} {
 		r := cli(t, dir, map[string]string{"SENTRY_ORG": "acme"}, "", args...)
 		if r.code != ExitFindings || !strings.Contains(r.stdout, "[sentry-project-slug-format]") ||
-			strings.Count(r.stderr, "Sentry projects were not checked: no token") != 1 {
+			strings.Count(r.stderr, "sentry: no token (") != 1 {
 			t.Errorf("%v: exit %d\nstdout:\n%s\nstderr:\n%s", args, r.code, r.stdout, r.stderr)
 		}
 	}
@@ -123,7 +123,7 @@ func TestSentryCouldNotVerify(t *testing.T) {
 		}, `organization "acme-typo" not found`, false},
 		{"no organization", func(s *sentrytest.Server) map[string]string {
 			return map[string]string{"SENTRY_AUTH_TOKEN": testToken, "SENTRY_URL": s.URL}
-		}, "no organization configured", false},
+		}, "no Sentry organization is configured", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -186,8 +186,12 @@ func TestServeSharesSentryIndex(t *testing.T) {
 			t.Fatalf("serverSentry: %v", err)
 		}
 		for job := 0; job < 3; job++ {
-			got := factory("acme").Lookup.Lookup(context.Background(), "acme", []string{"payments", "checkout", "nope"})
-			if got["payments"].Status != sentry.Found {
+			var vs []integrations.Value
+			for _, p := range []string{"payments", "checkout", "nope"} {
+				vs = append(vs, integrations.Value{Key: p, Name: p})
+			}
+			got := factory("acme").(integrations.Batcher).LookupAll(context.Background(), vs)
+			if got[0].Verdict != integrations.Found || got[2].Verdict != integrations.Missing {
 				t.Fatalf("job %d: %+v", job, got)
 			}
 		}

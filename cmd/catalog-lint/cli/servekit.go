@@ -57,16 +57,15 @@ func (s *ServeFlags) Budget() linter.Budget { return s.f.budget }
 type ServeHooks struct {
 	// SentryResponse is told the status of each Sentry request (0: no answer).
 	SentryResponse func(status int)
-	// SentryLookup wraps a job's Sentry index (the server notes Sentry's rate limits on the job).
-	SentryLookup func(*sentry.Index) rules.SentryLookup
-	// OnRateLimit is told of an integration's rate limit, to snooze the job.
+	// OnRateLimit is told of an integration's rate limit (Sentry's too), to snooze the job.
 	OnRateLimit func(ctx context.Context, wait time.Duration, reason string)
 }
 
 // ServeServices are the services each job asks.
 type ServeServices struct {
-	// Sentry returns the check for the organization a repository names; nil without a Sentry token.
-	Sentry func(org string) *rules.SentryResolver
+	// Sentry returns the Sentry service of a job, for the organization a repository names (the
+	// server's own otherwise); nil without a Sentry token.
+	Sentry func(org string) integrations.Service
 	// Live is the Backstage catalog the catalog-wide rules also ask; nil without an address.
 	Live rules.LiveCatalog
 	// Integrations returns one job's SonarQube, PagerDuty, Jira and GitLab checks.
@@ -102,7 +101,7 @@ func (s *ServeFlags) Services(deps Deps, hooks ServeHooks, log zerolog.Logger) (
 // long-running server must not keep stale answers) over one shared client: connections are reused,
 // and so is an exchanged token until it nears expiry. A token exchange the server cannot use is a
 // startup error: the operator asked for it.
-func serverSentry(f checkFlags, deps Deps, hooks ServeHooks, log zerolog.Logger) (func(org string) *rules.SentryResolver, error) {
+func serverSentry(f checkFlags, deps Deps, hooks ServeHooks, log zerolog.Logger) (func(org string) integrations.Service, error) {
 	client, _, err := sentryClient(f, nil, deps, true, func(kind, msg string) {
 		if kind == "debug" {
 			log.Debug().Msg(msg)
@@ -125,15 +124,11 @@ func serverSentry(f checkFlags, deps Deps, hooks ServeHooks, log zerolog.Logger)
 		shared = sentry.NewIndex(client)
 		shared.TTL = f.sentryCacheTTL
 	}
-	return func(repoOrg string) *rules.SentryResolver {
+	return func(repoOrg string) integrations.Service {
 		index := shared
 		if index == nil {
 			index = sentry.NewIndex(client)
 		}
-		var lookup rules.SentryLookup = index
-		if hooks.SentryLookup != nil {
-			lookup = hooks.SentryLookup(index)
-		}
-		return &rules.SentryResolver{Lookup: lookup, DefaultOrg: firstNonEmpty(repoOrg, serverOrg)}
+		return integrations.NewSentryService(index, firstNonEmpty(repoOrg, serverOrg))
 	}, nil
 }

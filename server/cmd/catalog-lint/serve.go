@@ -16,8 +16,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/catalog-lint/catalog-lint/cmd/catalog-lint/cli"
-	"github.com/catalog-lint/catalog-lint/rules"
-	"github.com/catalog-lint/catalog-lint/sentry"
 	"github.com/catalog-lint/catalog-lint/server/webhook"
 )
 
@@ -106,7 +104,6 @@ func runServe(args []string, stdout, stderr io.Writer, deps cli.Deps) int {
 	// configuration only chooses the Sentry organization and switches rules.
 	svc, err := services.Services(deps, cli.ServeHooks{
 		SentryResponse: func(status int) { metrics.Request("sentry", status) },
-		SentryLookup:   func(ix *sentry.Index) rules.SentryLookup { return webhook.SentryLookup{Index: ix} },
 		OnRateLimit:    webhook.NoteRateLimit,
 	}, log)
 	if err != nil {

@@ -1,4 +1,4 @@
-package rules
+package integrations
 
 import (
 	"context"
@@ -22,23 +22,29 @@ func TestSentryPrefetch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &SentryResolver{Lookup: sentry.NewIndex(c), DefaultOrg: "acme"}
+	r := &Resolver{Integration: Sentry, Service: NewSentryService(sentry.NewIndex(c), "acme")}
 	ctx := context.Background()
-	questions := []SentryRef{{Project: "a"}, SentryRef{Org: "acme", Project: "b"}, SentryRef{Project: "a"}}
-	for _, q := range questions {
+	var qs []Question
+	for _, v := range []string{"a", "acme/b", "a", "c"} {
+		val, problem := parseSentry(SentryAnnotation, v, nil)
+		if problem != "" {
+			t.Fatal(problem)
+		}
+		qs = append(qs, Question{Integration: Sentry, Key: SentryAnnotation, Value: val})
+	}
+	for _, q := range qs[:3] {
 		r.Watch(ctx, q)
 	}
 	time.Sleep(50 * time.Millisecond)
 	if srv.Requests() != 0 {
 		t.Fatalf("two distinct references must not trigger a list (%d requests)", srv.Requests())
 	}
-	questions = append(questions, SentryRef{Project: "c"})
-	r.Watch(ctx, questions[3])
+	r.Watch(ctx, qs[3])
 	deadline := time.Now().Add(5 * time.Second)
 	for srv.Requests() == 0 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
-	answers, notices := r.Answer(ctx, questions)
+	answers, notices := r.Answer(ctx, qs)
 	if len(answers) != 0 || len(notices) != 0 || srv.Requests() != 1 {
 		t.Errorf("answers %v, notices %v, %d requests (want 1: the prefetched list)", answers, notices, srv.Requests())
 	}
