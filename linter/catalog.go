@@ -268,6 +268,14 @@ func (c *Catalog) More() []Input {
 	return out
 }
 
+// dropWalkIndex lets go of globWalked's index of the walked files (a catalog-wide run of 100,000
+// files: 17 MiB) once the lint no longer follows Locations; a later glob builds it again.
+func (c *Catalog) dropWalkIndex() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.walkList, c.walkSegs, c.segIndex = nil, nil, nil
+}
+
 // globWalked matches a glob against the files the walk saw, when that is the same as looking at the
 // file system: the walk is over, it covered the pattern's folder, and no folder under it was left out.
 // The walk skips .git, node_modules and vendor, as `**` does: a pattern naming one of them explicitly

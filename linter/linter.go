@@ -287,6 +287,9 @@ func (l *Linter) LintStream(ctx context.Context, inputs <-chan Input) *Result {
 		close(ch)
 		work(ch)
 	}
+	if l.catalog != nil {
+		l.catalog.dropWalkIndex() // every Location is followed: its glob index is not needed again
+	}
 	// The workers' parts are merged into slices of the exact size, each part let go once copied:
 	// a catalog-wide run holds one question per relation, and two copies of them were the peak.
 	var all fileResult
@@ -401,7 +404,7 @@ func (l *Linter) excludeSkeletons(res *Result, all *fileResult, linted []lintedF
 	all.findings = findings
 	questions := all.questions[:0]
 	for _, q := range all.questions {
-		if !excluded[q.at.file] {
+		if !excluded[q.from.file] {
 			questions = append(questions, q)
 		}
 	}
@@ -452,18 +455,24 @@ type fileResult struct {
 // question is a deferred check: the rule that asked, its key, and the finding it would become.
 type question struct {
 	rule    *Rule
-	key     any
-	at      place // where the finding would be, without its end or source line yet
-	ignored map[string]bool
-	node    nodeShape // what span needs of the node asked about, to place an answer
-	src     *source   // the file's content when it cannot be read again (standard input)
+	key  any
+	from *asker    // the entity that asked
+	at   place     // where the finding would be
+	node nodeShape // what span needs of the node asked about, to place an answer
 }
 
-// place is where a question's finding would be: kept small, as a catalog-wide run asks one
-// question per relation of every entity.
+// asker is the entity questions come from, shared by all of its questions: a catalog-wide run asks
+// one question per relation of every entity, so what is the same for all of them is kept once.
+type asker struct {
+	file, entity string
+	docIdx       int32
+	ignored      map[string]bool
+	src          *source // the file's content when it cannot be read again (standard input)
+}
+
+// place is where a question's finding would be in its file.
 type place struct {
-	file, entity         string
-	line, column, docIdx int32
+	line, column int32
 	// endLine and endColumn are where the value ends, and text the line's text, worked out while
 	// the file is in memory: an answer is placed without reading the file again.
 	endLine, endColumn int32
@@ -538,7 +547,7 @@ func (l *Linter) resolve(ctx context.Context, fr fileResult) (findings []Finding
 			add(a, nil)
 		}
 	}
-	findings = append(findings, l.placeAnswers(pending)...)
+	findings = l.placeAnswers(findings, pending)
 	return SortFindings(findings), inconclusive, notices
 }
 
@@ -548,9 +557,14 @@ type pendingAnswer struct {
 	q *question
 }
 
-// placeAnswers turns the answers into findings, the files they are in read again once each, Jobs
-// files at a time.
-func (l *Linter) placeAnswers(pending []pendingAnswer) []Finding {
+// placeAnswers appends the findings of the answers to findings, the files they are in read again once
+// each, Jobs files at a time. Each is written in place into one slice grown once: a catalog-wide run
+// answers hundreds of thousands of questions, and copies of their findings (per file, then joined,
+// then appended) were the peak of its memory.
+func (l *Linter) placeAnswers(findings []Finding, pending []pendingAnswer) []Finding {
+	base := len(findings)
+	findings = slices.Grow(findings, len(pending))[:base+len(pending)]
+	kept := make([]bool, len(pending))
 	byFile := map[string][]int{}
 	var files []string
 	for i, p := range pending {
@@ -558,14 +572,13 @@ func (l *Linter) placeAnswers(pending []pendingAnswer) []Finding {
 		if p.a.At != nil {
 			file = p.a.At.File
 		} else {
-			file = p.q.at.file
+			file = p.q.from.file
 		}
 		if byFile[file] == nil {
 			files = append(files, file)
 		}
 		byFile[file] = append(byFile[file], i)
 	}
-	out := make([][]Finding, len(files))
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for w := 0; w < min(l.jobs, len(files)); w++ {
@@ -576,7 +589,7 @@ func (l *Linter) placeAnswers(pending []pendingAnswer) []Finding {
 				sources := answerSources{} // one file's
 				for _, i := range byFile[files[fi]] {
 					if f, ok := l.answerFinding(pending[i].a, pending[i].q, sources); ok {
-						out[fi] = append(out[fi], f)
+						findings[base+i], kept[i] = f, true
 					}
 				}
 			}
@@ -587,11 +600,15 @@ func (l *Linter) placeAnswers(pending []pendingAnswer) []Finding {
 	}
 	close(next)
 	wg.Wait()
-	var findings []Finding
-	for _, fs := range out {
-		findings = append(findings, fs...)
+	n := base
+	for i := range pending {
+		if kept[i] {
+			findings[n] = findings[base+i]
+			n++
+		}
 	}
-	return findings
+	clear(findings[n:])
+	return findings[:n]
 }
 
 // answerFinding turns an answer into its finding: at its question (with the end of the value, the
@@ -599,7 +616,7 @@ func (l *Linter) placeAnswers(pending []pendingAnswer) []Finding {
 // on the entity that asked.
 func (l *Linter) answerFinding(a Answer, q *question, sources answerSources) (Finding, bool) {
 	sev, on := l.severity[a.Rule]
-	if !on || (q != nil && a.At == nil && q.ignored[a.Rule.ID]) {
+	if !on || (q != nil && a.At == nil && q.from.ignored[a.Rule.ID]) {
 		return Finding{}, false
 	}
 	var f Finding
@@ -884,6 +901,7 @@ func (fl *fileLint) entity(ctx context.Context, e *Entity) {
 	}
 	ignored := ignoredRules(e)
 	ref := e.Ref()
+	var from *asker // made on the entity's first question
 	p := &Pass{Ctx: ctx, Entity: e, File: fl.name, Path: fl.path, Catalog: fl.l.catalog, Config: fl.l.cfg, emit: func(r *Rule, n *yaml.Node, msg string, fix *Edit) {
 		if n == nil {
 			n = e.Root
@@ -899,13 +917,14 @@ func (fl *fileLint) entity(ctx context.Context, e *Entity) {
 		// Where the value ends and the line's text are worked out now, while the file is in memory:
 		// placing an answer then reads no file again (only a fix does).
 		endLine, endCol := fl.src.span(n)
-		q := question{rule: r, key: key, ignored: ignored, node: nodeShape{kind: n.Kind, style: n.Style, value: n.Value}, at: place{
-			file: fl.name, line: int32(n.Line), column: int32(n.Column), entity: ref, docIdx: int32(fl.doc),
-			endLine: int32(endLine), endColumn: int32(endCol), text: fl.src.line(n.Line)}}
-		if !fl.onDisk {
-			q.src = fl.src
+		if from == nil {
+			from = &asker{file: fl.name, entity: ref, docIdx: int32(fl.doc), ignored: ignored}
+			if !fl.onDisk {
+				from.src = fl.src
+			}
 		}
-		fl.questions = append(fl.questions, q)
+		fl.questions = append(fl.questions, question{rule: r, key: key, from: from, node: nodeShape{kind: n.Kind, style: n.Style, value: n.Value},
+			at: place{line: int32(n.Line), column: int32(n.Column), endLine: int32(endLine), endColumn: int32(endCol), text: fl.src.line(n.Line)}})
 	}}
 	for _, r := range fl.l.checks {
 		if ignored[r.ID] {
@@ -938,7 +957,7 @@ func (a answerSources) get(file string, kept *source) *source {
 // place completes a question's finding with the end of its value and the line's text, and with the
 // fix that sets the value to replace, if any.
 func (a answerSources) place(q question, replace *string) Finding {
-	f := Finding{File: q.at.file, Line: int(q.at.line), Column: int(q.at.column), Entity: q.at.entity, Document: int(q.at.docIdx)}
+	f := Finding{File: q.from.file, Line: int(q.at.line), Column: int(q.at.column), Entity: q.from.entity, Document: int(q.from.docIdx)}
 	f.EndLine, f.EndColumn = f.Line, f.Column
 	if q.at.endLine > 0 {
 		f.EndLine, f.EndColumn, f.Source = int(q.at.endLine), int(q.at.endColumn), q.at.text
@@ -946,7 +965,7 @@ func (a answerSources) place(q question, replace *string) Finding {
 	if replace == nil {
 		return f
 	}
-	if s := a.get(f.File, q.src); s != nil {
+	if s := a.get(f.File, q.from.src); s != nil {
 		f.EndLine, f.EndColumn = s.span(&yaml.Node{Kind: q.node.kind, Style: q.node.style, Value: q.node.value, Line: f.Line, Column: f.Column})
 		f.Source = s.line(f.Line)
 		if replace != nil {
