@@ -454,7 +454,7 @@ type fileResult struct {
 
 // question is a deferred check: the rule that asked, its key, and the finding it would become.
 type question struct {
-	rule    *Rule
+	rule *Rule
 	key  any
 	from *asker    // the entity that asked
 	at   place     // where the finding would be
