@@ -31,3 +31,21 @@ func TestRedactor(t *testing.T) {
 		t.Errorf("writer wrote %q", buf.String())
 	}
 }
+
+// TestEveryTokenShapeIsLookedFor: the quick look for tokens' prefixes finds every shape the
+// expression redacts (each of GitHub's five prefixes, fine-grained PATs, both Sentry token kinds,
+// JWTs), so skipping the expression on text without them skips nothing.
+func TestEveryTokenShapeIsLookedFor(t *testing.T) {
+	r := New()
+	for _, tok := range []string{"ghp_16C7e42F292c6912E7710c838347Ae178B4a", "gho_16C7e42F292c6912E7710c838347Ae178B4a",
+		"ghu_16C7e42F292c6912E7710c838347Ae178B4a", "ghs_16C7e42F292c6912E7710c838347Ae178B4a", "ghr_16C7e42F292c6912E7710c838347Ae178B4a",
+		"github_pat_11ABCDEFG0123456789_abcdefghij", "sntrys_eyJpYXQiOjE2OTQwMDAwMDAuMCwidXJs", "sntryu_0123456789abcdef0123456789abcdef",
+		"eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiIxIn0.c2lnbmF0dXJlX3ZhbHVl"} {
+		if !tokenShapes.MatchString(tok) {
+			t.Errorf("%s: not a token shape", tok)
+		}
+		if got := r.String(`{"message": "` + tok + `"}`); got != `{"message": "`+Mark+`"}` {
+			t.Errorf("%s: redacted to %s", tok, got)
+		}
+	}
+}
