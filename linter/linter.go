@@ -767,9 +767,13 @@ func (l *Linter) lintReaderAs(ctx context.Context, name, repoPath string, r io.R
 }
 
 func (l *Linter) tooLarge(path string, size int64) fileResult {
+	what := "file is " + humanSize(size) + ","
+	if size == l.maxSize+1 {
+		what = "file is" // read only to one byte past the limit (a growing file, a download cut short): its size is unknown
+	}
 	return l.fileFinding(path, RuleFileTooLarge, fmt.Sprintf(
-		"file is %s, over the %s limit; it was skipped (raise max_file_size in %s to lint it)",
-		humanSize(size), humanSize(l.maxSize), ConfigFileName))
+		"%s over the %s limit; it was skipped (raise max_file_size in %s to lint it)",
+		what, humanSize(l.maxSize), ConfigFileName))
 }
 
 func humanSize(n int64) string {

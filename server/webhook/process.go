@@ -435,14 +435,7 @@ func (p *Processor) lint(ctx context.Context, gh *github.Client, job *Job, patch
 	// github.com/project-slug is asked with the installation's token: it sees what the App may see.
 	// Its answers are not cached across jobs: another installation may see other repositories.
 	run.Integrations = run.Integrations.With(integrations.GitHub, integrations.NewGitHubService(gh), NoteRateLimit, nil)
-	if p.Sentry != nil {
-		// Only the organization of the repository's sentry section is used: its URL and token exchange
-		// never are (the server's own settings decide where tokens and credentials go).
-		// Sentry's rate limits snooze the job, as the other integrations' do.
-		if svc := p.Sentry(sentry.SettingsOf(cfg).Organization); svc != nil {
-			run.Integrations = run.Integrations.With(integrations.Sentry, svc, NoteRateLimit, nil)
-		}
-	}
+	run.Integrations = withSentry(run.Integrations, p.Sentry, cfg)
 	res, err := run.Lint(ctx, []string{"."})
 	if err == nil && ctx.Err() == nil { // past the time limit, the result says it stopped early
 		fetchMu.Lock()
@@ -541,4 +534,18 @@ func (p *Processor) changedFiles(ctx context.Context, gh *github.Client, job *Jo
 		return changed, len(cmp.Files) < 300, nil // the comparison lists at most 300 files
 	}
 	return changed, false, nil
+}
+
+// withSentry adds the server's Sentry check to a job's integrations. Only the organization of the
+// repository's sentry section is used: its URL and token exchange never are (the server's own
+// settings decide where tokens and credentials go). Sentry's rate limits snooze the job, as the other
+// integrations' do.
+func withSentry(conn integrations.Connected, sentryFor func(org string) integrations.Service, cfg *linter.Config) integrations.Connected {
+	if sentryFor == nil {
+		return conn
+	}
+	if svc := sentryFor(sentry.SettingsOf(cfg).Organization); svc != nil {
+		return conn.With(integrations.Sentry, svc, NoteRateLimit, nil)
+	}
+	return conn
 }

@@ -35,6 +35,11 @@ type Job struct {
 	// CheckRunID may have been stopped after GitHub created the run but before its ID was recorded, so
 	// it looks for that run (by its external ID) before creating one.
 	CreatingCheckRun bool `json:"creating_check_run,omitempty"`
+	// Forge is where the repository lives: "" for GitHub, ForgeGitLab for GitLab, whose jobs name the
+	// project by ProjectID (Owner is its namespace, Repo its path) and a merge request by its IID.
+	Forge        string `json:"forge,omitempty"`
+	ProjectID    int64  `json:"project_id,omitempty"`
+	MergeRequest int64  `json:"merge_request,omitempty"`
 	// resumed is set on a job taken up again after its replica died: a completed Check Run of its key
 	// then means that replica finished the job but did not live to record it.
 	resumed bool
@@ -47,7 +52,12 @@ const (
 	KindPush        = "push"
 	KindPullRequest = "pull_request"
 	KindRerun       = "rerun"
+	// KindMergeRequest is a GitLab merge request's commit (its feedback: a note and discussions).
+	KindMergeRequest = "merge_request"
 )
+
+// ForgeGitLab marks a GitLab job.
+const ForgeGitLab = "gitlab"
 
 func jobKey(owner, repo, sha string) string { return strings.ToLower(owner+"/"+repo) + "@" + sha }
 

@@ -35,6 +35,9 @@ type Config struct {
 	MaxBody int64
 	// Metrics are shared with the workers, the GitHub App and the Sentry client (nil: the server's own).
 	Metrics *Metrics
+	// GitLabSecret, when set, is the secret token of GitLab's project and group webhooks, which POST
+	// /gitlab then accepts (GITLAB_WEBHOOK_SECRET).
+	GitLabSecret []byte
 }
 
 // Server receives GitHub webhook deliveries.
@@ -49,8 +52,8 @@ type Server struct {
 // NewServer checks the configuration and builds the HTTP routes: POST /webhook, GET /healthz,
 // GET /readyz and GET /metrics.
 func NewServer(cfg Config) (*Server, error) {
-	if len(cfg.Secret) == 0 {
-		return nil, errors.New("webhook: a webhook secret is required (GITHUB_WEBHOOK_SECRET); without one any request would be trusted")
+	if len(cfg.Secret) == 0 && len(cfg.GitLabSecret) == 0 {
+		return nil, errors.New("webhook: a webhook secret is required (GITHUB_WEBHOOK_SECRET, GITLAB_WEBHOOK_SECRET); without one any request would be trusted")
 	}
 	if cfg.Queue == nil {
 		return nil, errors.New("webhook: a queue is required")
@@ -66,7 +69,12 @@ func NewServer(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, log: cfg.Logger, engine: gin.New(), metrics: cfg.Metrics}
 	s.accepting.Store(true)
 	s.engine.Use(gin.Recovery())
-	s.engine.POST("/webhook", s.webhook)
+	if len(cfg.Secret) > 0 {
+		s.engine.POST("/webhook", s.webhook)
+	}
+	if len(cfg.GitLabSecret) > 0 {
+		s.engine.POST("/gitlab", s.gitlab)
+	}
 	s.engine.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok\n") })
 	s.engine.GET("/readyz", s.ready)
 	s.engine.GET("/metrics", gin.WrapH(cfg.Metrics.handler()))
@@ -154,6 +162,12 @@ func (s *Server) webhook(c *gin.Context) {
 	}
 	job.Delivery, job.Event, job.Received = delivery, event, time.Now().UTC()
 	job.Key = keyFor(job.Owner, job.Repo, job.HeadSHA, job.Kind, delivery)
+	s.enqueue(job, log, answer)
+}
+
+// enqueue stores an accepted delivery's job and answers: queued, a duplicate of a pending job, or
+// 503 when it cannot be stored (the sender records a failed delivery, to redeliver).
+func (s *Server) enqueue(job *Job, log zerolog.Logger, answer func(status int, outcome, msg string)) {
 	log = log.With().Str("repository", job.Owner+"/"+job.Repo).Str("sha", job.HeadSHA).Logger()
 	added, err := s.cfg.Queue.Add(job)
 	switch {

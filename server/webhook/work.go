@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-github/v60/github"
 	"github.com/rs/zerolog"
+	gitlab "gitlab.com/gitlab-org/api/client-go"
 
 	"github.com/catalog-lint/catalog-lint/sentry"
 )
@@ -167,7 +168,7 @@ func Limited(ctx context.Context) (time.Duration, string, bool) {
 // SecondaryLimitWait is what GitHub asks for after a secondary rate limit that names no time.
 const SecondaryLimitWait = 60 * time.Second
 
-// RateLimited says whether err is a rate limit (from GitHub, or a SnoozeError) and how long to wait.
+// RateLimited says whether err is a rate limit (from GitHub, GitLab or Sentry, or a SnoozeError) and how long to wait.
 func RateLimited(err error, now time.Time) (time.Duration, string, bool) {
 	var se *SnoozeError
 	if errors.As(err, &se) {
@@ -188,6 +189,12 @@ func RateLimited(err error, now time.Time) (time.Duration, string, bool) {
 	if errors.As(err, &er) && er.Response != nil {
 		if d, ok := githubLimitWait(er.Response, now); ok {
 			return d, "GitHub rate limit", true
+		}
+	}
+	var gle *gitlab.ErrorResponse
+	if errors.As(err, &gle) && gle.Response != nil {
+		if d, ok := gitlabLimitWait(gle.Response, now); ok {
+			return d, "GitLab rate limit", true
 		}
 	}
 	var ue *sentry.UnavailableError

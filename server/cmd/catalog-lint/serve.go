@@ -48,28 +48,53 @@ func runServe(args []string, stdout, stderr io.Writer, deps cli.Deps) int {
 	// Deliveries and workers log from many goroutines: one writer, one line at a time.
 	log := zerolog.New(zerolog.SyncWriter(stdout)).Level(level).With().Timestamp().Logger()
 
-	appID, err := strconv.ParseInt(env("GITHUB_APP_ID"), 10, 64)
-	if err != nil || appID <= 0 {
-		return cli.UsageError(stderr, errors.New("GITHUB_APP_ID must be the App's numeric ID"))
-	}
-	key := []byte(env("GITHUB_APP_PRIVATE_KEY"))
-	if len(key) == 0 && env("GITHUB_APP_PRIVATE_KEY_PATH") != "" {
-		if key, err = os.ReadFile(env("GITHUB_APP_PRIVATE_KEY_PATH")); err != nil {
-			return cli.UsageError(stderr, fmt.Errorf("GITHUB_APP_PRIVATE_KEY_PATH: %w", cli.UnwrapPath(err)))
-		}
-	}
-	if len(key) == 0 {
-		return cli.UsageError(stderr, errors.New("set GITHUB_APP_PRIVATE_KEY or GITHUB_APP_PRIVATE_KEY_PATH to the App's private key"))
-	}
-	deps.Redact.Add(string(key))
+	// GitHub (the App) and GitLab (project or group webhooks with a project access token): either or
+	// both, each configured by its own variables.
+	var app *webhook.App
+	var appID int64
 	secret := env("GITHUB_WEBHOOK_SECRET")
-	if secret == "" {
-		return cli.UsageError(stderr, errors.New("GITHUB_WEBHOOK_SECRET is required: without it any request could queue work"))
+	gitlabSecret := env("GITLAB_WEBHOOK_SECRET")
+	if secret == "" && gitlabSecret == "" {
+		return cli.UsageError(stderr, errors.New("GITHUB_WEBHOOK_SECRET (a GitHub App) or GITLAB_WEBHOOK_SECRET (GitLab webhooks) is required: without one any request could queue work"))
 	}
 	metrics := webhook.NewMetrics()
-	app, err := webhook.NewApp(appID, key, env("GITHUB_API_URL"), nil, metrics)
-	if err != nil {
-		return cli.UsageError(stderr, err)
+	if secret != "" {
+		var err error
+		appID, err = strconv.ParseInt(env("GITHUB_APP_ID"), 10, 64)
+		if err != nil || appID <= 0 {
+			return cli.UsageError(stderr, errors.New("GITHUB_APP_ID must be the App's numeric ID"))
+		}
+		key := []byte(env("GITHUB_APP_PRIVATE_KEY"))
+		if len(key) == 0 && env("GITHUB_APP_PRIVATE_KEY_PATH") != "" {
+			if key, err = os.ReadFile(env("GITHUB_APP_PRIVATE_KEY_PATH")); err != nil {
+				return cli.UsageError(stderr, fmt.Errorf("GITHUB_APP_PRIVATE_KEY_PATH: %w", cli.UnwrapPath(err)))
+			}
+		}
+		if len(key) == 0 {
+			return cli.UsageError(stderr, errors.New("set GITHUB_APP_PRIVATE_KEY or GITHUB_APP_PRIVATE_KEY_PATH to the App's private key"))
+		}
+		deps.Redact.Add(string(key))
+		if app, err = webhook.NewApp(appID, key, env("GITHUB_API_URL"), nil, metrics); err != nil {
+			return cli.UsageError(stderr, err)
+		}
+	}
+	var gl *webhook.GitLabProcessor
+	if gitlabSecret != "" {
+		deps.Redact.Add(gitlabSecret)
+		token := env("GITLAB_TOKEN")
+		if token == "" {
+			return cli.UsageError(stderr, errors.New("GITLAB_TOKEN is required with GITLAB_WEBHOOK_SECRET: a project or group access token with the api scope, to read the repository and answer on it"))
+		}
+		deps.Redact.Add(token)
+		base := env("GITLAB_URL")
+		if base == "" {
+			base = "https://gitlab.com"
+		}
+		client, err := webhook.NewGitLabClient(base, token, nil)
+		if err != nil {
+			return cli.UsageError(stderr, err)
+		}
+		gl = &webhook.GitLabProcessor{Client: client, WebURL: base}
 	}
 	var queue webhook.Queue
 	dbURL := *databaseURL
@@ -96,7 +121,8 @@ func runServe(args []string, stdout, stderr io.Writer, deps cli.Deps) int {
 		}
 		queue = spool
 	}
-	server, err := webhook.NewServer(webhook.Config{Secret: []byte(secret), AppID: appID, Queue: queue, Logger: log, Metrics: metrics})
+	server, err := webhook.NewServer(webhook.Config{Secret: []byte(secret), GitLabSecret: []byte(gitlabSecret), AppID: appID,
+		Queue: queue, Logger: log, Metrics: metrics})
 	if err != nil {
 		return cli.UsageError(stderr, err)
 	}
@@ -115,15 +141,20 @@ func runServe(args []string, stdout, stderr io.Writer, deps cli.Deps) int {
 	for name, why := range svc.SkippedIntegrations {
 		log.Info().Str("integration", name).Str("reason", why).Msg("integration not configured: its annotations are not checked")
 	}
+	blobs := webhook.NewBlobCache(webhook.DefaultBlobCacheBytes)
 	proc := &webhook.Processor{App: app, Sentry: svc.Sentry, Log: log, Save: queue.Save, Integrations: svc.Integrations,
-		Blobs: webhook.NewBlobCache(webhook.DefaultBlobCacheBytes), Live: svc.Live, WebURL: webhook.WebURL(env("GITHUB_API_URL")),
+		Blobs: blobs, Live: svc.Live, WebURL: webhook.WebURL(env("GITHUB_API_URL")),
 		Suggestions: *suggestions, Redact: deps.Redact.String, Budget: services.Budget()}
+	if gl != nil {
+		gl.Log, gl.Sentry, gl.Integrations, gl.Live, gl.Budget, gl.Blobs, gl.Redact = log, svc.Sentry, svc.Integrations, svc.Live, services.Budget(), blobs, deps.Redact.String
+	}
+	forge := webhook.Forges{GitHub: proc, GitLab: gl}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	workDone := make(chan struct{})
 	workCtx, stopWork := context.WithCancel(context.Background())
-	runner := &webhook.Runner{Process: proc.Process, Expire: proc.Expire, Log: log, Metrics: metrics,
+	runner := &webhook.Runner{Process: forge.Process, Expire: forge.Expire, Log: log, Metrics: metrics,
 		Timeout: *jobTimeout, MaxAge: *maxJobAge}
 	go func() {
 		if err := queue.Run(workCtx, runner, *workers); err != nil {

@@ -28,9 +28,13 @@ func TestServeStartupErrors(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{map[string]string{}, "GITHUB_APP_ID"},
-		{map[string]string{"GITHUB_APP_ID": "1"}, "GITHUB_APP_PRIVATE_KEY"},
-		{map[string]string{"GITHUB_APP_ID": "1", "GITHUB_APP_PRIVATE_KEY": pemKey}, "GITHUB_WEBHOOK_SECRET is required"},
+		{map[string]string{}, "GITHUB_WEBHOOK_SECRET (a GitHub App) or GITLAB_WEBHOOK_SECRET (GitLab webhooks) is required"},
+		{map[string]string{"GITHUB_WEBHOOK_SECRET": "s"}, "GITHUB_APP_ID"},
+		{map[string]string{"GITHUB_WEBHOOK_SECRET": "s", "GITHUB_APP_ID": "1"}, "GITHUB_APP_PRIVATE_KEY"},
+		{map[string]string{"GITHUB_APP_ID": "1", "GITHUB_APP_PRIVATE_KEY": pemKey}, "is required: without one any request could queue work"},
+		// GitLab alone: its token is required, and its address must be http(s).
+		{map[string]string{"GITLAB_WEBHOOK_SECRET": "s"}, "GITLAB_TOKEN is required with GITLAB_WEBHOOK_SECRET"},
+		{map[string]string{"GITLAB_WEBHOOK_SECRET": "s", "GITLAB_TOKEN": "glpat-x", "GITLAB_URL": "ftp://gitlab.example"}, "GITLAB_URL"},
 		{map[string]string{"GITHUB_APP_ID": "1", "GITHUB_APP_PRIVATE_KEY": "not a key", "GITHUB_WEBHOOK_SECRET": "s"}, "private key"},
 		{map[string]string{"GITHUB_APP_ID": "1", "GITHUB_APP_PRIVATE_KEY_PATH": "/nonexistent/key.pem", "GITHUB_WEBHOOK_SECRET": "s"}, "GITHUB_APP_PRIVATE_KEY_PATH"},
 	}
@@ -150,5 +154,68 @@ func TestServeDatabaseUnreachable(t *testing.T) {
 		if r.code != cli.ExitUsage || !strings.Contains(strings.ToLower(r.stderr), "database") || strings.Contains(r.stdout+r.stderr, "pg-pass-never-shown") {
 			t.Errorf("%v: exit %d\nstdout %s\nstderr %s", extra, r.code, r.stdout, r.stderr)
 		}
+	}
+}
+
+// TestServeGitLabOnly: with GitLab's settings alone, serve starts without a GitHub App, answers
+// /gitlab (its secret token checked) and has no /webhook.
+func TestServeGitLabOnly(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	env := map[string]string{"GITLAB_WEBHOOK_SECRET": "gitlab-hook-secret", "GITLAB_TOKEN": "glpat-server-token", "GITLAB_URL": "http://127.0.0.1:1"}
+	done := make(chan run, 1)
+	go func() {
+		done <- catalogLint(t, env, "", "serve", "--listen", addr, "--data-dir", filepath.Join(t.TempDir(), "data"), "--workers", "1")
+	}()
+	base := "http://" + addr
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the server did not start")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	post := func(path, token string) int {
+		req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader(`{"object_kind":"note"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Gitlab-Event", "Note Hook")
+		if token != "" {
+			req.Header.Set("X-Gitlab-Token", token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post("/gitlab", "gitlab-hook-secret"); code != http.StatusAccepted {
+		t.Errorf("a note hook with the token: %d, want 202 (ignored)", code)
+	}
+	if code := post("/gitlab", "wrong"); code != http.StatusUnauthorized {
+		t.Errorf("a wrong token: %d", code)
+	}
+	if code := post("/webhook", ""); code != http.StatusNotFound {
+		t.Errorf("/webhook without a GitHub App: %d", code)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-done:
+		if r.code != cli.ExitOK || strings.Contains(r.stdout+r.stderr, "gitlab-hook-secret") || strings.Contains(r.stdout+r.stderr, "glpat-server-token") {
+			t.Errorf("exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the server did not stop on SIGTERM")
 	}
 }
