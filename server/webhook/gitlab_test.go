@@ -330,3 +330,45 @@ func TestGitLabLargeFileNotDownloadedWhole(t *testing.T) {
 		t.Error("a file read whole is cached by its blob ID")
 	}
 }
+
+// TestGitLabFlood: GitLab's deliveries share the queue's capacity with GitHub's: past it, 503 (GitLab
+// retries), and a delivery of a commit already queued is a duplicate.
+func TestGitLabFlood(t *testing.T) {
+	q, err := OpenSpool(filepath.Join(t.TempDir(), "spool"), 2, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewServer(Config{GitLabSecret: glSecret, Queue: q, Logger: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &gitlabFixture{s: s}
+	want := []string{"queued", "queued", "queue_full"}
+	for i, sha := range []string{glBase, glHead, glFixed} {
+		if code, outcome := f.deliver("Push Hook", string(glSecret), glPushPayload(zeroSHA, sha)); outcome != want[i] {
+			t.Errorf("push %d: %d %s, want %s", i, code, outcome, want[i])
+		}
+	}
+	if _, outcome := f.deliver("Push Hook", string(glSecret), glPushPayload(zeroSHA, glBase)); outcome != "duplicate" {
+		t.Errorf("a second delivery of a queued commit: %s", outcome)
+	}
+}
+
+// TestGitLabExpiredJob: a job given up for its age leaves a failed status that says why, not a
+// running one.
+func TestGitLabExpiredJob(t *testing.T) {
+	f := newGitLabFixture(t)
+	f.g.commit(glHead, gitlabRepo(glGood))
+	job := &Job{Forge: ForgeGitLab, Kind: KindPush, ProjectID: glProject, Owner: "acme/platform", Repo: "catalog", HeadSHA: glHead,
+		Received: time.Now().Add(-2 * time.Hour)}
+	forges := Forges{GitLab: f.p}
+	(&Runner{Process: forges.Process, Expire: forges.Expire, MaxAge: time.Hour, Log: zerolog.Nop()}).Attempt(context.Background(), job, 1, 3)
+	f.g.mu.Lock()
+	defer f.g.mu.Unlock()
+	if st := f.g.statuses[glHead]; len(st) != 1 || st[0].State != "failed" || !strings.Contains(st[0].Description, "longer than the 1h0m0s allowed") {
+		t.Errorf("statuses: %+v", st)
+	}
+	if err := (Forges{}).Process(context.Background(), job); err == nil || !strings.Contains(err.Error(), "no GitLab configured") {
+		t.Errorf("a GitLab job without GitLab's settings: %v", err)
+	}
+}
