@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"crypto/sha1"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -52,6 +53,11 @@ type fakeNote struct {
 type fakeThread struct {
 	Body     string
 	Position map[string]any
+}
+
+// gitBlobID is Git's object ID of a file's content, as GitLab's tree lists it.
+func gitBlobID(content string) string {
+	return fmt.Sprintf("%x", sha1.Sum([]byte(fmt.Sprintf("blob %d\x00%s", len(content), content))))
 }
 
 func newFakeGitLab(t *testing.T, project int64, path string) *fakeGitLab {
@@ -195,7 +201,7 @@ func (g *fakeGitLab) serve(w http.ResponseWriter, r *http.Request) {
 			if strings.HasSuffix(p, ".link") {
 				mode = "120000"
 			}
-			items = append(items, map[string]any{"id": fmt.Sprintf("%x", len(files[p])) + strings.ReplaceAll(p, "/", "-"), "name": p[strings.LastIndex(p, "/")+1:], "type": "blob", "path": p, "mode": mode})
+			items = append(items, map[string]any{"id": gitBlobID(files[p]), "name": p[strings.LastIndex(p, "/")+1:], "type": "blob", "path": p, "mode": mode})
 		}
 		g.page(w, r, items)
 	case r.Method == http.MethodGet && len(rest) == 4 && rest[0] == "repository" && rest[1] == "files" && rest[3] == "raw":

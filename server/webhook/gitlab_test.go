@@ -35,7 +35,7 @@ spec:
   owner: team-payments
 `
 
-// glBad has one error catalog-lint can fix, on line 6 (tag-format), and one it cannot, on line 9.
+// glBad has one error, which catalog-lint can fix, on line 6 (tag-format).
 const glBad = `apiVersion: backstage.io/v1alpha1
 kind: Component
 metadata:
@@ -44,7 +44,7 @@ metadata:
     - Web-Frontend
 spec:
   type: service
-  lifecycle: [production]
+  lifecycle: production
   owner: team-payments
 `
 
@@ -154,19 +154,10 @@ func TestGitLabMergeRequest(t *testing.T) {
 		!strings.Contains(notes[0].Body, "services/checkout/catalog-info.yaml") {
 		t.Fatalf("notes %+v", notes)
 	}
-	// Two errors on two lines: each gets a discussion; the fixable one carries the suggestion.
-	if len(threads) != 2 {
+	if len(threads) != 1 || !strings.Contains(threads[0].Body, "```suggestion:-0+0\n    - web-frontend\n```") ||
+		!strings.Contains(threads[0].Body, "(`tag-format`)") || threads[0].Position["new_line"] != float64(6) ||
+		threads[0].Position["new_path"] != "services/checkout/catalog-info.yaml" || threads[0].Position["head_sha"] != glHead {
 		t.Fatalf("discussions %+v", threads)
-	}
-	var withSuggestion []fakeThread
-	for _, d := range threads {
-		if strings.Contains(d.Body, "```suggestion:-0+0\n    - web-frontend\n```") {
-			withSuggestion = append(withSuggestion, d)
-		}
-	}
-	if len(withSuggestion) != 1 || withSuggestion[0].Position["new_line"] != float64(6) ||
-		withSuggestion[0].Position["new_path"] != "services/checkout/catalog-info.yaml" || withSuggestion[0].Position["head_sha"] != glHead {
-		t.Errorf("the suggestion: %+v", threads)
 	}
 
 	if code, outcome := f.deliver("Merge Request Hook", string(glSecret), glMRPayload("open", 7, glHead, "")); code != http.StatusAccepted || outcome != "duplicate" {
@@ -175,7 +166,7 @@ func TestGitLabMergeRequest(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	f.g.mu.Lock()
 	defer f.g.mu.Unlock()
-	if len(f.g.statuses[glHead]) != 2 || len(f.g.notes[7]) != 1 || len(f.g.threads[7]) != 2 || f.g.requests != requests {
+	if len(f.g.statuses[glHead]) != 2 || len(f.g.notes[7]) != 1 || len(f.g.threads[7]) != 1 || f.g.requests != requests {
 		t.Errorf("the second delivery added: %d statuses, %d notes, %d discussions, %d requests (was %d)",
 			len(f.g.statuses[glHead]), len(f.g.notes[7]), len(f.g.threads[7]), f.g.requests, requests)
 	}
@@ -187,7 +178,7 @@ func TestGitLabNextCommitEditsTheNote(t *testing.T) {
 	f := newGitLabFixture(t)
 	f.g.commit(glBase, gitlabRepo(glGood))
 	f.g.commit(glHead, gitlabRepo(glBad))
-	f.g.commit(glFixed, gitlabRepo(strings.NewReplacer("Web-Frontend", "web-frontend", "[production]", "production").Replace(glBad)))
+	f.g.commit(glFixed, gitlabRepo(strings.ReplaceAll(glBad, "Web-Frontend", "web-frontend")))
 	f.g.mergeRequest(7, glBase, glHead, "services/checkout/catalog-info.yaml")
 	f.deliver("Merge Request Hook", string(glSecret), glMRPayload("open", 7, glHead, ""))
 	f.completed(t, 1)
@@ -202,10 +193,10 @@ func TestGitLabNextCommitEditsTheNote(t *testing.T) {
 		t.Errorf("statuses of the fix: %+v", st)
 	}
 	if n := f.g.notes[7]; len(n) != 1 || strings.Contains(n[0].Body, "tag-format") || !strings.Contains(n[0].Body, gitlabSummaryMarker) {
-		t.Errorf("notes: %+v", n)
+		t.Errorf("%d notes: %+v", len(n), n)
 	}
-	if len(f.g.threads[7]) != 2 {
-		t.Errorf("discussions: %d, want the first commit's 2", len(f.g.threads[7]))
+	if len(f.g.threads[7]) != 1 {
+		t.Errorf("discussions: %d, want the first commit's one", len(f.g.threads[7]))
 	}
 	// An update that only edits the title changes no commit.
 	if _, outcome := f.deliver("Merge Request Hook", string(glSecret), glMRPayload("update", 7, glFixed, "")); outcome != "ignored" {
@@ -322,11 +313,10 @@ func TestGitLabLargeFileNotDownloadedWhole(t *testing.T) {
 	if !tooLarge || served != 1 {
 		t.Errorf("served %d times; findings %+v", served, res.Findings)
 	}
-	// The fake's blob IDs: the content's length in hex, then the path with / as -.
-	if _, cached := f.p.Blobs.Get(fmt.Sprintf("%x", len(files["services/big/catalog-info.yaml"])) + "services-big-catalog-info.yaml"); cached {
+	if _, cached := f.p.Blobs.Get(gitBlobID(files["services/big/catalog-info.yaml"])); cached {
 		t.Error("a file cut short must not be cached")
 	}
-	if _, cached := f.p.Blobs.Get(fmt.Sprintf("%x", len(glGood)) + "services-pay-catalog-info.yaml"); !cached {
+	if _, cached := f.p.Blobs.Get(gitBlobID(glGood)); !cached {
 		t.Error("a file read whole is cached by its blob ID")
 	}
 }
@@ -370,5 +360,25 @@ func TestGitLabExpiredJob(t *testing.T) {
 	}
 	if err := (Forges{}).Process(context.Background(), job); err == nil || !strings.Contains(err.Error(), "no GitLab configured") {
 		t.Errorf("a GitLab job without GitLab's settings: %v", err)
+	}
+}
+
+// TestGitLabErrorWithoutFix: an error catalog-lint cannot fix gets a discussion with its message and
+// no suggestion; a warning on an added line gets none.
+func TestGitLabErrorWithoutFix(t *testing.T) {
+	f := newGitLabFixture(t)
+	bad := strings.Replace(glGood, "lifecycle: production", "lifecycle: [production]", 1) +
+		"---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: web\n  annotations:\n    sonarqube.org/project_key: acme_web\nspec:\n  type: website\n  lifecycle: production\n  owner: team-web\n"
+	f.g.commit(glBase, gitlabRepo(glGood))
+	f.g.commit(glHead, map[string]string{"catalog-info.yaml": bad})
+	f.g.mergeRequest(8, glBase, glHead, "catalog-info.yaml")
+	f.deliver("Merge Request Hook", string(glSecret), glMRPayload("open", 8, glHead, ""))
+	f.completed(t, 1)
+	f.g.mu.Lock()
+	defer f.g.mu.Unlock()
+	threads := f.g.threads[8]
+	if len(threads) != 1 || strings.Contains(threads[0].Body, "suggestion") || !strings.Contains(threads[0].Body, "spec.lifecycle") ||
+		threads[0].Position["new_line"] != float64(7) {
+		t.Errorf("discussions %+v", threads)
 	}
 }
