@@ -240,3 +240,28 @@ func flowWidth(r []rune) int {
 	}
 	return 1
 }
+
+// ByteOffset returns the byte offset in data of a finding's line and column (1-based, the column in
+// characters), lines counted as yaml.v3 counts them (CR LF, CR, LF, NEL, LS, PS): what an editor
+// needs to place a finding, whatever its own idea of a line. A column past the end of its line gives
+// the line's end; a line past the end of data, the end of data.
+func ByteOffset(data []byte, line, column int) int {
+	if line < 1 {
+		return 0
+	}
+	starts := lineStarts(data)
+	if line > len(starts) {
+		return len(data)
+	}
+	start, end := starts[line-1], len(data)
+	if line < len(starts) {
+		end = starts[line]
+		end -= lastBreakLen(data[start:end])
+	}
+	off := start
+	for c := 1; c < column && off < end; c++ {
+		_, size := utf8.DecodeRune(data[off:end])
+		off += size
+	}
+	return off
+}

@@ -44,3 +44,17 @@ func TestPrintable(t *testing.T) {
 		}
 	}
 }
+
+func TestByteOffset(t *testing.T) {
+	data := []byte("a: 1\r\nné: x\u2028z: 2\nlast")
+	for _, tt := range []struct{ line, col, want int }{
+		{1, 1, 0}, {1, 4, 3}, {1, 99, 4}, // past the end of a line: its end, before CR LF
+		{2, 1, 6}, {2, 2, 7}, {2, 3, 9}, // é is two bytes
+		{3, 1, 15}, {3, 4, 18}, {3, 9, 19}, // LS ends line 2, as for yaml.v3
+		{4, 3, 22}, {5, 1, len(data)}, {0, 5, 0},
+	} {
+		if got := ByteOffset(data, tt.line, tt.col); got != tt.want {
+			t.Errorf("ByteOffset(%d, %d) = %d, want %d", tt.line, tt.col, got, tt.want)
+		}
+	}
+}

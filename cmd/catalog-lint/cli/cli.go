@@ -62,6 +62,7 @@ Usage:
   catalog-lint action                    run as the GitHub Action (reads INPUT_* variables)
   catalog-lint serve [flags]             run the GitHub App webhook server (in the release binaries and
                                          image; docs/github-app.md)
+  catalog-lint lsp [--stdio]             run the language server for editors (docs/editors.md)
 
 Run "catalog-lint check --help" for the check flags.
 
@@ -139,6 +140,8 @@ func MainDeps(args []string, stdin io.Reader, stdout, stderr io.Writer, deps Dep
 			return usageError(stderr, errors.New("serve is not part of this build, which leaves out the server's dependencies: run a release binary or image (docs/github-app.md), or build the server from a clone: cd server && go build ./cmd/catalog-lint"))
 		}
 		return Serve(args[1:], stdout, stderr, deps)
+	case "lsp":
+		return runLSP(args[1:], stderr, deps)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "catalog-lint", version())
 		return ExitOK

@@ -1,0 +1,138 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/catalog-lint/catalog-lint/integrations"
+	"github.com/catalog-lint/catalog-lint/linter"
+	"github.com/catalog-lint/catalog-lint/lsp"
+	"github.com/catalog-lint/catalog-lint/rules"
+)
+
+// runLSP is `catalog-lint lsp`: the language server, over standard input and output (docs/editors.md).
+// Its settings are check's, from flags and the environment only: what a document's repository
+// configures switches rules, never where a token goes.
+func runLSP(args []string, stderr io.Writer, deps Deps) int {
+	var f checkFlags
+	fs := flag.NewFlagSet("lsp", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Bool("stdio", true, "talk over standard input and output (the only transport; clients pass it)")
+	fs.BoolVar(&f.offline, "offline", false, "never ask other systems: only the rules that need no network")
+	fs.StringVar(&f.config, "config", "", "configuration file (default: the nearest "+linter.ConfigFileName+" above each document)")
+	fs.StringVar(&f.sentryOrg, "sentry-org", "", "Sentry organization for values without org/ (default: $SENTRY_ORG, then sentry.organization)")
+	fs.StringVar(&f.sentryURL, "sentry-url", "", "Sentry address (default: $SENTRY_URL)")
+	fs.StringVar(&f.sentryTokenFile, "sentry-token-file", "", "read the Sentry token from this file (default: $SENTRY_AUTH_TOKEN or $SENTRY_TOKEN)")
+	f.integrations = map[string]string{}
+	registerIntegrations(fs, f.integrations)
+	fs.Usage = func() {
+		io.WriteString(stderr, "Usage: catalog-lint lsp [--stdio] [flags]\n\nA Language Server Protocol server over standard input and output: diagnostics for every rule, quick fixes\nand \"fix all\". Network rules run when a document is opened or saved. Set-up per editor: docs/editors.md.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return ExitOK
+	} else if err != nil {
+		return ExitUsage
+	}
+	conn := integrations.Connected{}
+	if !f.offline {
+		var err error
+		if conn, err = integrations.Connect(f.integrationSetting(deps.Env), deps.Redact.Add); err != nil {
+			return usageError(stderr, err)
+		}
+	}
+	l := &lspLinter{f: f, deps: deps, conn: conn, sentries: map[string]integrations.Service{}}
+	srv := &lsp.Server{Lint: l.lint, Version: version()}
+	return srv.RunStdio()
+}
+
+// lspLinter lints an editor's document as `check` lints that file: its repository's configuration,
+// the services of the environment (each built once), the findings of that document only.
+type lspLinter struct {
+	f    checkFlags
+	deps Deps
+	conn integrations.Connected
+
+	mu       sync.Mutex
+	sentries map[string]integrations.Service // by configuration file
+	whys     map[string]string
+}
+
+func (l *lspLinter) lint(ctx context.Context, path, text string, network bool) ([]linter.Finding, error) {
+	dir := filepath.Dir(path)
+	if path == "" {
+		var err error
+		if dir, err = os.Getwd(); err != nil {
+			return nil, err
+		}
+		path = filepath.Join(dir, "untitled.yaml")
+	}
+	cfgPath := l.f.config
+	if cfgPath == "" {
+		found, err := linter.FindConfig(dir)
+		if err != nil {
+			return nil, err
+		}
+		cfgPath = found
+	}
+	root := linter.RootOf(dir)
+	cfg, err := rules.LoadConfig(cfgPath, root)
+	if err != nil {
+		return nil, err
+	}
+	repo, err := linter.DiskRepo(root, true)
+	if err != nil {
+		return nil, err
+	}
+	defer repo.Close()
+	run := rules.Run{Repo: repo, Config: cfg, Offline: !network || l.f.offline, Jobs: 2}
+	if !run.Offline {
+		run.Integrations = l.conn.ForRun(0, nil, nil, nil)
+		svc, why := l.sentry(cfgPath, cfg)
+		switch {
+		case svc != nil:
+			run.Integrations = run.Integrations.With(integrations.Sentry, svc, nil, nil)
+		case why != "":
+			run.Integrations = run.Integrations.Skip(integrations.Sentry, why)
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	res, err := run.Lint(ctx, nil, linter.Input{Name: path, Reader: strings.NewReader(text)})
+	if err != nil {
+		return nil, err
+	}
+	var out []linter.Finding
+	for _, f := range res.Findings {
+		if f.File == path {
+			f.Message = l.deps.Redact.String(f.Message)
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// sentry is the Sentry check of a configuration, built once (nil and why when Sentry is not asked).
+func (l *lspLinter) sentry(cfgPath string, cfg *linter.Config) (integrations.Service, string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if svc, ok := l.sentries[cfgPath]; ok {
+		return svc, l.whys[cfgPath]
+	}
+	if l.whys == nil {
+		l.whys = map[string]string{}
+	}
+	svc, why, err := sentryService(l.f, cfg, l.deps, func(string, string) {})
+	if err != nil {
+		why = err.Error()
+	}
+	l.sentries[cfgPath], l.whys[cfgPath] = svc, why
+	return svc, why
+}

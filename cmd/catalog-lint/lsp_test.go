@@ -1,0 +1,352 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sourcegraph/jsonrpc2"
+
+	"github.com/catalog-lint/catalog-lint/rules/githubtest"
+)
+
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+)
+
+// catalogLintBinary builds this command once per test run.
+func catalogLintBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "catalog-lint-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		builtBin = filepath.Join(dir, "catalog-lint")
+		if out, err := exec.Command("go", "build", "-o", builtBin, ".").CombinedOutput(); err != nil {
+			buildErr = &buildError{err, string(out)}
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return builtBin
+}
+
+type buildError struct {
+	err error
+	out string
+}
+
+func (e *buildError) Error() string { return "go build: " + e.err.Error() + "\n" + e.out }
+
+// lspClient talks to `catalog-lint lsp` as an editor does: JSON-RPC over the process's standard
+// input and output with Content-Length framing (sourcegraph/jsonrpc2, VS Code's codec).
+type lspClient struct {
+	t     *testing.T
+	cmd   *exec.Cmd
+	conn  *jsonrpc2.Conn
+	diags chan publishDiagnostics
+}
+
+type publishDiagnostics struct {
+	URI         string       `json:"uri"`
+	Version     int          `json:"version"`
+	Diagnostics []diagnostic `json:"diagnostics"`
+}
+
+type diagnostic struct {
+	Range           lspRange `json:"range"`
+	Severity        int      `json:"severity"`
+	Code            string   `json:"code"`
+	CodeDescription struct {
+		Href string `json:"href"`
+	} `json:"codeDescription"`
+	Source  string `json:"source"`
+	Message string `json:"message"`
+}
+
+type lspRange struct {
+	Start position `json:"start"`
+	End   position `json:"end"`
+}
+
+type position struct {
+	Line      int `json:"line"`
+	Character int `json:"character"`
+}
+
+type codeAction struct {
+	Title string `json:"title"`
+	Kind  string `json:"kind"`
+	Edit  struct {
+		Changes map[string][]struct {
+			Range   lspRange `json:"range"`
+			NewText string   `json:"newText"`
+		} `json:"changes"`
+	} `json:"edit"`
+}
+
+type pipes struct {
+	io.Reader
+	io.WriteCloser
+}
+
+// startLSP starts `catalog-lint lsp` in dir with env (besides PATH and HOME) and args.
+func startLSP(t *testing.T, dir string, env []string, args ...string) *lspClient {
+	t.Helper()
+	cmd := exec.Command(catalogLintBinary(t), append([]string{"lsp", "--stdio"}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := &lspClient{t: t, cmd: cmd, diags: make(chan publishDiagnostics, 16)}
+	c.conn = jsonrpc2.NewConn(context.Background(), jsonrpc2.NewBufferedStream(pipes{stdout, stdin}, jsonrpc2.VSCodeObjectCodec{}),
+		jsonrpc2.HandlerWithError(func(_ context.Context, _ *jsonrpc2.Conn, req *jsonrpc2.Request) (any, error) {
+			if req.Method == "textDocument/publishDiagnostics" && req.Params != nil {
+				var p publishDiagnostics
+				if err := json.Unmarshal(*req.Params, &p); err == nil {
+					c.diags <- p
+				}
+			}
+			return nil, nil
+		}))
+	t.Cleanup(func() {
+		c.conn.Close()
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	return c
+}
+
+func (c *lspClient) call(method string, params, result any) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return c.conn.Call(ctx, method, params, result)
+}
+
+func (c *lspClient) notify(method string, params any) {
+	c.t.Helper()
+	if err := c.conn.Notify(context.Background(), method, params); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// next waits for the diagnostics of version.
+func (c *lspClient) next(version int) publishDiagnostics {
+	c.t.Helper()
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case p := <-c.diags:
+			if p.Version == version {
+				return p
+			}
+		case <-timeout:
+			c.t.Fatalf("no diagnostics for version %d", version)
+		}
+	}
+}
+
+// TestLSPDiagnosticsAndQuickFix drives `catalog-lint lsp` as an editor would: open a catalog file
+// with a fixable error, get the diagnostic (rule as code, a link to its doc, the exact range), ask for
+// code actions, apply the quick fix, and see the diagnostic go; then shut down (exit code 0).
+func TestLSPDiagnosticsAndQuickFix(t *testing.T) {
+	dir := t.TempDir()
+	text := "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: checkout\n  tags:\n    - Web-Frontend\nspec:\n  type: service\n  lifecycle: production\n  owner: team-payments\n"
+	path := filepath.Join(dir, "catalog-info.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	uri := "file://" + filepath.ToSlash(path)
+	c := startLSP(t, dir, nil, "--offline")
+	var init struct {
+		Capabilities map[string]any `json:"capabilities"`
+		ServerInfo   struct{ Name string }
+	}
+	if err := c.call("initialize", map[string]any{"processId": os.Getpid(), "rootUri": "file://" + filepath.ToSlash(dir), "capabilities": map[string]any{}}, &init); err != nil {
+		t.Fatal(err)
+	}
+	if init.ServerInfo.Name != "catalog-lint" || init.Capabilities["codeActionProvider"] == nil {
+		t.Fatalf("initialize: %+v", init)
+	}
+	c.notify("initialized", map[string]any{})
+	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": uri, "languageId": "yaml", "version": 1, "text": text}})
+	got := c.next(1)
+	if len(got.Diagnostics) != 1 {
+		t.Fatalf("diagnostics: %+v", got)
+	}
+	d := got.Diagnostics[0]
+	if d.Code != "tag-format" || d.Severity != 1 || d.Source != "catalog-lint" || !strings.HasSuffix(d.CodeDescription.Href, "docs/rules.md#tag-format") ||
+		d.Range != (lspRange{position{5, 6}, position{5, 18}}) {
+		t.Errorf("diagnostic: %+v", d)
+	}
+	var actions []codeAction
+	if err := c.call("textDocument/codeAction", map[string]any{"textDocument": map[string]any{"uri": uri}, "range": d.Range,
+		"context": map[string]any{"diagnostics": []any{d}}}, &actions); err != nil {
+		t.Fatal(err)
+	}
+	var quick *codeAction
+	kinds := map[string]bool{}
+	for i, a := range actions {
+		kinds[a.Kind] = true
+		if a.Kind == "quickfix" {
+			quick = &actions[i]
+		}
+	}
+	if quick == nil || !kinds["source.fixAll"] || len(quick.Edit.Changes[uri]) != 1 {
+		t.Fatalf("code actions: %+v", actions)
+	}
+	e := quick.Edit.Changes[uri][0]
+	if e.NewText != "web-frontend" || e.Range != (lspRange{position{5, 6}, position{5, 18}}) {
+		t.Errorf("quick fix edit: %+v", e)
+	}
+	fixed := strings.Replace(text, "Web-Frontend", e.NewText, 1)
+	c.notify("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": uri, "version": 2}, "contentChanges": []any{map[string]any{"text": fixed}}})
+	if got := c.next(2); len(got.Diagnostics) != 0 {
+		t.Errorf("after the fix: %+v", got)
+	}
+	// An unknown request is an error, not a crash; the server still answers afterwards.
+	if err := c.call("catalogLint/nonsense", map[string]any{}, nil); err == nil || !strings.Contains(err.Error(), "not supported") {
+		t.Errorf("unknown method: %v", err)
+	}
+	if err := c.call("shutdown", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	c.notify("exit", nil)
+	done := make(chan error, 1)
+	go func() { done <- c.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("exit after shutdown: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server did not exit")
+	}
+}
+
+// TestNeovimLSP: Neovim's built-in LSP client (Debian's neovim, headless) gets the diagnostic, the
+// quick fix, and the diagnostic gone once the fix is applied (testdata/neovim-lsp.lua).
+// CATALOG_LINT_REQUIRE_NVIM=1 (CI) makes a missing nvim a failure rather than a skip.
+func TestNeovimLSP(t *testing.T) {
+	nvim, err := exec.LookPath("nvim")
+	if err != nil {
+		if os.Getenv("CATALOG_LINT_REQUIRE_NVIM") != "" {
+			t.Fatal("nvim is not installed (apt-get install neovim)")
+		}
+		t.Skip("nvim is not installed")
+	}
+	dir := t.TempDir()
+	doc := filepath.Join(dir, "catalog-info.yaml")
+	text := "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: checkout\n  tags:\n    - Web-Frontend\nspec:\n  type: service\n  lifecycle: production\n  owner: team-payments\n"
+	if err := os.WriteFile(doc, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script, err := filepath.Abs(filepath.Join("testdata", "neovim-lsp.lua"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.txt")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, nvim, "--headless", "--clean", "-n", "-c", "luafile "+script)
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "XDG_STATE_HOME=" + t.TempDir(), "XDG_DATA_HOME=" + t.TempDir(),
+		"CATALOG_LINT=" + catalogLintBinary(t), "DOC=" + doc, "OUT=" + out}
+	if b, err := cmd.CombinedOutput(); err != nil && ctx.Err() != nil {
+		t.Fatalf("nvim did not finish: %v\n%s", err, b)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatalf("nvim wrote nothing: %v", err)
+	}
+	got := string(data)
+	for _, want := range []string{
+		"attached true",
+		"diagnostic 5:6-5:18 tag-format https://github.com/catalog-lint/catalog-lint/blob/main/docs/rules.md#tag-format tag \"Web-Frontend\" is not valid",
+		"action quickfix ",
+		"action source.fixAll Fix all catalog-lint problems in this file",
+		"line [    - web-frontend]",
+		"cleared true",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("nvim: no %q in\n%s", want, got)
+		}
+	}
+}
+
+// TestLSPNetworkRulesOnOpenAndSave: a rule that asks another system (GitHub, faked over HTTP) runs
+// when the document is opened and saved, not on each change; while the document changes, its
+// finding stays on its line.
+func TestLSPNetworkRulesOnOpenAndSave(t *testing.T) {
+	gh := githubtest.New("ghs_lsp_test")
+	defer gh.Close()
+	gh.AddRepo("acme/payments", false)
+	dir := t.TempDir()
+	text := "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: checkout\n  annotations:\n    github.com/project-slug: acme/paymnets\nspec:\n  type: service\n  lifecycle: production\n  owner: team-payments\n"
+	path := filepath.Join(dir, "catalog-info.yaml")
+	uri := "file://" + filepath.ToSlash(path)
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := startLSP(t, dir, []string{"GITHUB_TOKEN=ghs_lsp_test", "GITHUB_API_URL=" + gh.URL})
+	if err := c.call("initialize", map[string]any{"processId": os.Getpid(), "capabilities": map[string]any{}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	c.notify("initialized", map[string]any{})
+	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": uri, "languageId": "yaml", "version": 1, "text": text}})
+	codes := func(p publishDiagnostics) string {
+		var out []string
+		for _, d := range p.Diagnostics {
+			out = append(out, d.Code)
+		}
+		return strings.Join(out, ",")
+	}
+	if got := c.next(1); codes(got) != "github-repo-exists" {
+		t.Fatalf("on open: %+v", got)
+	}
+	asked, _ := gh.Requests()
+	// A change elsewhere: linted offline, the GitHub finding carried on its unchanged line.
+	changed := strings.Replace(text, "lifecycle: production", "lifecycle: experimental", 1)
+	c.notify("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": uri, "version": 2}, "contentChanges": []any{map[string]any{"text": changed}}})
+	if got := c.next(2); codes(got) != "github-repo-exists" {
+		t.Errorf("after a change: %+v", got)
+	}
+	if n, _ := gh.Requests(); n != asked {
+		t.Errorf("a change asked GitHub (%d requests, %d before)", n, asked)
+	}
+	// The slug fixed and saved: asked again, and the finding is gone.
+	fixed := strings.Replace(changed, "acme/paymnets", "acme/payments", 1)
+	c.notify("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": uri, "version": 3}, "contentChanges": []any{map[string]any{"text": fixed}}})
+	if got := c.next(3); codes(got) != "" {
+		t.Errorf("the line changed: the carried finding must go: %+v", got)
+	}
+	c.notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": uri}})
+	if got := c.next(3); codes(got) != "" {
+		t.Errorf("after save: %+v", got)
+	}
+	if n, _ := gh.Requests(); n <= asked {
+		t.Errorf("saving did not ask GitHub (%d requests)", n)
+	}
+}

@@ -1,0 +1,340 @@
+// Package lsp is `catalog-lint lsp`: a Language Server Protocol server that gives catalog-lint's
+// verdicts where catalog files are written. It speaks the protocol through tliron/glsp (see
+// docs/development.md) and lints with the engine `check` uses, through a Lint function its caller
+// builds from the same configuration and settings.
+package lsp
+
+import (
+	"context"
+	"net/url"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tliron/glsp"
+	protocol "github.com/tliron/glsp/protocol_3_16"
+	glspserver "github.com/tliron/glsp/server"
+
+	"github.com/catalog-lint/catalog-lint/linter"
+	"github.com/catalog-lint/catalog-lint/rules"
+)
+
+// Lint lints one document as the editor holds it: path is its file's path, text its content.
+// network says whether the rules that ask other systems (Sentry, GitHub, the Backstage catalog, the
+// integrations) run: on open and on save, never on each change. It returns the findings of that
+// document only.
+type Lint func(ctx context.Context, path, text string, network bool) ([]linter.Finding, error)
+
+// DocsURL is where each rule's documentation is: the rule ID is appended.
+const DocsURL = "https://github.com/catalog-lint/catalog-lint/blob/main/docs/rules.md#"
+
+// DefaultDelay is how long after a change the diagnostics wait for typing to pause.
+const DefaultDelay = 150 * time.Millisecond
+
+// Server is the language server.
+type Server struct {
+	Lint Lint
+	// Delay overrides DefaultDelay.
+	Delay time.Duration
+	// Version is catalog-lint's version, told to the client.
+	Version string
+
+	mu       sync.Mutex
+	docs     map[protocol.DocumentUri]*document
+	notify   glsp.NotifyFunc
+	shutdown bool
+	ctx      context.Context
+	cancel   context.CancelFunc
+}
+
+// document is an open document: what the editor holds, and the findings of the last lint.
+type document struct {
+	path    string
+	text    string
+	version protocol.Integer
+	gen     int // bumped by every change: a lint of an older text is dropped
+	timer   *time.Timer
+	// linted is the text the findings were computed on; network the findings of rules that ask
+	// other systems, from the last open or save, carried over while the lines they are on stay.
+	linted   *text
+	findings []linter.Finding
+	network  []linter.Finding
+}
+
+// Handler returns the protocol handler (for RunStdio and tests).
+func (s *Server) Handler() *protocol.Handler {
+	s.docs = map[protocol.DocumentUri]*document{}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	return &protocol.Handler{
+		Initialize:  s.initialize,
+		Initialized: func(*glsp.Context, *protocol.InitializedParams) error { return nil },
+		Shutdown: func(*glsp.Context) error {
+			s.mu.Lock()
+			s.shutdown = true
+			s.mu.Unlock()
+			s.cancel()
+			return nil
+		},
+		Exit:                   func(*glsp.Context) error { return nil },
+		SetTrace:               func(*glsp.Context, *protocol.SetTraceParams) error { return nil },
+		CancelRequest:          func(*glsp.Context, *protocol.CancelParams) error { return nil },
+		TextDocumentDidOpen:    s.didOpen,
+		TextDocumentDidChange:  s.didChange,
+		TextDocumentDidSave:    s.didSave,
+		TextDocumentDidClose:   s.didClose,
+		TextDocumentCodeAction: s.codeAction,
+	}
+}
+
+// RunStdio serves one client over standard input and output until it exits or disconnects. The exit
+// code is 0 when the client asked for a shutdown first, 1 otherwise (the protocol's rule).
+func (s *Server) RunStdio() int {
+	h := s.Handler()
+	srv := glspserver.NewServer(h, "catalog-lint", false)
+	_ = srv.RunStdio()
+	s.cancel()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shutdown {
+		return 0
+	}
+	return 1
+}
+
+func (s *Server) initialize(ctx *glsp.Context, _ *protocol.InitializeParams) (any, error) {
+	s.mu.Lock()
+	s.notify = ctx.Notify
+	s.mu.Unlock()
+	full := protocol.TextDocumentSyncKindFull
+	return protocol.InitializeResult{
+		Capabilities: protocol.ServerCapabilities{
+			TextDocumentSync: protocol.TextDocumentSyncOptions{OpenClose: ptr(true), Change: &full, Save: protocol.SaveOptions{IncludeText: ptr(false)}},
+			CodeActionProvider: protocol.CodeActionOptions{CodeActionKinds: []protocol.CodeActionKind{
+				protocol.CodeActionKindQuickFix, codeActionKindFixAll}},
+		},
+		ServerInfo: &protocol.InitializeResultServerInfo{Name: "catalog-lint", Version: ptr(s.Version)},
+	}, nil
+}
+
+// codeActionKindFixAll is source.fixAll, which LSP 3.17 names (3.16 lets servers use it).
+const codeActionKindFixAll = protocol.CodeActionKind("source.fixAll")
+
+func ptr[T any](v T) *T { return &v }
+
+// pathOf is the file a document URI names ("" for other schemes: an unsaved buffer).
+func pathOf(uri protocol.DocumentUri) string {
+	u, err := url.Parse(string(uri))
+	if err != nil || u.Scheme != "file" {
+		return ""
+	}
+	return filepath.FromSlash(u.Path)
+}
+
+func (s *Server) didOpen(_ *glsp.Context, p *protocol.DidOpenTextDocumentParams) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := &document{path: pathOf(p.TextDocument.URI), text: p.TextDocument.Text, version: p.TextDocument.Version}
+	s.docs[p.TextDocument.URI] = d
+	s.schedule(p.TextDocument.URI, d, 0, true)
+	return nil
+}
+
+func (s *Server) didChange(_ *glsp.Context, p *protocol.DidChangeTextDocumentParams) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.docs[p.TextDocument.URI]
+	if d == nil {
+		return nil
+	}
+	for _, c := range p.ContentChanges {
+		switch c := c.(type) {
+		case protocol.TextDocumentContentChangeEventWhole:
+			d.text = c.Text
+		case protocol.TextDocumentContentChangeEvent:
+			// Full sync is what the server asks for; a client that sends ranges anyway is followed.
+			t := newText(d.text)
+			start, end := t.offset(c.Range.Start), t.offset(c.Range.End)
+			if start <= end {
+				d.text = d.text[:start] + c.Text + d.text[end:]
+			}
+		}
+	}
+	d.version = p.TextDocument.Version
+	delay := s.Delay
+	if delay <= 0 {
+		delay = DefaultDelay
+	}
+	s.schedule(p.TextDocument.URI, d, delay, false)
+	return nil
+}
+
+func (s *Server) didSave(_ *glsp.Context, p *protocol.DidSaveTextDocumentParams) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d := s.docs[p.TextDocument.URI]; d != nil {
+		s.schedule(p.TextDocument.URI, d, 0, true)
+	}
+	return nil
+}
+
+func (s *Server) didClose(_ *glsp.Context, p *protocol.DidCloseTextDocumentParams) error {
+	s.mu.Lock()
+	d := s.docs[p.TextDocument.URI]
+	delete(s.docs, p.TextDocument.URI)
+	notify := s.notify
+	s.mu.Unlock()
+	if d != nil && d.timer != nil {
+		d.timer.Stop()
+	}
+	if notify != nil {
+		notify(protocol.ServerTextDocumentPublishDiagnostics, protocol.PublishDiagnosticsParams{URI: p.TextDocument.URI, Diagnostics: []protocol.Diagnostic{}})
+	}
+	return nil
+}
+
+// schedule lints the document's current text after delay, off the message loop, so that typing is
+// never blocked; a later change drops this lint's result. Called with s.mu held.
+func (s *Server) schedule(uri protocol.DocumentUri, d *document, delay time.Duration, network bool) {
+	d.gen++
+	gen, content, version := d.gen, d.text, d.version
+	if d.timer != nil {
+		d.timer.Stop()
+	}
+	d.timer = time.AfterFunc(delay, func() { s.lint(uri, gen, content, version, network) })
+}
+
+func (s *Server) lint(uri protocol.DocumentUri, gen int, content string, version protocol.Integer, network bool) {
+	s.mu.Lock()
+	d := s.docs[uri]
+	s.mu.Unlock()
+	if d == nil || s.ctx.Err() != nil {
+		return
+	}
+	findings, err := s.Lint(s.ctx, d.path, content, network)
+	t := newText(content)
+	s.mu.Lock()
+	if s.docs[uri] != d || d.gen != gen || err != nil {
+		s.mu.Unlock()
+		return
+	}
+	if network {
+		d.network = nil
+		for _, f := range findings {
+			if r := rules.Lookup(f.Rule); r != nil && r.Network {
+				d.network = append(d.network, f)
+			}
+		}
+	} else {
+		findings = append(findings, carried(d.network, t)...)
+	}
+	d.linted, d.findings = t, findings
+	diags := make([]protocol.Diagnostic, 0, len(findings))
+	for _, f := range findings {
+		diags = append(diags, diagnostic(t, f))
+	}
+	notify := s.notify
+	s.mu.Unlock()
+	if notify != nil {
+		notify(protocol.ServerTextDocumentPublishDiagnostics, protocol.PublishDiagnosticsParams{URI: uri, Version: ptr(protocol.UInteger(version)), Diagnostics: diags})
+	}
+}
+
+// carried are the network findings whose line still reads as it did when they were found: while the
+// document changes, an offline lint keeps them until the next save asks again.
+func carried(network []linter.Finding, t *text) []linter.Finding {
+	var out []linter.Finding
+	for _, f := range network {
+		if f.Line < 1 || f.Source == "" {
+			continue
+		}
+		start, end := linter.ByteOffset(t.data, f.Line, 1), linter.ByteOffset(t.data, f.Line, 1<<30)
+		if string(t.data[start:end]) == f.Source {
+			f.Fix = nil // its offsets are of the older text
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func diagnostic(t *text, f linter.Finding) protocol.Diagnostic {
+	sev := protocol.DiagnosticSeverityError
+	switch f.Severity {
+	case linter.SeverityWarning:
+		sev = protocol.DiagnosticSeverityWarning
+	case linter.SeverityInfo:
+		sev = protocol.DiagnosticSeverityInformation
+	}
+	return protocol.Diagnostic{Range: t.findingRange(f), Severity: &sev, Code: &protocol.IntegerOrString{Value: f.Rule},
+		CodeDescription: &protocol.CodeDescription{HRef: DocsURL + f.Rule}, Source: ptr("catalog-lint"), Message: f.Message}
+}
+
+// codeAction offers each fix of a finding in the range as a quick fix, and all of the document's
+// fixes as "fix all" (source.fixAll), computed on the text last linted: when the document changed
+// since, nothing is offered until its diagnostics are new.
+func (s *Server) codeAction(_ *glsp.Context, p *protocol.CodeActionParams) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.docs[p.TextDocument.URI]
+	actions := []protocol.CodeAction{}
+	if d == nil || d.linted == nil || string(d.linted.data) != d.text {
+		return actions, nil
+	}
+	want := func(kind protocol.CodeActionKind) bool {
+		if len(p.Context.Only) == 0 {
+			return true
+		}
+		for _, k := range p.Context.Only {
+			if k == kind || strings.HasPrefix(string(kind), string(k)+".") {
+				return true
+			}
+		}
+		return false
+	}
+	t := d.linted
+	var fixable []linter.Finding
+	for _, f := range d.findings {
+		if f.Fix != nil {
+			fixable = append(fixable, f)
+		}
+	}
+	sort.SliceStable(fixable, func(i, j int) bool { return fixable[i].Fix.Start.Offset < fixable[j].Fix.Start.Offset })
+	edit := func(f linter.Finding) protocol.TextEdit {
+		return protocol.TextEdit{Range: protocol.Range{Start: t.position(f.Fix.Start.Offset), End: t.position(f.Fix.End.Offset)}, NewText: f.Fix.Replacement}
+	}
+	if want(protocol.CodeActionKindQuickFix) {
+		for _, f := range fixable {
+			r := t.findingRange(f)
+			if !overlaps(r, p.Range) {
+				continue
+			}
+			kind := protocol.CodeActionKindQuickFix
+			actions = append(actions, protocol.CodeAction{Title: f.Fix.Description + " (" + f.Rule + ")", Kind: &kind,
+				Diagnostics: []protocol.Diagnostic{diagnostic(t, f)}, IsPreferred: ptr(true),
+				Edit: &protocol.WorkspaceEdit{Changes: map[protocol.DocumentUri][]protocol.TextEdit{p.TextDocument.URI: {edit(f)}}}})
+		}
+	}
+	if want(codeActionKindFixAll) && len(fixable) > 0 {
+		var edits []protocol.TextEdit
+		end := -1
+		for _, f := range fixable {
+			if f.Fix.Start.Offset < end {
+				continue // overlaps an earlier fix: the next round gets it
+			}
+			edits = append(edits, edit(f))
+			end = f.Fix.End.Offset
+		}
+		kind := codeActionKindFixAll
+		actions = append(actions, protocol.CodeAction{Title: "Fix all catalog-lint problems in this file", Kind: &kind,
+			Edit: &protocol.WorkspaceEdit{Changes: map[protocol.DocumentUri][]protocol.TextEdit{p.TextDocument.URI: edits}}})
+	}
+	return actions, nil
+}
+
+func overlaps(a, b protocol.Range) bool {
+	before := func(x, y protocol.Position) bool {
+		return x.Line < y.Line || x.Line == y.Line && x.Character < y.Character
+	}
+	return !before(a.End, b.Start) && !before(b.End, a.Start)
+}
