@@ -350,3 +350,61 @@ func TestLSPNetworkRulesOnOpenAndSave(t *testing.T) {
 		t.Errorf("saving did not ask GitHub (%d requests)", n)
 	}
 }
+
+// TestVSCodeClientLSP: the client library VS Code's language client is built on
+// (vscode-languageserver-protocol over vscode-jsonrpc, editors/lsp-client-test) gets the diagnostic,
+// the quick fix and "fix all", sees the diagnostic go once the fix is applied, and shuts the server
+// down (exit code 0). CATALOG_LINT_REQUIRE_NODE_LSP=1 (CI, after npm ci) makes a missing client a
+// failure rather than a skip.
+func TestVSCodeClientLSP(t *testing.T) {
+	client, err := filepath.Abs(filepath.Join("..", "..", "editors", "lsp-client-test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	node, nodeErr := exec.LookPath("node")
+	if _, err := os.Stat(filepath.Join(client, "node_modules", "vscode-languageserver-protocol")); err != nil || nodeErr != nil {
+		if os.Getenv("CATALOG_LINT_REQUIRE_NODE_LSP") != "" {
+			t.Fatal("the client is not installed: cd editors/lsp-client-test && npm ci")
+		}
+		t.Skip("the client is not installed (cd editors/lsp-client-test && npm ci)")
+	}
+	dir := t.TempDir()
+	doc := filepath.Join(dir, "catalog-info.yaml")
+	text := "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: checkout\n  tags:\n    - Web-Frontend\nspec:\n  type: service\n  lifecycle: production\n  owner: team-payments\n"
+	if err := os.WriteFile(doc, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, filepath.Join(client, "client.js"))
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "CATALOG_LINT=" + catalogLintBinary(t), "DOC=" + doc}
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("client: %v\n%s", err, out)
+	}
+	var got struct {
+		Server      string
+		FixAllKind  bool
+		Diagnostics []struct {
+			Code     string
+			Severity int
+			Range    lspRange
+			Href     string
+		}
+		Actions  []string
+		Line     string
+		After    int
+		ExitCode int
+		Error    string
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("client said %s: %v", out, err)
+	}
+	if got.Error != "" || got.Server != "catalog-lint" || !got.FixAllKind || len(got.Diagnostics) != 1 ||
+		got.Diagnostics[0].Code != "tag-format" || got.Diagnostics[0].Range != (lspRange{position{5, 6}, position{5, 18}}) ||
+		!strings.HasSuffix(got.Diagnostics[0].Href, "#tag-format") || strings.Join(got.Actions, ",") != "quickfix,source.fixAll" ||
+		got.Line != "    - web-frontend" || got.After != 0 || got.ExitCode != 0 {
+		t.Errorf("client: %s", out)
+	}
+}
