@@ -62,3 +62,23 @@ func (e *Entity) Ref() string {
 func (e *Entity) Annotation(key string) (k, v *yaml.Node) {
 	return e.Field("metadata", "annotations", key)
 }
+
+// Entities returns the entities data describes, parsed as the engine parses a catalog file (its limits
+// on aliases and nesting applied): one per document whose root is a mapping. Documents the engine
+// would not read give none.
+func Entities(data []byte) []*Entity {
+	docs, _ := parseFile(data)
+	var out []*Entity
+	for _, d := range docs {
+		if len(d.root.Content) == 0 {
+			continue
+		}
+		if _, unsafe := checkDocument(d.root); unsafe {
+			continue
+		}
+		if top := Resolve(d.root.Content[0]); top.Kind == yaml.MappingNode {
+			out = append(out, newEntity(top, d.index))
+		}
+	}
+	return out
+}

@@ -40,6 +40,9 @@ const DefaultDelay = 25 * time.Millisecond
 // Server is the language server.
 type Server struct {
 	Lint Lint
+	// Files lists a workspace folder's catalog files, for "go to definition" (nil: open documents
+	// only).
+	Files Files
 	// Delay overrides DefaultDelay.
 	Delay time.Duration
 	// Version is catalog-lint's version, told to the client.
@@ -51,6 +54,8 @@ type Server struct {
 	shutdown bool
 	ctx      context.Context
 	cancel   context.CancelFunc
+	roots    []string
+	ws       *workspace
 }
 
 // document is an open document: what the editor holds, and the findings of the last lint.
@@ -70,10 +75,14 @@ type document struct {
 // Handler returns the protocol handler (for RunStdio and tests).
 func (s *Server) Handler() *protocol.Handler {
 	s.docs = map[protocol.DocumentUri]*document{}
+	s.ws = &workspace{files: map[string][]linter.Definition{}, refs: map[string][]linter.Definition{}}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return &protocol.Handler{
-		Initialize:  s.initialize,
-		Initialized: func(*glsp.Context, *protocol.InitializedParams) error { return nil },
+		Initialize: s.initialize,
+		Initialized: func(*glsp.Context, *protocol.InitializedParams) error {
+			go s.index(s.ctx) // read the workspace's definitions while the user starts typing
+			return nil
+		},
 		Shutdown: func(*glsp.Context) error {
 			s.mu.Lock()
 			s.shutdown = true
@@ -89,6 +98,7 @@ func (s *Server) Handler() *protocol.Handler {
 		TextDocumentDidSave:    s.didSave,
 		TextDocumentDidClose:   s.didClose,
 		TextDocumentCodeAction: s.codeAction,
+		TextDocumentDefinition: s.definition,
 	}
 }
 
@@ -152,9 +162,19 @@ func (s *Server) Serve(ctx context.Context, rwc io.ReadWriteCloser) bool {
 	return s.shutdown
 }
 
-func (s *Server) initialize(ctx *glsp.Context, _ *protocol.InitializeParams) (any, error) {
+func (s *Server) initialize(ctx *glsp.Context, p *protocol.InitializeParams) (any, error) {
 	s.mu.Lock()
 	s.notify = ctx.Notify
+	for _, f := range p.WorkspaceFolders {
+		if root := pathOf(f.URI); root != "" {
+			s.roots = append(s.roots, root)
+		}
+	}
+	if len(s.roots) == 0 && p.RootURI != nil {
+		if root := pathOf(*p.RootURI); root != "" {
+			s.roots = append(s.roots, root)
+		}
+	}
 	s.mu.Unlock()
 	full := protocol.TextDocumentSyncKindFull
 	return protocol.InitializeResult{
@@ -162,6 +182,7 @@ func (s *Server) initialize(ctx *glsp.Context, _ *protocol.InitializeParams) (an
 			TextDocumentSync: protocol.TextDocumentSyncOptions{OpenClose: ptr(true), Change: &full, Save: protocol.SaveOptions{IncludeText: ptr(false)}},
 			CodeActionProvider: protocol.CodeActionOptions{CodeActionKinds: []protocol.CodeActionKind{
 				protocol.CodeActionKindQuickFix, codeActionKindFixAll}},
+			DefinitionProvider: true,
 		},
 		ServerInfo: &protocol.InitializeResultServerInfo{Name: "catalog-lint", Version: ptr(s.Version)},
 	}, nil
@@ -186,6 +207,7 @@ func (s *Server) didOpen(_ *glsp.Context, p *protocol.DidOpenTextDocumentParams)
 	defer s.mu.Unlock()
 	d := &document{path: pathOf(p.TextDocument.URI), text: p.TextDocument.Text, version: p.TextDocument.Version}
 	s.docs[p.TextDocument.URI] = d
+	s.noteText(d.path, d.text)
 	s.schedule(p.TextDocument.URI, d, 0, true)
 	return nil
 }
@@ -211,6 +233,7 @@ func (s *Server) didChange(_ *glsp.Context, p *protocol.DidChangeTextDocumentPar
 		}
 	}
 	d.version = p.TextDocument.Version
+	s.noteText(d.path, d.text)
 	delay := s.Delay
 	if delay <= 0 {
 		delay = DefaultDelay
@@ -236,6 +259,9 @@ func (s *Server) didClose(_ *glsp.Context, p *protocol.DidCloseTextDocumentParam
 	s.mu.Unlock()
 	if d != nil && d.timer != nil {
 		d.timer.Stop()
+	}
+	if d != nil {
+		s.forgetText(d.path)
 	}
 	if notify != nil {
 		notify(protocol.ServerTextDocumentPublishDiagnostics, protocol.PublishDiagnosticsParams{URI: p.TextDocument.URI, Diagnostics: []protocol.Diagnostic{}})

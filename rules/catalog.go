@@ -167,6 +167,19 @@ var relationFields = map[string][]relationField{
 
 type relationField struct{ field, defaultKind string }
 
+// RelationField is a spec field that refers to other entities: its name, and the kind a ref without
+// one defaults to ("" when the kind must be written).
+type RelationField struct{ Field, DefaultKind string }
+
+// RelationFields returns the relation fields of a kind (lowercase), as catalog-model reads them.
+func RelationFields(kind string) []RelationField {
+	var out []RelationField
+	for _, f := range relationFields[kind] {
+		out = append(out, RelationField{f.field, f.defaultKind})
+	}
+	return out
+}
+
 // RelationTargetMissing reports relations to entities that are not defined anywhere the run can see.
 var RelationTargetMissing = &linter.Rule{
 	ID:       "relation-target-missing",

@@ -408,3 +408,57 @@ func TestVSCodeClientLSP(t *testing.T) {
 		t.Errorf("client: %s", out)
 	}
 }
+
+// TestLSPDefinition: "go to definition" on a relation's value (spec.owner, an item of spec.dependsOn)
+// goes to the entity's metadata.name in the workspace, as the editor holds open files.
+func TestLSPDefinition(t *testing.T) {
+	dir := t.TempDir()
+	svc := "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: checkout\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n  dependsOn:\n    - resource:payments-db\n"
+	org := "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n---\napiVersion: backstage.io/v1alpha1\nkind: Resource\nmetadata:\n  name: payments-db\nspec:\n  type: database\n  owner: team-a\n"
+	for name, content := range map[string]string{"svc/catalog-info.yaml": svc, "org/catalog-info.yaml": org} {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := startLSP(t, dir, nil, "--offline")
+	if err := c.call("initialize", map[string]any{"processId": os.Getpid(), "rootUri": "file://" + filepath.ToSlash(dir), "capabilities": map[string]any{}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	c.notify("initialized", map[string]any{})
+	uri := "file://" + filepath.ToSlash(filepath.Join(dir, "svc", "catalog-info.yaml"))
+	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": uri, "languageId": "yaml", "version": 1, "text": svc}})
+	type location struct {
+		URI   string   `json:"uri"`
+		Range lspRange `json:"range"`
+	}
+	orgURI := "file://" + filepath.ToSlash(filepath.Join(dir, "org", "catalog-info.yaml"))
+	for _, tt := range []struct {
+		at   position
+		want []location
+	}{
+		{position{7, 10}, []location{{orgURI, lspRange{position{3, 8}, position{3, 14}}}}},   // owner: team-a
+		{position{9, 20}, []location{{orgURI, lspRange{position{11, 8}, position{11, 19}}}}}, // resource:payments-db
+		{position{5, 9}, nil}, // spec.type is not a relation
+	} {
+		var got []location
+		if err := c.call("textDocument/definition", map[string]any{"textDocument": map[string]any{"uri": uri}, "position": tt.at}, &got); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(tt.want) || len(got) == 1 && got[0] != tt.want[0] {
+			t.Errorf("definition at %+v: %+v, want %+v", tt.at, got, tt.want)
+		}
+	}
+	// The editor's text wins: a team renamed in an open document is found there.
+	renamed := strings.Replace(svc, "owner: team-a", "owner: team-b", 1) + "---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-b\nspec:\n  type: team\n  children: []\n"
+	c.notify("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": uri, "version": 2}, "contentChanges": []any{map[string]any{"text": renamed}}})
+	var got []location
+	if err := c.call("textDocument/definition", map[string]any{"textDocument": map[string]any{"uri": uri}, "position": position{7, 10}}, &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].URI != uri || got[0].Range.Start != (position{14, 8}) {
+		t.Errorf("definition of the renamed team: %+v", got)
+	}
+}

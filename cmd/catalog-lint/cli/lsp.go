@@ -49,7 +49,7 @@ func runLSP(args []string, stderr io.Writer, deps Deps) int {
 		}
 	}
 	l := &lspLinter{f: f, deps: deps, conn: conn, sentries: map[string]integrations.Service{}}
-	srv := &lsp.Server{Lint: l.lint, Version: version()}
+	srv := &lsp.Server{Lint: l.lint, Files: l.files, Version: version()}
 	return srv.RunStdio()
 }
 
@@ -135,4 +135,31 @@ func (l *lspLinter) sentry(cfgPath string, cfg *linter.Config) (integrations.Ser
 	}
 	l.sentries[cfgPath], l.whys[cfgPath] = svc, why
 	return svc, why
+}
+
+// files lists a workspace folder's catalog files as check finds them there (its configuration's
+// include and exclude globs applied).
+func (l *lspLinter) files(_ context.Context, root string) ([]string, error) {
+	cfgPath := l.f.config
+	if cfgPath == "" {
+		found, err := linter.FindConfig(root)
+		if err != nil {
+			return nil, err
+		}
+		cfgPath = found
+	}
+	cfg, err := rules.LoadConfig(cfgPath, root)
+	if err != nil {
+		return nil, err
+	}
+	files, err := linter.Discover([]string{root}, cfg)
+	if err != nil {
+		return nil, err
+	}
+	for i, f := range files {
+		if !filepath.IsAbs(f) {
+			files[i] = filepath.Join(root, f)
+		}
+	}
+	return files, nil
 }
