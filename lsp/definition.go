@@ -26,21 +26,42 @@ type workspace struct {
 	mu    sync.Mutex
 	files map[string][]linter.Definition // by path
 	refs  map[string][]linter.Definition // by ref
+	// uses are what each file's entities write, for completion: by path.
+	uses map[string][]entityUse
 }
 
-// definitionsOf parses one file's entities into their definitions.
-func definitionsOf(path string, data []byte) []linter.Definition {
-	var out []linter.Definition
+// entityUse is what one entity writes that completion offers elsewhere.
+type entityUse struct {
+	apiVersion, kind, specType, lifecycle string
+	annotations                           []string
+}
+
+// definitionsOf parses one file's entities into their definitions and what they write.
+func definitionsOf(path string, data []byte) ([]linter.Definition, []entityUse) {
+	var defs []linter.Definition
+	var uses []entityUse
 	for _, e := range linter.Entities(data) {
 		if d, ok := linter.EntityDefinition(e, path, path); ok {
-			out = append(out, d)
+			defs = append(defs, d)
 		}
+		u := entityUse{apiVersion: e.APIVersion, kind: e.Kind}
+		_, t := e.Field("spec", "type")
+		u.specType, _ = linter.String(t)
+		_, l := e.Field("spec", "lifecycle")
+		u.lifecycle, _ = linter.String(l)
+		if _, a := e.Field("metadata", "annotations"); a != nil && a.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(a.Content); i += 2 {
+				u.annotations = append(u.annotations, a.Content[i].Value)
+			}
+		}
+		uses = append(uses, u)
 	}
-	return out
+	return defs, uses
 }
 
-// set replaces what file defines. Called with w.mu held.
-func (w *workspace) set(path string, defs []linter.Definition) {
+// set replaces what file defines and writes. Called with w.mu held.
+func (w *workspace) set(path string, defs []linter.Definition, uses []entityUse) {
+	w.uses[path] = uses
 	for _, d := range w.files[path] {
 		list := w.refs[d.Ref][:0]
 		for _, o := range w.refs[d.Ref] {
@@ -78,10 +99,10 @@ func (s *Server) build(ctx context.Context, w *workspace) {
 		}
 		for _, f := range files {
 			if data, err := os.ReadFile(f); err == nil {
-				defs := definitionsOf(f, data)
+				defs, uses := definitionsOf(f, data)
 				w.mu.Lock()
 				if _, open := w.files[f]; !open {
-					w.set(f, defs)
+					w.set(f, defs, uses)
 				}
 				w.mu.Unlock()
 			}
@@ -98,7 +119,8 @@ func (s *Server) build(ctx context.Context, w *workspace) {
 	s.mu.Unlock()
 	w.mu.Lock()
 	for p, t := range open {
-		w.set(p, definitionsOf(p, []byte(t)))
+		defs, uses := definitionsOf(p, []byte(t))
+		w.set(p, defs, uses)
 	}
 	w.mu.Unlock()
 }
@@ -108,9 +130,9 @@ func (s *Server) noteText(path, content string) {
 	if path == "" {
 		return
 	}
-	defs := definitionsOf(path, []byte(content))
+	defs, uses := definitionsOf(path, []byte(content))
 	s.ws.mu.Lock()
-	s.ws.set(path, defs)
+	s.ws.set(path, defs, uses)
 	s.ws.mu.Unlock()
 }
 
@@ -120,11 +142,12 @@ func (s *Server) forgetText(path string) {
 		return
 	}
 	var defs []linter.Definition
+	var uses []entityUse
 	if data, err := os.ReadFile(path); err == nil {
-		defs = definitionsOf(path, data)
+		defs, uses = definitionsOf(path, data)
 	}
 	s.ws.mu.Lock()
-	s.ws.set(path, defs)
+	s.ws.set(path, defs, uses)
 	s.ws.mu.Unlock()
 }
 

@@ -75,7 +75,7 @@ type document struct {
 // Handler returns the protocol handler (for RunStdio and tests).
 func (s *Server) Handler() *protocol.Handler {
 	s.docs = map[protocol.DocumentUri]*document{}
-	s.ws = &workspace{files: map[string][]linter.Definition{}, refs: map[string][]linter.Definition{}}
+	s.ws = &workspace{files: map[string][]linter.Definition{}, refs: map[string][]linter.Definition{}, uses: map[string][]entityUse{}}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return &protocol.Handler{
 		Initialize: s.initialize,
@@ -99,6 +99,8 @@ func (s *Server) Handler() *protocol.Handler {
 		TextDocumentDidClose:   s.didClose,
 		TextDocumentCodeAction: s.codeAction,
 		TextDocumentDefinition: s.definition,
+		TextDocumentHover:      s.hover,
+		TextDocumentCompletion: s.completion,
 	}
 }
 
@@ -183,6 +185,8 @@ func (s *Server) initialize(ctx *glsp.Context, p *protocol.InitializeParams) (an
 			CodeActionProvider: protocol.CodeActionOptions{CodeActionKinds: []protocol.CodeActionKind{
 				protocol.CodeActionKindQuickFix, codeActionKindFixAll}},
 			DefinitionProvider: true,
+			HoverProvider:      true,
+			CompletionProvider: &protocol.CompletionOptions{TriggerCharacters: []string{":", " ", "/"}},
 		},
 		ServerInfo: &protocol.InitializeResultServerInfo{Name: "catalog-lint", Version: ptr(s.Version)},
 	}, nil

@@ -462,3 +462,83 @@ func TestLSPDefinition(t *testing.T) {
 		t.Errorf("definition of the renamed team: %+v", got)
 	}
 }
+
+// TestLSPCompletionAndHover: completion offers what fits where the cursor is (kinds, lifecycles in
+// use, the workspace's entities after a relation field and in its list, annotation keys), and hover
+// explains a finding and an annotation key.
+func TestLSPCompletionAndHover(t *testing.T) {
+	dir := t.TempDir()
+	org := "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n---\napiVersion: backstage.io/v1alpha1\nkind: Resource\nmetadata:\n  name: payments-db\n  annotations:\n    pagerduty.com/service-id: PABC123\nspec:\n  type: database\n  owner: team-a\n---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: web\nspec:\n  type: website\n  lifecycle: beta\n  owner: team-a\n"
+	if err := os.WriteFile(filepath.Join(dir, "catalog-info.yaml"), []byte(org), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := startLSP(t, dir, nil, "--offline")
+	if err := c.call("initialize", map[string]any{"processId": os.Getpid(), "rootUri": "file://" + filepath.ToSlash(dir), "capabilities": map[string]any{}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	c.notify("initialized", map[string]any{})
+	doc := "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: checkout\n  annotations:\n    sen\nspec:\n  type: \n  lifecycle: \n  owner: \n  dependsOn:\n    - \n"
+	uri := "file://" + filepath.ToSlash(filepath.Join(dir, "svc.yaml"))
+	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": uri, "languageId": "yaml", "version": 1, "text": doc}})
+	complete := func(line, char int) map[string]bool {
+		t.Helper()
+		var items []struct{ Label string }
+		if err := c.call("textDocument/completion", map[string]any{"textDocument": map[string]any{"uri": uri}, "position": position{line, char}}, &items); err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]bool{}
+		for _, it := range items {
+			out[it.Label] = true
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		line, char int
+		want, not  []string
+	}{
+		{1, 6, []string{"Component", "Group", "Resource"}, nil},
+		{5, 7, []string{"sentry.io/project-slug", "pagerduty.com/service-id", "jira/project-key"}, nil},
+		{7, 8, []string{"website"}, []string{"database", "team"}},                       // types of Components in use
+		{8, 13, []string{"production", "beta"}, nil},                                    // lifecycles, and one in use
+		{9, 9, []string{"team-a"}, []string{"payments-db"}},                             // owner: groups by name
+		{11, 6, []string{"resource:payments-db", "component:web", "group:team-a"}, nil}, // dependsOn: no default kind
+	} {
+		got := complete(tt.line, tt.char)
+		for _, w := range tt.want {
+			if !got[w] {
+				t.Errorf("completion at %d:%d lacks %q: %v", tt.line, tt.char, w, got)
+			}
+		}
+		for _, w := range tt.not {
+			if got[w] {
+				t.Errorf("completion at %d:%d offers %q: %v", tt.line, tt.char, w, got)
+			}
+		}
+	}
+	var hover struct {
+		Contents struct{ Kind, Value string }
+	}
+	if err := c.call("textDocument/hover", map[string]any{"textDocument": map[string]any{"uri": uri}, "position": position{13, 8}}, &hover); err != nil {
+		t.Fatal(err)
+	}
+	orgURI := "file://" + filepath.ToSlash(filepath.Join(dir, "catalog-info.yaml"))
+	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": orgURI, "languageId": "yaml", "version": 1, "text": org}})
+	if err := c.call("textDocument/hover", map[string]any{"textDocument": map[string]any{"uri": orgURI}, "position": position{13, 10}}, &hover); err != nil {
+		t.Fatal(err)
+	}
+	if hover.Contents.Kind != "markdown" || !strings.Contains(hover.Contents.Value, "**pagerduty.com/service-id**: names a PagerDuty service") ||
+		!strings.Contains(hover.Contents.Value, "pagerduty-service-exists") {
+		t.Errorf("hover on an annotation key: %+v", hover)
+	}
+	hover.Contents.Value = ""
+	// A finding: hover over the value at fault says the rule, the message and where its doc is.
+	bad := strings.Replace(org, "name: web", "name: Web Site", 1)
+	c.notify("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": orgURI, "version": 2}, "contentChanges": []any{map[string]any{"text": bad}}})
+	c.next(2)
+	if err := c.call("textDocument/hover", map[string]any{"textDocument": map[string]any{"uri": orgURI}, "position": position{21, 10}}, &hover); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(hover.Contents.Value, "**entity-name-format** (error)") || !strings.Contains(hover.Contents.Value, "docs/rules.md#entity-name-format") {
+		t.Errorf("hover on a finding: %+v", hover)
+	}
+}

@@ -1,0 +1,269 @@
+package lsp
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/tliron/glsp"
+	protocol "github.com/tliron/glsp/protocol_3_16"
+
+	"github.com/catalog-lint/catalog-lint/integrations"
+	"github.com/catalog-lint/catalog-lint/linter"
+	"github.com/catalog-lint/catalog-lint/rules"
+)
+
+// hover explains what is under the cursor: the findings there (each rule's summary, the message and
+// a link to the rule's documentation), a rule ID (in catalog-lint.io/ignore or .catalog-lint.yaml),
+// or an annotation key an integration checks.
+func (s *Server) hover(_ *glsp.Context, p *protocol.HoverParams) (*protocol.Hover, error) {
+	s.mu.Lock()
+	d := s.docs[p.TextDocument.URI]
+	if d == nil {
+		s.mu.Unlock()
+		return nil, nil
+	}
+	content, linted, findings := d.text, d.linted, d.findings
+	s.mu.Unlock()
+	var parts []string
+	if linted != nil && string(linted.data) == content {
+		for _, f := range findings {
+			if r := linted.findingRange(f); contains(r, p.Position) {
+				parts = append(parts, ruleHelp(f.Rule, f.Message))
+			}
+		}
+	}
+	if len(parts) == 0 {
+		t := newText(content)
+		word := wordAt(t.data, t.offset(p.Position))
+		if rules.Lookup(word) != nil {
+			parts = append(parts, ruleHelp(word, ""))
+		}
+		for _, i := range integrations.All() {
+			for _, k := range i.Keys {
+				if k == word {
+					parts = append(parts, fmt.Sprintf("**%s**: names a %s %s; checked by [`%s`](%s%s) and [`%s`](%s%s).", k, i.Title, nounOf(i),
+						i.Format.ID, DocsURL, i.Format.ID, i.Exists.ID, DocsURL, i.Exists.ID))
+				}
+			}
+		}
+	}
+	if len(parts) == 0 {
+		return nil, nil
+	}
+	return &protocol.Hover{Contents: protocol.MarkupContent{Kind: protocol.MarkupKindMarkdown, Value: strings.Join(parts, "\n\n---\n\n")}}, nil
+}
+
+func nounOf(i *integrations.Integration) string {
+	if i.Noun != "" {
+		return i.Noun
+	}
+	return i.Object
+}
+
+// ruleHelp is a rule's summary, a finding's message when there is one, and the link to its doc.
+func ruleHelp(id, message string) string {
+	r := rules.Lookup(id)
+	if r == nil {
+		return message
+	}
+	out := fmt.Sprintf("**%s** (%s): %s.", id, r.Severity, r.Summary)
+	if message != "" {
+		out += "\n\n" + message
+	}
+	return out + fmt.Sprintf("\n\n[Documentation](%s%s)", DocsURL, id)
+}
+
+func contains(r protocol.Range, p protocol.Position) bool {
+	before := func(x, y protocol.Position) bool { return x.Line < y.Line || x.Line == y.Line && x.Character < y.Character }
+	return !before(p, r.Start) && !before(r.End, p)
+}
+
+// wordAt is the run of characters of a key, a rule ID or a ref around byte offset off.
+func wordAt(data []byte, off int) string {
+	in := func(c byte) bool {
+		return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("._/-:", c) >= 0
+	}
+	start, end := off, off
+	for start > 0 && in(data[start-1]) {
+		start--
+	}
+	for end < len(data) && in(data[end]) {
+		end++
+	}
+	return strings.TrimSuffix(string(data[start:end]), ":")
+}
+
+var linePattern = regexp.MustCompile(`^(\s*)(-\s+)?([A-Za-z0-9._/-]+)?(:\s*)?(.*)$`)
+
+// completion offers, where the cursor is: kinds after `kind:`, apiVersions after `apiVersion:`,
+// lifecycles and the kind's types in use, the entities defined in the workspace after a relation
+// field (or in its list), and annotation keys (those in use and those catalog-lint checks) at a
+// key inside `annotations:`.
+func (s *Server) completion(_ *glsp.Context, p *protocol.CompletionParams) (any, error) {
+	s.mu.Lock()
+	d := s.docs[p.TextDocument.URI]
+	var content string
+	if d != nil {
+		content = d.text
+	}
+	s.mu.Unlock()
+	if d == nil {
+		return nil, nil
+	}
+	t := newText(content)
+	line := int(p.Position.Line)
+	if line >= len(t.starts) {
+		return nil, nil
+	}
+	before := string(t.data[t.starts[line]:t.offset(p.Position)])
+	m := linePattern.FindStringSubmatch(before)
+	if m == nil {
+		return nil, nil
+	}
+	indent, item, key, colon := len(m[1]), m[2] != "", m[3], m[4] != ""
+	if item {
+		key, colon = "", false // a list item here is a value (a ref may hold a colon)
+	}
+	w := s.index(s.ctx)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var uses []entityUse
+	for _, u := range w.uses {
+		uses = append(uses, u...)
+	}
+	kind := strings.ToLower(kindAbove(t, line))
+	var items []protocol.CompletionItem
+	add := func(ck protocol.CompletionItemKind, detail string, labels ...string) {
+		seen := map[string]bool{}
+		for _, it := range items {
+			seen[it.Label] = true
+		}
+		sort.Strings(labels)
+		for _, l := range labels {
+			if l != "" && !seen[l] {
+				seen[l] = true
+				items = append(items, protocol.CompletionItem{Label: l, Kind: &ck, Detail: ptr(detail)})
+			}
+		}
+	}
+	// valueOf is what the workspace's entities write in one place: all of them, or (sameKind) those
+	// of the kind of the document at the cursor.
+	valueOf := func(pick func(entityUse) string, sameKind bool) []string {
+		var out []string
+		for _, u := range uses {
+			if !sameKind || kind == "" || strings.EqualFold(u.kind, kind) {
+				out = append(out, pick(u))
+			}
+		}
+		return out
+	}
+	parent := key
+	if item || !colon {
+		parent = keyAbove(t, line, indent, item)
+	}
+	switch {
+	case colon && key == "kind":
+		add(protocol.CompletionItemKindClass, "kind", linter.KnownKinds...)
+		add(protocol.CompletionItemKindClass, "kind in use", valueOf(func(u entityUse) string { return u.kind }, false)...)
+	case colon && key == "apiVersion":
+		add(protocol.CompletionItemKindValue, "apiVersion", "backstage.io/v1alpha1", "backstage.io/v1beta1", "scaffolder.backstage.io/v1beta3")
+		add(protocol.CompletionItemKindValue, "apiVersion in use", valueOf(func(u entityUse) string { return u.apiVersion }, false)...)
+	case colon && key == "lifecycle":
+		add(protocol.CompletionItemKindEnumMember, "lifecycle", "production", "experimental", "deprecated")
+		add(protocol.CompletionItemKindEnumMember, "lifecycle in use", valueOf(func(u entityUse) string { return u.lifecycle }, true)...)
+	case colon && key == "type":
+		add(protocol.CompletionItemKindEnumMember, "type of "+kind+" in use", valueOf(func(u entityUse) string { return u.specType }, true)...)
+	case parent == "annotations" && !colon:
+		var keys []string
+		for _, u := range uses {
+			keys = append(keys, u.annotations...)
+		}
+		add(protocol.CompletionItemKindProperty, "annotation in use", keys...)
+		add(protocol.CompletionItemKindProperty, "annotation catalog-lint checks", integrations.Keys()...)
+	default:
+		field := key
+		if item || !colon {
+			field = parent
+		}
+		for _, rf := range rules.RelationFields(kind) {
+			if rf.Field == field && (colon || item) {
+				add(protocol.CompletionItemKindReference, "entity in the workspace", refsFor(w, rf.DefaultKind)...)
+			}
+		}
+	}
+	return items, nil
+}
+
+// refsFor are the entities of the workspace written as a relation of default kind names them: the
+// name alone for that kind in the default namespace, kind:namespace/name otherwise.
+func refsFor(w *workspace, defaultKind string) []string {
+	var out []string
+	for ref := range w.refs {
+		if len(w.refs[ref]) == 0 {
+			continue
+		}
+		kind, rest, _ := strings.Cut(ref, ":")
+		ns, name, _ := strings.Cut(rest, "/")
+		d := w.refs[ref][0]
+		_, shown, _ := strings.Cut(d.Entity, ":")
+		_, shownName, _ := strings.Cut(shown, "/")
+		switch {
+		case kind == defaultKind && ns == "default":
+			out = append(out, shownName)
+		case ns == "default":
+			out = append(out, kind+":"+name)
+		default:
+			out = append(out, ref)
+		}
+	}
+	return out
+}
+
+// kindAbove is the kind of the document the line is in: the nearest `kind:` line above, within the
+// same YAML document.
+func kindAbove(t *text, line int) string {
+	for l := line; l >= 0; l-- {
+		s := lineText(t, l)
+		if s == "---" || strings.HasPrefix(s, "--- ") {
+			return ""
+		}
+		if v, ok := strings.CutPrefix(s, "kind:"); ok {
+			return strings.Trim(strings.TrimSpace(v), `"'`)
+		}
+	}
+	return ""
+}
+
+// keyAbove is the key of the mapping entry a line at indent belongs to. For a list item (item), the
+// nearest line above that is not an item and is indented no more; otherwise the nearest line indented
+// less.
+func keyAbove(t *text, line, indent int, item bool) string {
+	for l := line - 1; l >= 0; l-- {
+		s := lineText(t, l)
+		trimmed := strings.TrimLeft(s, " ")
+		if trimmed == "" || strings.HasPrefix(trimmed, "#") {
+			continue
+		}
+		n := len(s) - len(trimmed)
+		if item && strings.HasPrefix(trimmed, "-") && n == indent {
+			continue // an earlier item of the same list
+		}
+		if n < indent || item && n == indent {
+			if m := linePattern.FindStringSubmatch(s); m != nil && m[2] == "" && m[4] != "" {
+				return m[3]
+			}
+			return ""
+		}
+	}
+	return ""
+}
+
+func lineText(t *text, l int) string {
+	end := len(t.data)
+	if l+1 < len(t.starts) {
+		end = t.starts[l+1]
+	}
+	return strings.TrimRight(string(t.data[t.starts[l]:end]), "\r\n")
+}
