@@ -76,7 +76,9 @@ func ruleHelp(id, message string) string {
 }
 
 func contains(r protocol.Range, p protocol.Position) bool {
-	before := func(x, y protocol.Position) bool { return x.Line < y.Line || x.Line == y.Line && x.Character < y.Character }
+	before := func(x, y protocol.Position) bool {
+		return x.Line < y.Line || x.Line == y.Line && x.Character < y.Character
+	}
 	return !before(p, r.Start) && !before(r.End, p)
 }
 
