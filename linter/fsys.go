@@ -75,6 +75,26 @@ func (r *Repo) Close() error {
 // NewTreeRepo returns a repository read from a tree (the App's): findings name files by their path.
 func NewTreeRepo(fsys RepoFS) *Repo { return &Repo{FS: fsys} }
 
+// DiskRepoWith is DiskRepo (findings name files by absolute path) with the content of some files
+// replaced: files maps a file's path on disk to the content to read instead (an editor's unsaved
+// buffers; those outside root are ignored). What the run reads is kept in memory, never read again
+// from the disk, where it may differ.
+func DiskRepoWith(root string, files map[string]string) (*Repo, error) {
+	r, err := DiskRepo(root, true)
+	if err != nil {
+		return nil, err
+	}
+	d := r.FS.(*diskFS)
+	d.overlay = map[string][]byte{}
+	for p, content := range files {
+		if rp, ok := r.Path(p); ok && fs.ValidPath(rp) && rp != "." {
+			d.overlay[rp] = []byte(content)
+		}
+	}
+	r.onDisk = false
+	return r, nil
+}
+
 // DiskRepo returns the repository whose work tree is root on the local disk. Findings name its
 // files as the user writes paths: absolute when abs, else relative to the current folder. Nothing
 // outside root is ever read: a symbolic link that leads out of it cannot be opened.
@@ -116,6 +136,8 @@ type diskFS struct {
 	// plain are the folders known to be reached from the root without a symbolic link (the walk
 	// marks them): a file in one is opened and stat'ed directly, refusing a link as the last step.
 	plain sync.Map
+	// overlay replaces the content of some files (an editor's unsaved buffers), by path of the root.
+	overlay map[string][]byte
 }
 
 func newDiskFS(dir string) (*diskFS, error) {
@@ -169,6 +191,9 @@ func (d *diskFS) direct(name string) (string, bool) {
 // Open implements fs.FS. os.Root refuses absolute symbolic links even when they lead inside the
 // root; those are opened at the path they lead to.
 func (d *diskFS) Open(name string) (fs.File, error) {
+	if data, ok := d.overlay[name]; ok {
+		return &treeFile{entry: treeEntry{name: path.Base(name), size: int64(len(data))}, data: data}, nil
+	}
 	if full, ok := d.direct(name); ok && directOpen {
 		// O_NOFOLLOW: a link as the last step fails here and is opened through the root below.
 		if f, err := os.OpenFile(full, os.O_RDONLY|openNoFollow, 0); err == nil {
@@ -205,6 +230,9 @@ func (d *diskFS) ReadDir(name string) ([]fs.DirEntry, error) {
 
 // Stat implements fs.StatFS.
 func (d *diskFS) Stat(name string) (fs.FileInfo, error) {
+	if data, ok := d.overlay[name]; ok {
+		return treeEntry{name: path.Base(name), size: int64(len(data))}, nil
+	}
 	if full, ok := d.direct(name); ok {
 		st, err := os.Lstat(full)
 		if err != nil {

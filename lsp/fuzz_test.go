@@ -15,7 +15,7 @@ import (
 
 // offlineLint lints the document with every offline rule, as `catalog-lint lsp --offline` does.
 func offlineLint(dir string) Lint {
-	return func(ctx context.Context, path, text string, _ bool) ([]linter.Finding, error) {
+	return func(ctx context.Context, path, text string, _ map[string]string, _ bool) ([]linter.Finding, error) {
 		repo, err := linter.DiskRepo(dir, true)
 		if err != nil {
 			return nil, err

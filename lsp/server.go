@@ -23,11 +23,12 @@ import (
 	"github.com/catalog-lint/catalog-lint/rules"
 )
 
-// Lint lints one document as the editor holds it: path is its file's path, text its content.
-// network says whether the rules that ask other systems (Sentry, GitHub, the Backstage catalog, the
-// integrations) run: on open and on save, never on each change. It returns the findings of that
-// document only.
-type Lint func(ctx context.Context, path, text string, network bool) ([]linter.Finding, error)
+// Lint lints as the editor holds the documents. With workspace (a document opened or saved), it
+// lints the whole repository of path as `check` would, open documents (open: path -> text) as the
+// editor holds them, with the rules that ask other systems, and returns the findings of every file.
+// Without (while typing), it lints the document alone (path, text), offline; the server then keeps
+// the catalog-wide and network findings of the last workspace lint.
+type Lint func(ctx context.Context, path, text string, open map[string]string, workspace bool) ([]linter.Finding, error)
 
 // DocsURL is where each rule's documentation is: the rule ID is appended.
 const DocsURL = "https://github.com/catalog-lint/catalog-lint/blob/main/docs/rules.md#"
@@ -65,11 +66,18 @@ type document struct {
 	version protocol.Integer
 	gen     int // bumped by every change: a lint of an older text is dropped
 	timer   *time.Timer
-	// linted is the text the findings were computed on; network the findings of rules that ask
-	// other systems, from the last open or save, carried over while the lines they are on stay.
+	// linted is the text the findings were computed on; wide the findings of catalog-wide and
+	// network rules from the last workspace lint, carried over while the lines they are on stay.
 	linted   *text
 	findings []linter.Finding
-	network  []linter.Finding
+	wide     []linter.Finding
+}
+
+// wide reports whether a finding's rule looks beyond the document (the catalog, another system):
+// only a workspace lint says it.
+func wide(f linter.Finding) bool {
+	r := rules.Lookup(f.Rule)
+	return r != nil && (r.Catalog || r.Network)
 }
 
 // Handler returns the protocol handler (for RunStdio and tests).
@@ -275,56 +283,93 @@ func (s *Server) didClose(_ *glsp.Context, p *protocol.DidCloseTextDocumentParam
 
 // schedule lints the document's current text after delay, off the message loop, so that typing is
 // never blocked; a later change drops this lint's result. Called with s.mu held.
-func (s *Server) schedule(uri protocol.DocumentUri, d *document, delay time.Duration, network bool) {
+func (s *Server) schedule(uri protocol.DocumentUri, d *document, delay time.Duration, workspace bool) {
 	d.gen++
 	gen, content, version := d.gen, d.text, d.version
 	if d.timer != nil {
 		d.timer.Stop()
 	}
-	d.timer = time.AfterFunc(delay, func() { s.lint(uri, gen, content, version, network) })
+	d.timer = time.AfterFunc(delay, func() { s.lint(uri, gen, content, version, workspace) })
 }
 
-func (s *Server) lint(uri protocol.DocumentUri, gen int, content string, version protocol.Integer, network bool) {
+func (s *Server) lint(uri protocol.DocumentUri, gen int, content string, version protocol.Integer, workspace bool) {
 	s.mu.Lock()
 	d := s.docs[uri]
+	open := map[string]string{}
+	for _, o := range s.docs {
+		if o.path != "" {
+			open[o.path] = o.text
+		}
+	}
 	s.mu.Unlock()
 	if d == nil || s.ctx.Err() != nil {
 		return
 	}
-	findings, err := s.Lint(s.ctx, d.path, content, network)
-	t := newText(content)
-	s.mu.Lock()
-	if s.docs[uri] != d || d.gen != gen || err != nil {
-		s.mu.Unlock()
+	if d.path == "" {
+		workspace = false // an unsaved buffer belongs to no repository
+	}
+	open[d.path] = content
+	findings, err := s.Lint(s.ctx, d.path, content, open, workspace)
+	if err != nil {
 		return
 	}
-	if network {
-		d.network = nil
+	var out []protocol.PublishDiagnosticsParams
+	s.mu.Lock()
+	if workspace {
+		// One workspace lint answers for every open document it read as it still is: a save updates
+		// the diagnostics of the files that refer to what changed.
+		byPath := map[string][]linter.Finding{}
 		for _, f := range findings {
-			if r := rules.Lookup(f.Rule); r != nil && r.Network {
-				d.network = append(d.network, f)
+			byPath[f.File] = append(byPath[f.File], f)
+		}
+		for u, o := range s.docs {
+			if o.path == "" || open[o.path] != o.text || (o == d && o.gen != gen) {
+				continue
+			}
+			t := newText(o.text)
+			o.wide = nil
+			for _, f := range byPath[o.path] {
+				if wide(f) {
+					o.wide = append(o.wide, f)
+				}
+			}
+			o.linted, o.findings = t, byPath[o.path]
+			out = append(out, protocol.PublishDiagnosticsParams{URI: u, Version: ptr(protocol.UInteger(o.version)), Diagnostics: diagnostics(t, o.findings)})
+		}
+	} else if s.docs[uri] == d && d.gen == gen {
+		t := newText(content)
+		var narrow []linter.Finding
+		for _, f := range findings {
+			if f.File == d.path && !wide(f) {
+				narrow = append(narrow, f)
 			}
 		}
-	} else {
-		findings = append(findings, carried(d.network, t)...)
-	}
-	d.linted, d.findings = t, findings
-	diags := make([]protocol.Diagnostic, 0, len(findings))
-	for _, f := range findings {
-		diags = append(diags, diagnostic(t, f))
+		d.linted, d.findings = t, append(narrow, carried(d.wide, t)...)
+		out = append(out, protocol.PublishDiagnosticsParams{URI: uri, Version: ptr(protocol.UInteger(version)), Diagnostics: diagnostics(t, d.findings)})
 	}
 	notify := s.notify
 	s.mu.Unlock()
-	if notify != nil {
-		notify(protocol.ServerTextDocumentPublishDiagnostics, protocol.PublishDiagnosticsParams{URI: uri, Version: ptr(protocol.UInteger(version)), Diagnostics: diags})
+	if notify == nil {
+		return
+	}
+	for _, p := range out {
+		notify(protocol.ServerTextDocumentPublishDiagnostics, p)
 	}
 }
 
-// carried are the network findings whose line still reads as it did when they were found: while the
-// document changes, an offline lint keeps them until the next save asks again.
-func carried(network []linter.Finding, t *text) []linter.Finding {
+func diagnostics(t *text, findings []linter.Finding) []protocol.Diagnostic {
+	out := make([]protocol.Diagnostic, 0, len(findings))
+	for _, f := range findings {
+		out = append(out, diagnostic(t, f))
+	}
+	return out
+}
+
+// carried are the catalog-wide and network findings whose line still reads as it did when they were
+// found: while the document changes, a lint of it alone keeps them until the next save asks again.
+func carried(found []linter.Finding, t *text) []linter.Finding {
 	var out []linter.Finding
-	for _, f := range network {
+	for _, f := range found {
 		if f.Line < 1 || f.Source == "" {
 			continue
 		}

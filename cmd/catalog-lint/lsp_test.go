@@ -542,3 +542,67 @@ func TestLSPCompletionAndHover(t *testing.T) {
 		t.Errorf("hover on a finding: %+v", hover)
 	}
 }
+
+// TestLSPWorkspace: catalog-wide rules see the workspace, open documents as the editor holds them;
+// saving one document updates the diagnostics of another that refers to it; while a document is
+// typed in, refs to entities of other files are not reported missing.
+func TestLSPWorkspace(t *testing.T) {
+	dir := t.TempDir()
+	svc := "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: checkout\nspec:\n  type: service\n  lifecycle: production\n  owner: team-b\n  dependsOn:\n    - component:payments\n"
+	org := "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: payments\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n"
+	for name, content := range map[string]string{"svc/catalog-info.yaml": svc, "org/catalog-info.yaml": org} {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := exec.Command("git", "init", "-q", dir).CombinedOutput(); err != nil {
+		t.Fatalf("git init: %v %s", err, out)
+	}
+	c := startLSP(t, dir, nil, "--offline")
+	if err := c.call("initialize", map[string]any{"processId": os.Getpid(), "rootUri": "file://" + filepath.ToSlash(dir), "capabilities": map[string]any{}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	c.notify("initialized", map[string]any{})
+	svcURI := "file://" + filepath.ToSlash(filepath.Join(dir, "svc", "catalog-info.yaml"))
+	orgURI := "file://" + filepath.ToSlash(filepath.Join(dir, "org", "catalog-info.yaml"))
+	codes := func(p publishDiagnostics) string {
+		var out []string
+		for _, d := range p.Diagnostics {
+			out = append(out, d.Code)
+		}
+		return strings.Join(out, ",")
+	}
+	nextFor := func(uri string, version int) publishDiagnostics {
+		t.Helper()
+		for {
+			p := c.next(version)
+			if p.URI == uri {
+				return p
+			}
+		}
+	}
+	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": svcURI, "languageId": "yaml", "version": 1, "text": svc}})
+	if got := nextFor(svcURI, 1); codes(got) != "relation-target-missing" || !strings.Contains(got.Diagnostics[0].Message, "group:default/team-b") {
+		t.Fatalf("on open: %+v", got)
+	}
+	// Typing in svc: the document alone is linted; payments (defined in org) is not called missing,
+	// and team-b's finding stays on its unchanged line.
+	typed := strings.Replace(svc, "lifecycle: production", "lifecycle: experimental", 1)
+	c.notify("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": svcURI, "version": 2}, "contentChanges": []any{map[string]any{"text": typed}}})
+	if got := nextFor(svcURI, 2); codes(got) != "relation-target-missing" || !strings.Contains(got.Diagnostics[0].Message, "team-b") {
+		t.Errorf("while typing: %+v", got)
+	}
+	// org opened, team-a renamed to team-b in the editor and saved: svc's diagnostics are updated.
+	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": orgURI, "languageId": "yaml", "version": 1, "text": org}})
+	nextFor(orgURI, 1)
+	renamed := strings.Replace(org, "name: team-a", "name: team-b", 1)
+	c.notify("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": orgURI, "version": 2}, "contentChanges": []any{map[string]any{"text": renamed}}})
+	nextFor(orgURI, 2)
+	c.notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": orgURI}})
+	if got := nextFor(svcURI, 2); codes(got) != "" {
+		t.Errorf("svc after org was saved with team-b: %+v", got)
+	}
+}

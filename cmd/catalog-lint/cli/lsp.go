@@ -65,7 +65,7 @@ type lspLinter struct {
 	whys     map[string]string
 }
 
-func (l *lspLinter) lint(ctx context.Context, path, text string, network bool) ([]linter.Finding, error) {
+func (l *lspLinter) lint(ctx context.Context, path, text string, open map[string]string, workspace bool) ([]linter.Finding, error) {
 	dir := filepath.Dir(path)
 	if path == "" {
 		var err error
@@ -87,12 +87,17 @@ func (l *lspLinter) lint(ctx context.Context, path, text string, network bool) (
 	if err != nil {
 		return nil, err
 	}
-	repo, err := linter.DiskRepo(root, true)
+	var repo *linter.Repo
+	if workspace {
+		repo, err = linter.DiskRepoWith(root, open)
+	} else {
+		repo, err = linter.DiskRepo(root, true)
+	}
 	if err != nil {
 		return nil, err
 	}
 	defer repo.Close()
-	run := rules.Run{Repo: repo, Config: cfg, Offline: !network || l.f.offline, Jobs: 2}
+	run := rules.Run{Repo: repo, Config: cfg, Offline: !workspace || l.f.offline, Jobs: 2}
 	if !run.Offline {
 		run.Integrations = l.conn.ForRun(0, nil, nil, nil)
 		svc, why := l.sentry(cfgPath, cfg)
@@ -103,15 +108,27 @@ func (l *lspLinter) lint(ctx context.Context, path, text string, network bool) (
 			run.Integrations = run.Integrations.Skip(integrations.Sentry, why)
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	res, err := run.Lint(ctx, nil, linter.Input{Name: path, Reader: strings.NewReader(text)})
+	var paths []string
+	var extra []linter.Input
+	_, statErr := os.Stat(path)
+	switch {
+	case workspace && statErr == nil:
+		paths = []string{root} // the repository as check lints it, this document as the editor holds it
+	case workspace:
+		paths = []string{root}
+		extra = append(extra, linter.Input{Name: path, Reader: strings.NewReader(text)}) // not saved yet
+	default:
+		extra = append(extra, linter.Input{Name: path, Reader: strings.NewReader(text)})
+	}
+	res, err := run.Lint(ctx, paths, extra...)
 	if err != nil {
 		return nil, err
 	}
-	var out []linter.Finding
+	out := res.Findings[:0]
 	for _, f := range res.Findings {
-		if f.File == path {
+		if workspace || f.File == path {
 			f.Message = l.deps.Redact.String(f.Message)
 			out = append(out, f)
 		}

@@ -37,7 +37,7 @@ func BenchmarkLSPLintAfterChange(b *testing.B) {
 		conn: integrations.Connected{}, sentries: map[string]integrations.Service{}}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		findings, err := l.lint(context.Background(), path, text, false)
+		findings, err := l.lint(context.Background(), path, text, nil, false)
 		if err != nil || len(findings) != 1 {
 			b.Fatalf("%v, %d findings", err, len(findings))
 		}
