@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/sourcegraph/jsonrpc2"
 
+	"github.com/catalog-lint/catalog-lint/linter/synthetic"
 	"github.com/catalog-lint/catalog-lint/rules/githubtest"
 )
 
@@ -24,7 +27,7 @@ var (
 )
 
 // catalogLintBinary builds this command once per test run.
-func catalogLintBinary(t *testing.T) string {
+func catalogLintBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "catalog-lint-bin")
@@ -53,7 +56,7 @@ func (e *buildError) Error() string { return "go build: " + e.err.Error() + "\n"
 // lspClient talks to `catalog-lint lsp` as an editor does: JSON-RPC over the process's standard
 // input and output with Content-Length framing (sourcegraph/jsonrpc2, VS Code's codec).
 type lspClient struct {
-	t     *testing.T
+	t     testing.TB
 	cmd   *exec.Cmd
 	conn  *jsonrpc2.Conn
 	diags chan publishDiagnostics
@@ -103,7 +106,7 @@ type pipes struct {
 }
 
 // startLSP starts `catalog-lint lsp` in dir with env (besides PATH and HOME) and args.
-func startLSP(t *testing.T, dir string, env []string, args ...string) *lspClient {
+func startLSP(t testing.TB, dir string, env []string, args ...string) *lspClient {
 	t.Helper()
 	cmd := exec.Command(catalogLintBinary(t), append([]string{"lsp", "--stdio"}, args...)...)
 	cmd.Dir = dir
@@ -605,4 +608,58 @@ func TestLSPWorkspace(t *testing.T) {
 	if got := nextFor(svcURI, 2); codes(got) != "" {
 		t.Errorf("svc after org was saved with team-b: %+v", got)
 	}
+}
+
+// BenchmarkLSPOpenWorkspace opens one file of a 10,000-service monorepo in `catalog-lint lsp`, as an
+// editor does, and waits for its diagnostics: the whole repository is linted (the first open), and the
+// workspace's definitions read for navigation. It reports the time to the diagnostics and the
+// server's peak RSS (VmHWM). BENCH_FILES sets the number of services.
+func BenchmarkLSPOpenWorkspace(b *testing.B) {
+	n := 10000
+	if v, err := strconv.Atoi(os.Getenv("BENCH_FILES")); err == nil && v > 0 {
+		n = v
+	}
+	dir := b.TempDir()
+	if _, err := synthetic.Write(dir, n, 1); err != nil {
+		b.Fatal(err)
+	}
+	if out, err := exec.Command("git", "init", "-q", dir).CombinedOutput(); err != nil {
+		b.Fatalf("git init: %v %s", err, out)
+	}
+	var doc string
+	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && doc == "" && d.Name() == "catalog-info.yaml" && filepath.Dir(p) != dir {
+			doc = p
+		}
+		return nil
+	})
+	text, err := os.ReadFile(doc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var peak float64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c := startLSP(b, dir, nil, "--offline")
+		if err := c.call("initialize", map[string]any{"processId": os.Getpid(), "rootUri": "file://" + filepath.ToSlash(dir), "capabilities": map[string]any{}}, nil); err != nil {
+			b.Fatal(err)
+		}
+		c.notify("initialized", map[string]any{})
+		c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": "file://" + filepath.ToSlash(doc), "languageId": "yaml", "version": 1, "text": string(text)}})
+		c.next(1)
+		var loc []any // navigation needs the workspace's definitions: wait for them too
+		if err := c.call("textDocument/definition", map[string]any{"textDocument": map[string]any{"uri": "file://" + filepath.ToSlash(doc)}, "position": map[string]int{"line": 0, "character": 0}}, &loc); err != nil {
+			b.Fatal(err)
+		}
+		status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", c.cmd.Process.Pid))
+		for _, line := range strings.Split(string(status), "\n") {
+			if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+				kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+				peak = max(peak, float64(kb)/1024)
+			}
+		}
+		c.conn.Close()
+	}
+	b.ReportMetric(peak, "peak-RSS-MiB")
+	b.ReportMetric(float64(n), "services")
 }
