@@ -5,7 +5,10 @@
 package lsp
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/url"
 	"os"
@@ -48,6 +51,9 @@ type Server struct {
 	Delay time.Duration
 	// Version is catalog-lint's version, told to the client.
 	Version string
+	// Configure, when set, applies the client's initializationOptions (what the user set in the
+	// editor); an error fails the initialize request.
+	Configure func(options Options) error
 
 	mu       sync.Mutex
 	docs     map[protocol.DocumentUri]*document
@@ -172,7 +178,29 @@ func (s *Server) Serve(ctx context.Context, rwc io.ReadWriteCloser) bool {
 	return s.shutdown
 }
 
+// Options are the initializationOptions a client may send: what the user set in the editor. Tokens
+// and addresses are not among them; they come from the environment, as for check.
+type Options struct {
+	// Offline leaves out the rules that ask other systems.
+	Offline bool `json:"offline"`
+}
+
 func (s *Server) initialize(ctx *glsp.Context, p *protocol.InitializeParams) (any, error) {
+	if s.Configure != nil && p.InitializationOptions != nil {
+		raw, err := json.Marshal(p.InitializationOptions)
+		if err != nil {
+			return nil, err
+		}
+		var o Options
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&o); err != nil {
+			return nil, fmt.Errorf("initializationOptions: %v (known: offline)", err)
+		}
+		if err := s.Configure(o); err != nil {
+			return nil, err
+		}
+	}
 	s.mu.Lock()
 	s.notify = ctx.Notify
 	for _, f := range p.WorkspaceFolders {

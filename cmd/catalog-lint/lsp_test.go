@@ -663,3 +663,50 @@ func BenchmarkLSPOpenWorkspace(b *testing.B) {
 	b.ReportMetric(peak, "peak-RSS-MiB")
 	b.ReportMetric(float64(n), "services")
 }
+
+// TestLSPOptionsAndDeletedFiles: initializationOptions {"offline": true} keeps the server off the
+// network (unknown options are an error of initialize); a document whose folder is deleted under the
+// server gets nothing new, and the server keeps answering.
+func TestLSPOptionsAndDeletedFiles(t *testing.T) {
+	gh := githubtest.New("ghs_lsp_test")
+	defer gh.Close()
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "svc")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	text := "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: checkout\n  annotations:\n    github.com/project-slug: acme/paymnets\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n"
+	path := filepath.Join(sub, "catalog-info.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"GITHUB_TOKEN=ghs_lsp_test", "GITHUB_API_URL=" + gh.URL}
+	bad := startLSP(t, dir, env)
+	if err := bad.call("initialize", map[string]any{"capabilities": map[string]any{}, "initializationOptions": map[string]any{"token": "x"}}, nil); err == nil || !strings.Contains(err.Error(), "known: offline") {
+		t.Errorf("unknown option: %v", err)
+	}
+	c := startLSP(t, dir, env)
+	if err := c.call("initialize", map[string]any{"capabilities": map[string]any{}, "initializationOptions": map[string]any{"offline": true}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	uri := "file://" + filepath.ToSlash(path)
+	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": uri, "languageId": "yaml", "version": 1, "text": text}})
+	if got := c.next(1); len(got.Diagnostics) != 0 {
+		t.Errorf("offline: %+v", got)
+	}
+	if n, _ := gh.Requests(); n != 0 {
+		t.Errorf("offline, yet %d requests to GitHub", n)
+	}
+	if err := os.RemoveAll(sub); err != nil {
+		t.Fatal(err)
+	}
+	c.notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": uri}})
+	c.notify("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": uri, "version": 2}, "contentChanges": []any{map[string]any{"text": text + "# more\n"}}})
+	var actions []codeAction
+	if err := c.call("textDocument/codeAction", map[string]any{"textDocument": map[string]any{"uri": uri}, "range": lspRange{}, "context": map[string]any{}}, &actions); err != nil {
+		t.Errorf("after the folder was deleted: %v", err)
+	}
+	if err := c.call("shutdown", nil, nil); err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+}

@@ -49,7 +49,12 @@ func runLSP(args []string, stderr io.Writer, deps Deps) int {
 		}
 	}
 	l := &lspLinter{f: f, deps: deps, conn: conn, sentries: map[string]integrations.Service{}}
-	srv := &lsp.Server{Lint: l.lint, Files: l.files, Version: version()}
+	srv := &lsp.Server{Lint: l.lint, Files: l.files, Version: version(), Configure: func(o lsp.Options) error {
+		if o.Offline {
+			l.f.offline = true // the editor's setting can only ask less of the network, never more
+		}
+		return nil
+	}}
 	return srv.RunStdio()
 }
 
