@@ -710,3 +710,32 @@ func TestLSPOptionsAndDeletedFiles(t *testing.T) {
 		t.Errorf("shutdown: %v", err)
 	}
 }
+
+// TestLSPCachesLookups: saving a document again does not ask GitHub again about what it already
+// answered (answers are kept for ten minutes, as serve keeps them).
+func TestLSPCachesLookups(t *testing.T) {
+	gh := githubtest.New("ghs_lsp_test")
+	defer gh.Close()
+	gh.AddRepo("acme/payments", false)
+	dir := t.TempDir()
+	text := "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: checkout\n  annotations:\n    github.com/project-slug: acme/payments\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n"
+	path := filepath.Join(dir, "catalog-info.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := startLSP(t, dir, []string{"GITHUB_TOKEN=ghs_lsp_test", "GITHUB_API_URL=" + gh.URL})
+	if err := c.call("initialize", map[string]any{"capabilities": map[string]any{}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	uri := "file://" + filepath.ToSlash(path)
+	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": uri, "languageId": "yaml", "version": 1, "text": text}})
+	c.next(1)
+	first, _ := gh.Requests()
+	for i := 0; i < 3; i++ {
+		c.notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": uri}})
+		c.next(1)
+	}
+	if n, _ := gh.Requests(); first == 0 || n != first {
+		t.Errorf("GitHub asked %d times on open, %d after three saves", first, n)
+	}
+}

@@ -48,7 +48,11 @@ func runLSP(args []string, stderr io.Writer, deps Deps) int {
 			return usageError(stderr, err)
 		}
 	}
-	l := &lspLinter{f: f, deps: deps, conn: conn, sentries: map[string]integrations.Service{}}
+	// Answers are cached across lints (each open and save), as serve caches them across jobs: saving
+	// a file again does not ask GitHub or Jira again about what it asked a minute ago. Sentry's index
+	// keeps its answers for the server's life (sentries).
+	l := &lspLinter{f: f, deps: deps, conn: conn, sentries: map[string]integrations.Service{},
+		cache: &integrations.Cache{TTL: 10 * time.Minute}}
 	srv := &lsp.Server{Lint: l.lint, Files: l.files, Version: version(), Configure: func(o lsp.Options) error {
 		if o.Offline {
 			l.f.offline = true // the editor's setting can only ask less of the network, never more
@@ -61,9 +65,10 @@ func runLSP(args []string, stderr io.Writer, deps Deps) int {
 // lspLinter lints an editor's document as `check` lints that file: its repository's configuration,
 // the services of the environment (each built once), the findings of that document only.
 type lspLinter struct {
-	f    checkFlags
-	deps Deps
-	conn integrations.Connected
+	f     checkFlags
+	deps  Deps
+	conn  integrations.Connected
+	cache *integrations.Cache
 
 	mu       sync.Mutex
 	sentries map[string]integrations.Service // by configuration file
@@ -104,7 +109,7 @@ func (l *lspLinter) lint(ctx context.Context, path, text string, open map[string
 	defer repo.Close()
 	run := rules.Run{Repo: repo, Config: cfg, Offline: !workspace || l.f.offline, Jobs: 2}
 	if !run.Offline {
-		run.Integrations = l.conn.ForRun(0, nil, nil, nil)
+		run.Integrations = l.conn.ForRun(0, nil, nil, l.cache)
 		svc, why := l.sentry(cfgPath, cfg)
 		switch {
 		case svc != nil:
