@@ -191,17 +191,10 @@ func fileURI(path string) protocol.DocumentUri {
 // definition answers "go to definition" on a relation's value: where the entity it names is defined
 // in the workspace (several places when it is defined more than once), nothing when it is not.
 func (s *Server) definition(_ *glsp.Context, p *protocol.DefinitionParams) (any, error) {
-	s.mu.Lock()
-	d := s.docs[p.TextDocument.URI]
-	var content string
-	if d != nil {
-		content = d.text
-	}
-	s.mu.Unlock()
-	if d == nil {
+	t, ok := s.textOf(p.TextDocument.URI)
+	if !ok {
 		return nil, nil
 	}
-	t := newText(content)
 	ref := refAt(t.data, t.offset(p.Position))
 	if ref == "" {
 		return nil, nil

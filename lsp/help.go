@@ -104,17 +104,10 @@ var linePattern = regexp.MustCompile(`^(\s*)(-\s+)?([A-Za-z0-9._/-]+)?(:\s*)?(.*
 // field (or in its list), and annotation keys (those in use and those catalog-lint checks) at a
 // key inside `annotations:`.
 func (s *Server) completion(_ *glsp.Context, p *protocol.CompletionParams) (any, error) {
-	s.mu.Lock()
-	d := s.docs[p.TextDocument.URI]
-	var content string
-	if d != nil {
-		content = d.text
-	}
-	s.mu.Unlock()
-	if d == nil {
+	t, ok := s.textOf(p.TextDocument.URI)
+	if !ok {
 		return nil, nil
 	}
-	t := newText(content)
 	line := int(p.Position.Line)
 	if line >= len(t.starts) {
 		return nil, nil

@@ -490,3 +490,18 @@ func overlaps(a, b protocol.Range) bool {
 	}
 	return !before(a.End, b.Start) && !before(b.End, a.Start)
 }
+
+// textOf is the text the editor holds for a document; false when it is not open.
+func (s *Server) textOf(uri protocol.DocumentUri) (*text, bool) {
+	s.mu.Lock()
+	d := s.docs[uri]
+	var content string
+	if d != nil {
+		content = d.text
+	}
+	s.mu.Unlock()
+	if d == nil {
+		return nil, false
+	}
+	return newText(content), true
+}

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -34,30 +33,12 @@ func (s *Server) gitlab(c *gin.Context) {
 		answer(http.StatusUnauthorized, "bad_token", "missing or invalid X-Gitlab-Token")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			log.Warn().Int64("limit", s.cfg.MaxBody).Msg("payload too large")
-			answer(http.StatusRequestEntityTooLarge, "too_large", "payload larger than the limit")
-			return
-		}
-		answer(http.StatusBadRequest, "unreadable", "could not read the body")
+	body, ok := s.readBody(c, log, answer)
+	if !ok {
 		return
 	}
 	job, why, err := gitlabJobFor(event, body)
-	if err != nil {
-		log.Info().Err(err).Msg("malformed payload")
-		answer(http.StatusBadRequest, "malformed", err.Error())
-		return
-	}
-	if job == nil {
-		log.Debug().Str("reason", why).Msg("ignored")
-		answer(http.StatusAccepted, "ignored", why)
-		return
-	}
-	if !s.accepting.Load() {
-		answer(http.StatusServiceUnavailable, "shutting_down", "the server is shutting down; redeliver later")
+	if !s.decoded(job, why, err, log, answer) {
 		return
 	}
 	job.Delivery, job.Event, job.Received = delivery, event, time.Now().UTC()

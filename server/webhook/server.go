@@ -117,15 +117,8 @@ func (s *Server) webhook(c *gin.Context) {
 		c.JSON(status, gin.H{"outcome": outcome, "message": msg})
 	}
 
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			log.Warn().Int64("limit", s.cfg.MaxBody).Msg("payload too large")
-			answer(http.StatusRequestEntityTooLarge, "too_large", "payload larger than the limit")
-			return
-		}
-		answer(http.StatusBadRequest, "unreadable", "could not read the body")
+	body, ok := s.readBody(c, log, answer)
+	if !ok {
 		return
 	}
 	sig := c.GetHeader("X-Hub-Signature-256")
@@ -146,23 +139,45 @@ func (s *Server) webhook(c *gin.Context) {
 		return
 	}
 	job, why, err := jobFor(event, payload, s.cfg.AppID)
+	if s.decoded(job, why, err, log, answer) {
+		job.Delivery, job.Event, job.Received = delivery, event, time.Now().UTC()
+		job.Key = keyFor(job.Owner, job.Repo, job.HeadSHA, job.Kind, delivery)
+		s.enqueue(job, log, answer)
+	}
+}
+
+// readBody reads a delivery's body up to MaxBody; false when it has answered already (413, 400).
+func (s *Server) readBody(c *gin.Context, log zerolog.Logger, answer func(status int, outcome, msg string)) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBody))
 	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			log.Warn().Int64("limit", s.cfg.MaxBody).Msg("payload too large")
+			answer(http.StatusRequestEntityTooLarge, "too_large", "payload larger than the limit")
+			return nil, false
+		}
+		answer(http.StatusBadRequest, "unreadable", "could not read the body")
+		return nil, false
+	}
+	return body, true
+}
+
+// decoded answers a delivery whose payload could not become a job (400 malformed, 202 ignored) or
+// that comes while the server stops (503), and says whether the job is to be queued.
+func (s *Server) decoded(job *Job, why string, err error, log zerolog.Logger, answer func(status int, outcome, msg string)) bool {
+	switch {
+	case err != nil:
 		log.Info().Err(err).Msg("malformed payload")
 		answer(http.StatusBadRequest, "malformed", err.Error())
-		return
-	}
-	if job == nil {
+	case job == nil:
 		log.Debug().Str("reason", why).Msg("ignored")
 		answer(http.StatusAccepted, "ignored", why)
-		return
-	}
-	if !s.accepting.Load() {
+	case !s.accepting.Load():
 		answer(http.StatusServiceUnavailable, "shutting_down", "the server is shutting down; redeliver later")
-		return
+	default:
+		return true
 	}
-	job.Delivery, job.Event, job.Received = delivery, event, time.Now().UTC()
-	job.Key = keyFor(job.Owner, job.Repo, job.HeadSHA, job.Kind, delivery)
-	s.enqueue(job, log, answer)
+	return false
 }
 
 // enqueue stores an accepted delivery's job and answers: queued, a duplicate of a pending job, or
