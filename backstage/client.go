@@ -181,8 +181,7 @@ func (c *Client) post(ctx context.Context, endpoint string, body []byte, want in
 	if err != nil {
 		return nil, true, &Error{Status: resp.StatusCode, Reason: "the answer was cut short"}
 	}
-	switch {
-	case resp.StatusCode == http.StatusOK:
+	if resp.StatusCode == http.StatusOK {
 		var out struct {
 			Items []*Entity `json:"items"`
 		}
@@ -190,18 +189,26 @@ func (c *Client) post(ctx context.Context, endpoint string, body []byte, want in
 			return nil, false, &Error{Status: resp.StatusCode, Reason: fmt.Sprintf("unexpected answer (%d items for %d refs)", len(out.Items), want)}
 		}
 		return out.Items, false, nil
-	case resp.StatusCode == http.StatusUnauthorized:
-		return nil, false, &Error{Status: resp.StatusCode, Reason: "the token was rejected (set BACKSTAGE_TOKEN to a static external-access token of the instance)" + detail(data, c.cfg.Token)}
-	case resp.StatusCode == http.StatusForbidden:
-		return nil, false, &Error{Status: resp.StatusCode, Reason: "the token may not read the catalog" + detail(data, c.cfg.Token)}
-	case resp.StatusCode == http.StatusNotFound:
-		return nil, false, &Error{Status: resp.StatusCode, Reason: "no catalog API at this address (is it the backend's URL?)"}
-	case resp.StatusCode >= 300 && resp.StatusCode < 400:
-		return nil, false, &Error{Status: resp.StatusCode, Reason: "redirected; give the backend's final address (redirects are not followed, so that the token stays there)"}
-	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return nil, true, &Error{Status: resp.StatusCode, Reason: "the catalog is unavailable" + detail(data, c.cfg.Token)}
 	}
-	return nil, false, &Error{Status: resp.StatusCode, Reason: "unexpected status" + detail(data, c.cfg.Token)}
+	retry, err := c.failure(resp.StatusCode, data)
+	return nil, retry, err
+}
+
+// failure reads an answer other than 200; retry says whether it may pass (5xx, 429).
+func (c *Client) failure(status int, data []byte) (retry bool, err error) {
+	switch {
+	case status == http.StatusUnauthorized:
+		return false, &Error{Status: status, Reason: "the token was rejected (set BACKSTAGE_TOKEN to a static external-access token of the instance)" + detail(data, c.cfg.Token)}
+	case status == http.StatusForbidden:
+		return false, &Error{Status: status, Reason: "the token may not read the catalog" + detail(data, c.cfg.Token)}
+	case status == http.StatusNotFound:
+		return false, &Error{Status: status, Reason: "no catalog API at this address (is it the backend's URL?)"}
+	case status >= 300 && status < 400:
+		return false, &Error{Status: status, Reason: "redirected; give the backend's final address (redirects are not followed, so that the token stays there)"}
+	case status == http.StatusTooManyRequests || status >= 500:
+		return true, &Error{Status: status, Reason: "the catalog is unavailable" + detail(data, c.cfg.Token)}
+	}
+	return false, &Error{Status: status, Reason: "unexpected status" + detail(data, c.cfg.Token)}
 }
 
 // detail is the catalog's own error message ({"error": {"name", "message"}}), short, without the
@@ -248,4 +255,74 @@ func transportReason(err error) string {
 		return "cannot resolve " + dns.Name
 	}
 	return "cannot connect"
+}
+
+// MaxListed bounds the entities RefsOfKind lists (20 pages of 500).
+const MaxListed = 10000
+
+// RefsOfKind lists the refs (kind:namespace/name, as the catalog writes them) of the catalog's
+// entities of kind, page by page (GET /api/catalog/entities/by-query with only the fields a ref
+// needs), at most MaxListed.
+func (c *Client) RefsOfKind(ctx context.Context, kind string) ([]string, error) {
+	var refs []string
+	cursor := ""
+	for len(refs) < MaxListed {
+		u := c.base.JoinPath("api", "catalog", "entities", "by-query")
+		q := u.Query()
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		} else {
+			q.Set("filter", "kind="+kind)
+			q.Set("fields", "kind,metadata.namespace,metadata.name")
+		}
+		q.Set("limit", "500")
+		u.RawQuery = q.Encode()
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+		if err != nil {
+			return nil, &Error{Reason: "cannot build the request"}
+		}
+		req.Header.Set("Accept", "application/json")
+		if c.cfg.UserAgent != "" {
+			req.Header.Set("User-Agent", c.cfg.UserAgent)
+		}
+		if c.cfg.Token != "" {
+			req.Header.Set("Authorization", "Bearer "+c.cfg.Token)
+		}
+		resp, err := c.http.Do(req)
+		if err != nil {
+			return nil, &Error{Reason: transportReason(err)}
+		}
+		data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+		resp.Body.Close()
+		if err != nil {
+			return nil, &Error{Status: resp.StatusCode, Reason: "the answer was cut short"}
+		}
+		if resp.StatusCode != http.StatusOK {
+			_, err := c.failure(resp.StatusCode, data)
+			return nil, err
+		}
+		var page struct {
+			Items    []*Entity `json:"items"`
+			PageInfo struct {
+				NextCursor string `json:"nextCursor"`
+			} `json:"pageInfo"`
+		}
+		if err := json.Unmarshal(data, &page); err != nil {
+			return nil, &Error{Status: resp.StatusCode, Reason: "unexpected answer"}
+		}
+		for _, e := range page.Items {
+			if e != nil && e.Metadata.Name != "" {
+				ns := e.Metadata.Namespace
+				if ns == "" {
+					ns = "default"
+				}
+				refs = append(refs, e.Kind+":"+ns+"/"+e.Metadata.Name)
+			}
+		}
+		if page.PageInfo.NextCursor == "" || len(page.Items) == 0 {
+			break
+		}
+		cursor = page.PageInfo.NextCursor
+	}
+	return refs, nil
 }

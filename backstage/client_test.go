@@ -152,3 +152,32 @@ func TestConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestRefsOfKind: the entities of a kind are listed page by page (500 a page, following
+// pageInfo.nextCursor) with the token; a rejected token is an error, not an empty list.
+func TestRefsOfKind(t *testing.T) {
+	srv := backstagetest.New(token)
+	defer srv.Close()
+	for i := 0; i < 1203; i++ {
+		srv.Add("Group", "default", fmt.Sprintf("team-%04d", i), "")
+	}
+	srv.Add("Group", "platform", "sre", "")
+	srv.Add("Component", "default", "payments", "")
+	refs, err := client(t, srv.URL, backstage.Config{Token: token}).RefsOfKind(context.Background(), "group")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := srv.Requests(); len(refs) != 1204 || n != 3 {
+		t.Errorf("%d refs in %d requests", len(refs), n)
+	}
+	seen := map[string]bool{}
+	for _, r := range refs {
+		seen[r] = true
+	}
+	if !seen["Group:platform/sre"] || !seen["Group:default/team-1202"] || seen["Component:default/payments"] {
+		t.Errorf("refs: %v…", refs[:5])
+	}
+	if _, err := client(t, srv.URL, backstage.Config{Token: "wrong"}).RefsOfKind(context.Background(), "group"); err == nil || !strings.Contains(err.Error(), "token was rejected") {
+		t.Errorf("wrong token: %v", err)
+	}
+}

@@ -1,10 +1,12 @@
 package lsp
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/tliron/glsp"
 	protocol "github.com/tliron/glsp/protocol_3_16"
@@ -121,6 +123,24 @@ func (s *Server) completion(_ *glsp.Context, p *protocol.CompletionParams) (any,
 	if item {
 		key, colon = "", false // a list item here is a value (a ref may hold a colon)
 	}
+	kind := strings.ToLower(kindAbove(t, line))
+	parent := key
+	if item || !colon {
+		parent = keyAbove(t, line, indent, item)
+	}
+	field := key
+	if item || !colon {
+		field = parent
+	}
+	// The Backstage catalog is asked before the workspace is locked (it takes the server's lock).
+	var live []string
+	for _, rf := range rules.RelationFields(kind) {
+		if rf.Field == field && (colon || item) && rf.DefaultKind != "" {
+			for _, ref := range s.liveRefs(rf.DefaultKind) {
+				live = append(live, shortRef(ref, rf.DefaultKind))
+			}
+		}
+	}
 	w := s.index(s.ctx)
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -128,7 +148,6 @@ func (s *Server) completion(_ *glsp.Context, p *protocol.CompletionParams) (any,
 	for _, u := range w.uses {
 		uses = append(uses, u...)
 	}
-	kind := strings.ToLower(kindAbove(t, line))
 	var items []protocol.CompletionItem
 	add := func(ck protocol.CompletionItemKind, detail string, labels ...string) {
 		seen := map[string]bool{}
@@ -154,10 +173,6 @@ func (s *Server) completion(_ *glsp.Context, p *protocol.CompletionParams) (any,
 		}
 		return out
 	}
-	parent := key
-	if item || !colon {
-		parent = keyAbove(t, line, indent, item)
-	}
 	switch {
 	case colon && key == "kind":
 		add(protocol.CompletionItemKindClass, "kind", linter.KnownKinds...)
@@ -178,42 +193,68 @@ func (s *Server) completion(_ *glsp.Context, p *protocol.CompletionParams) (any,
 		add(protocol.CompletionItemKindProperty, "annotation in use", keys...)
 		add(protocol.CompletionItemKindProperty, "annotation catalog-lint checks", integrations.Keys()...)
 	default:
-		field := key
-		if item || !colon {
-			field = parent
-		}
 		for _, rf := range rules.RelationFields(kind) {
 			if rf.Field == field && (colon || item) {
 				add(protocol.CompletionItemKindReference, "entity in the workspace", refsFor(w, rf.DefaultKind)...)
 			}
 		}
+		add(protocol.CompletionItemKindReference, "entity in the Backstage catalog", live...)
 	}
 	return items, nil
 }
 
-// refsFor are the entities of the workspace written as a relation of default kind names them: the
-// name alone for that kind in the default namespace, kind:namespace/name otherwise.
+// refsFor are the entities of the workspace written as a relation of default kind names them.
 func refsFor(w *workspace, defaultKind string) []string {
 	var out []string
 	for ref := range w.refs {
-		if len(w.refs[ref]) == 0 {
-			continue
-		}
-		kind, rest, _ := strings.Cut(ref, ":")
-		ns, name, _ := strings.Cut(rest, "/")
-		d := w.refs[ref][0]
-		_, shown, _ := strings.Cut(d.Entity, ":")
-		_, shownName, _ := strings.Cut(shown, "/")
-		switch {
-		case kind == defaultKind && ns == "default":
-			out = append(out, shownName)
-		case ns == "default":
-			out = append(out, kind+":"+name)
-		default:
-			out = append(out, ref)
+		if len(w.refs[ref]) > 0 {
+			out = append(out, shortRef(w.refs[ref][0].Entity, defaultKind))
 		}
 	}
 	return out
+}
+
+// shortRef writes ref (kind:namespace/name, the name as written) as a relation of default kind
+// names it: the name alone for that kind in the default namespace, kind:name in the default
+// namespace, kind:namespace/name otherwise.
+func shortRef(ref, defaultKind string) string {
+	kind, rest, _ := strings.Cut(ref, ":")
+	ns, name, _ := strings.Cut(rest, "/")
+	kind = strings.ToLower(kind)
+	switch {
+	case kind == defaultKind && strings.EqualFold(ns, "default"):
+		return name
+	case strings.EqualFold(ns, "default"):
+		return kind + ":" + name
+	}
+	return kind + ":" + ns + "/" + name
+}
+
+// liveRefs are the Backstage catalog's entities of kind, asked at most once per LiveTTL (nothing
+// when it is not configured or cannot be asked within two seconds).
+func (s *Server) liveRefs(kind string) []string {
+	if s.LiveRefs == nil {
+		return nil
+	}
+	s.mu.Lock()
+	a, ok := s.live[kind]
+	s.mu.Unlock()
+	if ok && time.Since(a.at) < LiveTTL {
+		return a.refs
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, 2*time.Second)
+	defer cancel()
+	refs, err := s.LiveRefs(ctx, kind)
+	if err != nil {
+		return nil
+	}
+	s.mu.Lock()
+	if s.live == nil {
+		s.live = map[string]liveAnswer{}
+	}
+	s.live[kind] = liveAnswer{refs, time.Now()}
+	s.mu.Unlock()
+	return refs
 }
 
 // kindAbove is the kind of the document the line is in: the nearest `kind:` line above, within the

@@ -47,6 +47,9 @@ type Server struct {
 	// Files lists a workspace folder's catalog files, for "go to definition" (nil: open documents
 	// only).
 	Files Files
+	// LiveRefs, when set, lists the refs of a kind's entities in the Backstage catalog (kind:ns/name),
+	// offered by completion beside the workspace's; answers are kept for LiveTTL.
+	LiveRefs func(ctx context.Context, kind string) ([]string, error)
 	// Delay overrides DefaultDelay.
 	Delay time.Duration
 	// Version is catalog-lint's version, told to the client.
@@ -63,6 +66,15 @@ type Server struct {
 	cancel   context.CancelFunc
 	roots    []string
 	ws       *workspace
+	live     map[string]liveAnswer // by kind
+}
+
+// LiveTTL is how long the Backstage catalog's entities of a kind are kept for completion.
+const LiveTTL = 5 * time.Minute
+
+type liveAnswer struct {
+	refs []string
+	at   time.Time
 }
 
 // document is an open document: what the editor holds, and the findings of the last lint.

@@ -1,13 +1,17 @@
 // Package backstagetest is an in-process Backstage catalog API for tests: POST
 // /api/catalog/entities/by-refs answering as the catalog backend does (items in request order, null
-// for a ref it does not hold, refs compared case-insensitively), static-token authentication with
-// Backstage's JSON error bodies, and injected failures and latency.
+// for a ref it does not hold, refs compared case-insensitively), GET /api/catalog/entities/by-query
+// (filter=kind=…, ordered by name, limit and an opaque cursor, {items, totalItems, pageInfo}),
+// static-token authentication with Backstage's JSON error bodies, and injected failures and latency.
 package backstagetest
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -93,12 +97,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if r.URL.Path != "/api/catalog/entities/by-refs" || r.Method != http.MethodPost {
+	query := r.URL.Path == "/api/catalog/entities/by-query" && r.Method == http.MethodGet
+	if !query && (r.URL.Path != "/api/catalog/entities/by-refs" || r.Method != http.MethodPost) {
 		writeError(w, r, http.StatusNotFound, "NotFoundError", "Not found")
 		return
 	}
 	if s.token != "" && r.Header.Get("Authorization") != "Bearer "+s.token {
 		writeError(w, r, http.StatusUnauthorized, "AuthenticationError", "Missing credentials")
+		return
+	}
+	if query && fail == 0 {
+		s.query(w, r)
 		return
 	}
 	switch fail {
@@ -129,4 +138,47 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	_ = json.NewEncoder(w).Encode(map[string]any{"items": items})
+}
+
+// query answers GET /entities/by-query: the entities of the filter's kind, by name, limit at a time;
+// the cursor (opaque to clients) carries the filter and the offset, as the backend's does.
+func (s *Server) query(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	filter, offset := q.Get("filter"), 0
+	if c := q.Get("cursor"); c != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(c)
+		f, off, ok := strings.Cut(string(raw), "\x00")
+		n, convErr := strconv.Atoi(off)
+		if err != nil || !ok || convErr != nil {
+			writeError(w, r, http.StatusBadRequest, "InputError", "Malformed cursor")
+			return
+		}
+		filter, offset = f, n
+	}
+	kind, ok := strings.CutPrefix(filter, "kind=")
+	if !ok {
+		writeError(w, r, http.StatusBadRequest, "InputError", "this fake filters by kind only")
+		return
+	}
+	limit, err := strconv.Atoi(q.Get("limit"))
+	if err != nil || limit <= 0 {
+		limit = 20
+	}
+	s.mu.Lock()
+	var matched []map[string]any
+	for _, e := range s.entities {
+		if strings.EqualFold(e["kind"].(string), kind) {
+			matched = append(matched, e)
+		}
+	}
+	s.mu.Unlock()
+	name := func(e map[string]any) string { return e["metadata"].(map[string]any)["name"].(string) }
+	sort.Slice(matched, func(i, j int) bool { return name(matched[i]) < name(matched[j]) })
+	page := matched[min(offset, len(matched)):min(offset+limit, len(matched))]
+	info := map[string]string{}
+	if offset+limit < len(matched) {
+		info["nextCursor"] = base64.RawURLEncoding.EncodeToString([]byte(filter + "\x00" + strconv.Itoa(offset+limit)))
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_ = json.NewEncoder(w).Encode(map[string]any{"items": page, "totalItems": len(matched), "pageInfo": info})
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/sourcegraph/jsonrpc2"
 
+	"github.com/catalog-lint/catalog-lint/backstage/backstagetest"
 	"github.com/catalog-lint/catalog-lint/linter/synthetic"
 	"github.com/catalog-lint/catalog-lint/rules/githubtest"
 )
@@ -737,5 +738,57 @@ func TestLSPCachesLookups(t *testing.T) {
 	}
 	if n, _ := gh.Requests(); first == 0 || n != first {
 		t.Errorf("GitHub asked %d times on open, %d after three saves", first, n)
+	}
+}
+
+// TestLSPCompletionFromBackstage: with a Backstage catalog configured (BACKSTAGE_URL), completion
+// after a relation field also offers the catalog's entities of its kind; offline, it does not ask.
+func TestLSPCompletionFromBackstage(t *testing.T) {
+	bs := backstagetest.New("bs-token")
+	defer bs.Close()
+	bs.Add("Group", "default", "platform-team", "")
+	bs.Add("Group", "ops", "sre", "")
+	bs.Add("System", "default", "payments", "")
+	dir := t.TempDir()
+	doc := "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: checkout\nspec:\n  type: service\n  lifecycle: production\n  owner: \n  system: \n"
+	uri := "file://" + filepath.ToSlash(filepath.Join(dir, "catalog-info.yaml"))
+	env := []string{"BACKSTAGE_URL=" + bs.URL, "BACKSTAGE_TOKEN=bs-token"}
+	labels := func(c *lspClient, line, char int) map[string]bool {
+		t.Helper()
+		var items []struct{ Label string }
+		if err := c.call("textDocument/completion", map[string]any{"textDocument": map[string]any{"uri": uri}, "position": position{line, char}}, &items); err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]bool{}
+		for _, it := range items {
+			out[it.Label] = true
+		}
+		return out
+	}
+	for _, offline := range []bool{false, true} {
+		var args []string
+		if offline {
+			args = append(args, "--offline")
+		}
+		c := startLSP(t, dir, env, args...)
+		if err := c.call("initialize", map[string]any{"capabilities": map[string]any{}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": uri, "languageId": "yaml", "version": 1, "text": doc}})
+		c.next(1) // the lint on open (which may ask the catalog for conflicts) is done
+		before, _ := bs.Requests()
+		owners, systems := labels(c, 7, 9), labels(c, 8, 10)
+		asked, _ := bs.Requests()
+		switch {
+		case offline && (owners["platform-team"] || asked != before):
+			t.Errorf("offline: %v, %d requests", owners, asked-before)
+		case !offline && (!owners["platform-team"] || !owners["group:ops/sre"] || owners["payments"] || !systems["payments"]):
+			t.Errorf("owners %v, systems %v", owners, systems)
+		}
+		// Asked again within five minutes, the catalog is not asked again.
+		labels(c, 7, 9)
+		if again, _ := bs.Requests(); again != asked {
+			t.Errorf("completion asked the catalog again (%d requests, %d before)", again, asked)
+		}
 	}
 }

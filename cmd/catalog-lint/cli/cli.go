@@ -502,6 +502,15 @@ func githubClient(token, apiURL string) (*github.Client, error) {
 // repository's configuration, so that a pull request cannot choose where the token goes). Without an
 // address it returns nil: the catalog-wide rules use the files alone.
 func liveCatalog(f checkFlags, deps Deps) (rules.LiveCatalog, error) {
+	c, err := backstageClient(f, deps)
+	if c == nil || err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// backstageClient is liveCatalog's client (nil without an address).
+func backstageClient(f checkFlags, deps Deps) (*backstage.Client, error) {
 	env := deps.Env
 	base := firstNonEmpty(f.backstageURL, env("BACKSTAGE_URL"))
 	if base == "" {

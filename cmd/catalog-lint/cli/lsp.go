@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/catalog-lint/catalog-lint/backstage"
 	"github.com/catalog-lint/catalog-lint/integrations"
 	"github.com/catalog-lint/catalog-lint/linter"
 	"github.com/catalog-lint/catalog-lint/lsp"
@@ -30,6 +31,8 @@ func runLSP(args []string, stderr io.Writer, deps Deps) int {
 	fs.StringVar(&f.sentryOrg, "sentry-org", "", "Sentry organization for values without org/ (default: $SENTRY_ORG, then sentry.organization)")
 	fs.StringVar(&f.sentryURL, "sentry-url", "", "Sentry address (default: $SENTRY_URL)")
 	fs.StringVar(&f.sentryTokenFile, "sentry-token-file", "", "read the Sentry token from this file (default: $SENTRY_AUTH_TOKEN or $SENTRY_TOKEN)")
+	fs.StringVar(&f.backstageURL, "backstage-url", "", "Backstage backend address: relations are also looked up in its catalog, and completion offers its entities (default: $BACKSTAGE_URL)")
+	fs.StringVar(&f.backstageTokenFile, "backstage-token-file", "", "read the Backstage token from this file (default: $BACKSTAGE_TOKEN)")
 	f.integrations = map[string]string{}
 	registerIntegrations(fs, f.integrations)
 	fs.Usage = func() {
@@ -42,8 +45,12 @@ func runLSP(args []string, stderr io.Writer, deps Deps) int {
 		return ExitUsage
 	}
 	conn := integrations.Connected{}
+	var live *backstage.Client
 	if !f.offline {
 		var err error
+		if live, err = backstageClient(f, deps); err != nil {
+			return usageError(stderr, err)
+		}
 		if conn, err = integrations.Connect(f.integrationSetting(deps.Env), deps.Redact.Add); err != nil {
 			return usageError(stderr, err)
 		}
@@ -53,12 +60,23 @@ func runLSP(args []string, stderr io.Writer, deps Deps) int {
 	// keeps its answers for the server's life (sentries).
 	l := &lspLinter{f: f, deps: deps, conn: conn, sentries: map[string]integrations.Service{},
 		cache: &integrations.Cache{TTL: 10 * time.Minute}}
+	if live != nil {
+		l.live = live
+	}
 	srv := &lsp.Server{Lint: l.lint, Files: l.files, Version: version(), Configure: func(o lsp.Options) error {
 		if o.Offline {
 			l.f.offline = true // the editor's setting can only ask less of the network, never more
 		}
 		return nil
 	}}
+	if live != nil {
+		srv.LiveRefs = func(ctx context.Context, kind string) ([]string, error) {
+			if l.f.offline {
+				return nil, nil
+			}
+			return live.RefsOfKind(ctx, kind)
+		}
+	}
 	return srv.RunStdio()
 }
 
@@ -69,6 +87,7 @@ type lspLinter struct {
 	deps  Deps
 	conn  integrations.Connected
 	cache *integrations.Cache
+	live  rules.LiveCatalog // the Backstage catalog, nil without an address
 
 	mu       sync.Mutex
 	sentries map[string]integrations.Service // by configuration file
@@ -109,6 +128,7 @@ func (l *lspLinter) lint(ctx context.Context, path, text string, open map[string
 	defer repo.Close()
 	run := rules.Run{Repo: repo, Config: cfg, Offline: !workspace || l.f.offline, Jobs: 2}
 	if !run.Offline {
+		run.Live = l.live
 		run.Integrations = l.conn.ForRun(0, nil, nil, l.cache)
 		svc, why := l.sentry(cfgPath, cfg)
 		switch {
