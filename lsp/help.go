@@ -42,6 +42,9 @@ func (s *Server) hover(_ *glsp.Context, p *protocol.HoverParams) (*protocol.Hove
 		if rules.Lookup(word) != nil {
 			parts = append(parts, ruleHelp(word, ""))
 		}
+		if doc, ok := keyDocs[word]; ok && keyAt(t, p.Position, word) {
+			parts = append(parts, fmt.Sprintf("**%s**: %s", word, doc))
+		}
 		for _, i := range integrations.All() {
 			for _, k := range i.Keys {
 				if k == word {
@@ -302,4 +305,39 @@ func lineText(t *text, l int) string {
 		end = t.starts[l+1]
 	}
 	return strings.TrimRight(string(t.data[t.starts[l]:end]), "\r\n")
+}
+
+// keyDocs say what the envelope's and the built-in kinds' keys mean, as Backstage's descriptor
+// format (catalog-model's JSON schemas and kind validators) defines them.
+var keyDocs = map[string]string{
+	"apiVersion":     "the version of the entity's format: `backstage.io/v1alpha1` (or `v1beta1`) for the built-in kinds, `scaffolder.backstage.io/v1beta3` for Templates.",
+	"kind":           "what the entity is: Component, API, Resource, System, Domain, Group, User, Location or Template (and the kinds the catalog's rules allow).",
+	"metadata":       "the entity's name, namespace, title, description, labels, annotations, tags and links.",
+	"name":           "the entity's name (metadata.name): at most 63 characters, letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit; unique per kind and namespace.",
+	"namespace":      "the entity's namespace (metadata.namespace, default `default`): lowercase letters, digits and `-`.",
+	"annotations":    "key/value strings that plugins read (`sentry.io/project-slug`, `github.com/project-slug` …); catalog-lint checks the keys it knows.",
+	"tags":           "lowercase words joined by single hyphens (`web`, `java-11`), at most 63 characters each.",
+	"spec":           "what the kind describes; each built-in kind has its required fields.",
+	"type":           "the entity's type within its kind (a Component's `service`, `website`, `library`; an API's `openapi`, `grpc` …), free text used for filtering.",
+	"lifecycle":      "the stage of the Component or API: `production`, `experimental` or `deprecated` by convention.",
+	"owner":          "who owns the entity: a ref to a Group or User (a name alone is a Group in the entity's namespace).",
+	"system":         "the System the entity belongs to (a name alone is a System).",
+	"domain":         "the Domain a System belongs to (a name alone is a Domain).",
+	"subcomponentOf": "the Component this one is part of (a name alone is a Component).",
+	"providesApis":   "the APIs this Component provides (names alone are APIs).",
+	"consumesApis":   "the APIs this Component consumes (names alone are APIs).",
+	"dependsOn":      "the Components and Resources this entity depends on; each ref must say its kind (`resource:payments-db`).",
+	"dependencyOf":   "the entities that depend on this one; each ref must say its kind.",
+	"memberOf":       "the Groups a User belongs to (names alone are Groups).",
+	"parent":         "the Group above this one (a name alone is a Group).",
+	"children":       "the Groups below this one (names alone are Groups); required on a Group, possibly empty.",
+	"definition":     "the API's definition (OpenAPI, AsyncAPI, GraphQL, gRPC …), inline or with `$text: ./openapi.yaml`.",
+	"targets":        "the files or URLs a Location points at; Backstage ingests each.",
+	"target":         "the file or URL a Location points at; Backstage ingests it.",
+}
+
+// keyAt reports whether word stands as a key at the position's line (`word:`), not as a value.
+func keyAt(t *text, p protocol.Position, word string) bool {
+	line := strings.TrimLeft(lineText(t, int(p.Line)), " -")
+	return strings.HasPrefix(line, word+":")
 }

@@ -535,6 +535,14 @@ func TestLSPCompletionAndHover(t *testing.T) {
 		t.Errorf("hover on an annotation key: %+v", hover)
 	}
 	hover.Contents.Value = ""
+	// A key of the format: what it means.
+	if err := c.call("textDocument/hover", map[string]any{"textDocument": map[string]any{"uri": orgURI}, "position": position{16, 3}}, &hover); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(hover.Contents.Value, "**owner**: who owns the entity") {
+		t.Errorf("hover on owner: %+v", hover)
+	}
+	hover.Contents.Value = ""
 	// A finding: hover over the value at fault says the rule, the message and where its doc is.
 	bad := strings.Replace(org, "name: web", "name: Web Site", 1)
 	c.notify("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": orgURI, "version": 2}, "contentChanges": []any{map[string]any{"text": bad}}})
