@@ -182,7 +182,7 @@ func buildCheck(f checkFlags, plan *checkPlan, deps Deps, stderr io.Writer, say 
 			r.sentry, r.sentryWhy = s, whys[r.cfg]
 			continue
 		}
-		service, why, err := sentryService(f, r.cfg, deps, say)
+		service, why, err := sentryService(f, r.cfg, deps, say, 0)
 		if err != nil {
 			return nil, nil, out, err
 		}

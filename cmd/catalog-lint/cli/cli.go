@@ -364,16 +364,19 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// sentryService builds the Sentry existence check of check and action from flags, environment and
-// configuration, in that order of precedence (sentryClient). Without a token it returns why instead:
-// the format rules still run.
-func sentryService(f checkFlags, cfg *linter.Config, deps Deps, say func(kind, msg string)) (integrations.Service, string, error) {
+// sentryService builds the Sentry existence check of check, action and lsp from flags, environment
+// and configuration, in that order of precedence (sentryClient). Without a token it returns why
+// instead: the format rules still run. ttl bounds how long answers are kept (0: for the index's
+// life, one run of check).
+func sentryService(f checkFlags, cfg *linter.Config, deps Deps, say func(kind, msg string), ttl time.Duration) (integrations.Service, string, error) {
 	client, why, err := sentryClient(f, cfg, deps, false, say)
 	if client == nil || err != nil {
 		return nil, why, err
 	}
 	org := firstNonEmpty(f.sentryOrg, deps.Env("SENTRY_ORG"), sentry.SettingsOf(cfg).Organization)
-	return integrations.NewSentryService(sentry.NewIndex(client), org), "", nil
+	index := sentry.NewIndex(client)
+	index.TTL = ttl
+	return integrations.NewSentryService(index, org), "", nil
 }
 
 // sentryClient builds the Sentry client of check, action and serve: the address from flags, the

@@ -55,9 +55,9 @@ func runLSP(args []string, stderr io.Writer, deps Deps) int {
 			return usageError(stderr, err)
 		}
 	}
-	// Answers are cached across lints (each open and save), as serve caches them across jobs: saving
-	// a file again does not ask GitHub or Jira again about what it asked a minute ago. Sentry's index
-	// keeps its answers for the server's life (sentries).
+	// Answers are cached across lints (each open and save) for ten minutes, as serve caches them across
+	// jobs: saving a file again does not ask GitHub, Jira or Sentry again about what it asked a minute
+	// ago (Sentry's index, one per configuration, keeps its answers as long).
 	l := &lspLinter{f: f, deps: deps, conn: conn, sentries: map[string]integrations.Service{},
 		cache: &integrations.Cache{TTL: 10 * time.Minute}}
 	if live != nil {
@@ -176,7 +176,7 @@ func (l *lspLinter) sentry(cfgPath string, cfg *linter.Config) (integrations.Ser
 	if l.whys == nil {
 		l.whys = map[string]string{}
 	}
-	svc, why, err := sentryService(l.f, cfg, l.deps, func(string, string) {})
+	svc, why, err := sentryService(l.f, cfg, l.deps, func(string, string) {}, 10*time.Minute) // as the other answers
 	if err != nil {
 		why = err.Error()
 	}
