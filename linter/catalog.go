@@ -83,6 +83,9 @@ type Definition struct {
 	EndColumn    int
 	Entity       string // the ref as findings carry it
 	Document     int
+	// Ignored are the rules the entity's catalog-lint.io/ignore annotation switches off (nil: none),
+	// for the catalog-wide rules that report at a definition.
+	Ignored map[string]bool
 }
 
 // NewCatalog returns an empty Catalog of the repository repo.
@@ -459,6 +462,15 @@ func (c *Catalog) defIndex() *defIndex {
 	}
 	c.index = idx
 	return idx
+}
+
+// Defined returns how many definitions of ref the run has recorded so far (skeletons included): an
+// entity's rules run after its own definition is recorded, so the second definition of a ref always
+// sees at least 2.
+func (c *Catalog) Defined(ref string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.defs[ref])
 }
 
 // AllDefinitions returns every definition of the run, skeletons left out, sorted by ref, file and

@@ -131,8 +131,9 @@ func EntityDefinition(e *Entity, file, p string) (Definition, bool) {
 // catalog: its definition, the targets of a Location (followed once the walk is over) and the
 // skeletons of a Template (left out once every file is read). The engine calls it for every entity
 // before the rules, so that no rule setting and no ignore annotation changes what the catalog holds.
-func (c *Catalog) ingest(e *Entity, name, p string) {
+func (c *Catalog) ingest(e *Entity, name, p string, ignored map[string]bool) {
 	if d, ok := EntityDefinition(e, name, p); ok {
+		d.Ignored = ignored
 		c.Define(d)
 	}
 	for _, t := range c.LocationTargets(e, p) {

@@ -900,10 +900,10 @@ func (fl *fileLint) addNode(r *Rule, n *yaml.Node, entity, msg string, fix *Edit
 }
 
 func (fl *fileLint) entity(ctx context.Context, e *Entity) {
-	if fl.l.catalog != nil && fl.path != "" {
-		fl.l.catalog.ingest(e, fl.name, fl.path) // ingestion first, whatever the rules
-	}
 	ignored := ignoredRules(e)
+	if fl.l.catalog != nil && fl.path != "" {
+		fl.l.catalog.ingest(e, fl.name, fl.path, ignored) // ingestion first, whatever the rules
+	}
 	ref := e.Ref()
 	var from *asker // made on the entity's first question
 	p := &Pass{Ctx: ctx, Entity: e, File: fl.name, Path: fl.path, Catalog: fl.l.catalog, Config: fl.l.cfg, emit: func(r *Rule, n *yaml.Node, msg string, fix *Edit) {

@@ -141,11 +141,13 @@ spec:
 		if p.Catalog == nil {
 			return
 		}
-		// Every definition asks; the answer, once every file is read, names the others. The engine
-		// records definitions whatever this rule's setting, so turning it off changes nothing else.
-		if def, ok := linter.EntityDefinition(p.Entity, p.File, p.Path); ok {
+		// The engine records an entity's definition before its rules run (whatever this rule's
+		// setting), so of two definitions of a ref at least the later one sees both and asks; the
+		// answer, once every file is read, reports every definition of the ref, naming the others.
+		// Refs defined once ask nothing: a catalog-wide run keeps no question per entity.
+		if def, ok := linter.EntityDefinition(p.Entity, p.File, p.Path); ok && p.Catalog.Defined(def.Ref) > 1 {
 			_, name := p.Entity.Field("metadata", "name")
-			duplicateQuestions.Ask(p, name, duplicateQuestion{ref: def.Ref, file: p.File, line: def.Line})
+			duplicateQuestions.Ask(p, name, duplicateQuestion{ref: def.Ref})
 		}
 	},
 }
@@ -350,11 +352,8 @@ type (
 		file, url string
 		single    bool
 	}
-	duplicateQuestion struct {
-		ref, file string
-		line      int
-	}
-	relationQuestion struct {
+	duplicateQuestion struct{ ref string }
+	relationQuestion  struct {
 		field      *relationField
 		value, ref string
 	}
@@ -450,22 +449,30 @@ type duplicateAnswers struct{ r *CatalogResolver }
 
 // Answer names, for each definition of an entity defined more than once, the other definitions.
 func (t duplicateAnswers) Answer(_ context.Context, qs []duplicateQuestion) ([]linter.Answer, []string) {
-	var out answers
-	for i, q := range qs {
+	var out []linter.Answer
+	done := map[string]bool{}
+	for _, q := range qs {
+		if done[q.ref] {
+			continue
+		}
+		done[q.ref] = true
 		defs := t.r.Catalog.Definitions(q.ref)
 		if len(defs) < 2 {
-			continue // defined once (another definition may have been a skeleton)
+			continue // defined once (the others were skeletons)
 		}
-		var others []string
-		for _, o := range defs {
-			if o.File != q.file || o.Line != q.line {
-				others = append(others, fmt.Sprintf("%s:%d", o.File, o.Line))
+		for _, d := range defs {
+			if d.Ignored[EntityDuplicate.ID] {
+				continue // catalog-lint.io/ignore on that entity
 			}
+			var others []string
+			for _, o := range defs {
+				if o.File != d.File || o.Line != d.Line {
+					others = append(others, fmt.Sprintf("%s:%d", o.File, o.Line))
+				}
+			}
+			out = append(out, linter.Answer{Rule: EntityDuplicate, At: definitionPlace(d),
+				Message: fmt.Sprintf("entity %s is also defined at %s; Backstage keeps only one of them", q.ref, strings.Join(others, ", "))})
 		}
-		if len(others) == len(defs) {
-			continue // this definition is in a skeleton
-		}
-		out.add(i, EntityDuplicate, "entity %s is also defined at %s; Backstage keeps only one of them", q.ref, strings.Join(others, ", "))
 	}
 	return out, nil
 }
