@@ -464,13 +464,22 @@ func (c *Catalog) defIndex() *defIndex {
 	return idx
 }
 
-// Defined returns how many definitions of ref the run has recorded so far (skeletons included): an
-// entity's rules run after its own definition is recorded, so the second definition of a ref always
-// sees at least 2.
-func (c *Catalog) Defined(ref string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.defs[ref])
+// Duplicated returns the definitions of each ref defined more than once, skeletons left out, sorted
+// by ref, then file and line.
+func (c *Catalog) Duplicated() [][]Definition {
+	idx := c.defIndex()
+	var refs []string
+	for ref, defs := range idx.byRef {
+		if len(defs) > 1 {
+			refs = append(refs, ref)
+		}
+	}
+	sort.Strings(refs)
+	out := make([][]Definition, len(refs))
+	for i, ref := range refs {
+		out[i] = idx.byRef[ref]
+	}
+	return out
 }
 
 // AllDefinitions returns every definition of the run, skeletons left out, sorted by ref, file and

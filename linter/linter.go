@@ -510,7 +510,7 @@ func (l *Linter) resolve(ctx context.Context, fr fileResult) (findings []Finding
 		}
 		pending = append(pending, pendingAnswer{a, q})
 	}
-	if len(fr.questions) > 0 {
+	{
 		// Group the questions by rule as indices, not copies: a catalog-wide run asks one per relation.
 		byRule := map[*Rule][]int32{}
 		for i := range fr.questions {
@@ -519,7 +519,7 @@ func (l *Linter) resolve(ctx context.Context, fr fileResult) (findings []Finding
 		for _, r := range l.checks { // a stable order
 			qs := byRule[r]
 			res := l.resolvers[r]
-			if len(qs) == 0 || res == nil {
+			if res == nil || len(qs) == 0 && !res.sweeps() {
 				continue
 			}
 			keys := make([]any, len(qs))

@@ -43,6 +43,14 @@ type Watcher[Q any] interface {
 type Resolver interface {
 	resolve(ctx context.Context, qs []any) ([]Answer, []string)
 	observe(ctx context.Context, q any)
+	sweeps() bool
+}
+
+// A Sweeper is an Answerer with something to say even when no file asked it anything: once every
+// file is read it is asked, with no questions, and answers from what the run recorded (the
+// catalog's duplicate definitions). Its answers carry their place (Answer.At).
+type Sweeper interface {
+	Sweeps() bool
 }
 
 type typedResolver[Q any] struct{ a Answerer[Q] }
@@ -65,6 +73,11 @@ func (t typedResolver[Q]) resolve(ctx context.Context, qs []any) ([]Answer, []st
 		}
 	}
 	return answers, notices
+}
+
+func (t typedResolver[Q]) sweeps() bool {
+	s, ok := t.a.(Sweeper)
+	return ok && s.Sweeps()
 }
 
 func (t typedResolver[Q]) observe(ctx context.Context, q any) {

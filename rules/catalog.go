@@ -137,19 +137,11 @@ spec:
   type: team
   children: []
 `,
-	Check: func(p *linter.Pass) {
-		if p.Catalog == nil {
-			return
-		}
-		// The engine records an entity's definition before its rules run (whatever this rule's
-		// setting), so of two definitions of a ref at least the later one sees both and asks; the
-		// answer, once every file is read, reports every definition of the ref, naming the others.
-		// Refs defined once ask nothing: a catalog-wide run keeps no question per entity.
-		if def, ok := linter.EntityDefinition(p.Entity, p.File, p.Path); ok && p.Catalog.Defined(def.Ref) > 1 {
-			_, name := p.Entity.Field("metadata", "name")
-			duplicateQuestions.Ask(p, name, duplicateQuestion{ref: def.Ref})
-		}
-	},
+	// Nothing to ask per entity: the engine records every definition whatever the rules (and an
+	// entity's catalog-lint.io/ignore with it), and the answer sweeps the catalog's duplicates once
+	// every file is read (duplicateAnswers is a linter.Sweeper). A catalog-wide run so keeps no
+	// question per entity.
+	Check: func(*linter.Pass) {},
 }
 
 // relationFields are the spec fields that refer to other entities, per kind, with the kind a ref
@@ -352,7 +344,7 @@ type (
 		file, url string
 		single    bool
 	}
-	duplicateQuestion struct{ ref string }
+	duplicateQuestion struct{}
 	relationQuestion  struct {
 		field      *relationField
 		value, ref string
@@ -448,18 +440,9 @@ func (t skeletonAnswers) Answer(_ context.Context, qs []skeletonQuestion) ([]lin
 type duplicateAnswers struct{ r *CatalogResolver }
 
 // Answer names, for each definition of an entity defined more than once, the other definitions.
-func (t duplicateAnswers) Answer(_ context.Context, qs []duplicateQuestion) ([]linter.Answer, []string) {
+func (t duplicateAnswers) Answer(context.Context, []duplicateQuestion) ([]linter.Answer, []string) {
 	var out []linter.Answer
-	done := map[string]bool{}
-	for _, q := range qs {
-		if done[q.ref] {
-			continue
-		}
-		done[q.ref] = true
-		defs := t.r.Catalog.Definitions(q.ref)
-		if len(defs) < 2 {
-			continue // defined once (the others were skeletons)
-		}
+	for _, defs := range t.r.Catalog.Duplicated() {
 		for _, d := range defs {
 			if d.Ignored[EntityDuplicate.ID] {
 				continue // catalog-lint.io/ignore on that entity
@@ -471,11 +454,14 @@ func (t duplicateAnswers) Answer(_ context.Context, qs []duplicateQuestion) ([]l
 				}
 			}
 			out = append(out, linter.Answer{Rule: EntityDuplicate, At: definitionPlace(d),
-				Message: fmt.Sprintf("entity %s is also defined at %s; Backstage keeps only one of them", q.ref, strings.Join(others, ", "))})
+				Message: fmt.Sprintf("entity %s is also defined at %s; Backstage keeps only one of them", d.Ref, strings.Join(others, ", "))})
 		}
 	}
 	return out, nil
 }
+
+// Sweeps makes duplicateAnswers a linter.Sweeper: it answers from the catalog, unasked.
+func (duplicateAnswers) Sweeps() bool { return true }
 
 type relationAnswers struct{ r *CatalogResolver }
 
