@@ -160,17 +160,9 @@ func (c *Client) byRefs(ctx context.Context, refs []string) ([]*Entity, int, err
 
 // post sends one request; retry says whether the failure may pass (5xx, 429, transport).
 func (c *Client) post(ctx context.Context, endpoint string, body []byte, want int) ([]*Entity, bool, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
+	req, err := c.request(ctx, http.MethodPost, endpoint, body)
 	if err != nil {
-		return nil, false, &Error{Reason: "cannot build the request"}
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	if c.cfg.UserAgent != "" {
-		req.Header.Set("User-Agent", c.cfg.UserAgent)
-	}
-	if c.cfg.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.cfg.Token)
+		return nil, false, err
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -192,6 +184,29 @@ func (c *Client) post(ctx context.Context, endpoint string, body []byte, want in
 	}
 	retry, err := c.failure(resp.StatusCode, data)
 	return nil, retry, err
+}
+
+// request is a request to the catalog API with the client's headers (a JSON body when body is set).
+func (c *Client) request(ctx context.Context, method, endpoint string, body []byte) (*http.Request, error) {
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, endpoint, r)
+	if err != nil {
+		return nil, &Error{Reason: "cannot build the request"}
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	if c.cfg.UserAgent != "" {
+		req.Header.Set("User-Agent", c.cfg.UserAgent)
+	}
+	if c.cfg.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.cfg.Token)
+	}
+	return req, nil
 }
 
 // failure reads an answer other than 200; retry says whether it may pass (5xx, 429).
@@ -277,16 +292,9 @@ func (c *Client) RefsOfKind(ctx context.Context, kind string) ([]string, error) 
 		}
 		q.Set("limit", "500")
 		u.RawQuery = q.Encode()
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+		req, err := c.request(ctx, http.MethodGet, u.String(), nil)
 		if err != nil {
-			return nil, &Error{Reason: "cannot build the request"}
-		}
-		req.Header.Set("Accept", "application/json")
-		if c.cfg.UserAgent != "" {
-			req.Header.Set("User-Agent", c.cfg.UserAgent)
-		}
-		if c.cfg.Token != "" {
-			req.Header.Set("Authorization", "Bearer "+c.cfg.Token)
+			return nil, err
 		}
 		resp, err := c.http.Do(req)
 		if err != nil {

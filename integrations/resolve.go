@@ -350,6 +350,13 @@ func (c Connected) ForRun(maxWait time.Duration, sleep func(context.Context, tim
 // With returns c with svc answering integration i for one run (serve: GitHub with the job's
 // installation token), whatever Connect found.
 func (c Connected) With(i *Integration, svc Service, onRateLimit func(context.Context, time.Duration, string), cache *Cache) Connected {
+	out := c.without(i)
+	out.Resolvers = append(out.Resolvers, &Resolver{Integration: i, Service: svc, OnRateLimit: onRateLimit, Cache: cache})
+	return out
+}
+
+// without is c with neither a resolver nor a reason to skip for i.
+func (c Connected) without(i *Integration) Connected {
 	out := Connected{Skipped: map[string]string{}}
 	for name, why := range c.Skipped {
 		if name != i.Name {
@@ -361,24 +368,14 @@ func (c Connected) With(i *Integration, svc Service, onRateLimit func(context.Co
 			out.Resolvers = append(out.Resolvers, r)
 		}
 	}
-	out.Resolvers = append(out.Resolvers, &Resolver{Integration: i, Service: svc, OnRateLimit: onRateLimit, Cache: cache})
 	return out
 }
 
 // Skip returns c with integration i left out for the reason why (Sentry without a token): its
 // annotations get one notice.
 func (c Connected) Skip(i *Integration, why string) Connected {
-	out := Connected{Skipped: map[string]string{i.Name: why}}
-	for name, w := range c.Skipped {
-		if name != i.Name {
-			out.Skipped[name] = w
-		}
-	}
-	for _, r := range c.Resolvers {
-		if r.Integration != i {
-			out.Resolvers = append(out.Resolvers, r)
-		}
-	}
+	out := c.without(i)
+	out.Skipped[i.Name] = why
 	return out
 }
 

@@ -241,27 +241,39 @@ func flowWidth(r []rune) int {
 	return 1
 }
 
-// ByteOffset returns the byte offset in data of a finding's line and column (1-based, the column in
-// characters), lines counted as yaml.v3 counts them (CR LF, CR, LF, NEL, LS, PS): what an editor
-// needs to place a finding, whatever its own idea of a line. A column past the end of its line gives
-// the line's end; a line past the end of data, the end of data.
-func ByteOffset(data []byte, line, column int) int {
+// LineIndex places findings' lines and columns in a text: lines counted as yaml.v3 counts them
+// (CR LF, CR, LF, NEL, LS, PS), columns in characters, whatever an editor's own idea of a line. Build
+// it once per text: each lookup is then a step along one line.
+type LineIndex struct {
+	data   []byte
+	starts []int
+}
+
+// NewLineIndex indexes the lines of data.
+func NewLineIndex(data []byte) *LineIndex { return &LineIndex{data: data, starts: lineStarts(data)} }
+
+// Offset returns the byte offset of a finding's line and column (1-based, the column in
+// characters). A column past the end of its line gives the line's end; a line past the end of the
+// data, the end of the data.
+func (li *LineIndex) Offset(line, column int) int {
 	if line < 1 {
 		return 0
 	}
-	starts := lineStarts(data)
-	if line > len(starts) {
-		return len(data)
+	if line > len(li.starts) {
+		return len(li.data)
 	}
-	start, end := starts[line-1], len(data)
-	if line < len(starts) {
-		end = starts[line]
-		end -= lastBreakLen(data[start:end])
+	start, end := li.starts[line-1], len(li.data)
+	if line < len(li.starts) {
+		end = li.starts[line]
+		end -= lastBreakLen(li.data[start:end])
 	}
 	off := start
 	for c := 1; c < column && off < end; c++ {
-		_, size := utf8.DecodeRune(data[off:end])
+		_, size := utf8.DecodeRune(li.data[off:end])
 		off += size
 	}
 	return off
 }
+
+// ByteOffset is NewLineIndex(data).Offset(line, column), for one lookup.
+func ByteOffset(data []byte, line, column int) int { return NewLineIndex(data).Offset(line, column) }

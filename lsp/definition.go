@@ -154,6 +154,7 @@ func (s *Server) forgetText(path string) {
 // refAt returns the entity ref of the relation value at byte offset off of a document ("" when
 // there is none): spec.owner, spec.system, spec.dependsOn … of the entity there.
 func refAt(data []byte, off int) string {
+	lines := linter.NewLineIndex(data)
 	for _, e := range linter.Entities(data) {
 		for _, rf := range rules.RelationFields(strings.ToLower(e.Kind)) {
 			_, v := e.Field("spec", rf.Field)
@@ -168,7 +169,7 @@ func refAt(data []byte, off int) string {
 				if n.Kind != yaml.ScalarNode {
 					continue
 				}
-				start := linter.ByteOffset(data, n.Line, n.Column)
+				start := lines.Offset(n.Line, n.Column)
 				end := start + len(n.Value)
 				if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {
 					end += 2

@@ -15,11 +15,21 @@ import (
 // offsets.
 type text struct {
 	data   []byte
-	starts []int // byte offset of each LSP line
+	starts []int             // byte offset of each LSP line
+	yaml   *linter.LineIndex // findings' lines, built on first use
+}
+
+// offsetOf is the byte offset of a finding's line and column (yaml.v3's lines, characters).
+func (t *text) offsetOf(line, column int) int {
+	if t.yaml == nil {
+		t.yaml = linter.NewLineIndex(t.data)
+	}
+	return t.yaml.Offset(line, column)
 }
 
 func newText(s string) *text {
 	t := &text{data: []byte(s), starts: []int{0}}
+	t.yaml = linter.NewLineIndex(t.data)
 	for i := 0; i < len(t.data); i++ {
 		switch t.data[i] {
 		case '\n':
@@ -87,12 +97,12 @@ func (t *text) findingRange(f linter.Finding) protocol.Range {
 		}
 		return protocol.Range{Start: t.position(0), End: t.position(trimBreak(t.data, 0, end))}
 	}
-	start := linter.ByteOffset(t.data, f.Line, f.Column)
+	start := t.offsetOf(f.Line, f.Column)
 	endLine, endCol := f.EndLine, f.EndColumn
 	if endLine < f.Line || endLine == f.Line && endCol < f.Column {
 		endLine, endCol = f.Line, f.Column
 	}
-	end := linter.ByteOffset(t.data, endLine, endCol+1)
+	end := t.offsetOf(endLine, endCol+1)
 	return protocol.Range{Start: t.position(start), End: t.position(max(start, end))}
 }
 

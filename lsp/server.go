@@ -413,7 +413,7 @@ func carried(found []linter.Finding, t *text) []linter.Finding {
 		if f.Line < 1 || f.Source == "" {
 			continue
 		}
-		start, end := linter.ByteOffset(t.data, f.Line, 1), linter.ByteOffset(t.data, f.Line, 1<<30)
+		start, end := t.offsetOf(f.Line, 1), t.offsetOf(f.Line, 1<<30)
 		if string(t.data[start:end]) == f.Source {
 			f.Fix = nil // its offsets are of the older text
 			out = append(out, f)

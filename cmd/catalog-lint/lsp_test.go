@@ -106,6 +106,32 @@ type pipes struct {
 	io.WriteCloser
 }
 
+// writeFiles writes files (path relative to dir -> content) under dir.
+func writeFiles(t testing.TB, dir string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// initialize does the protocol's handshake with root as the workspace ("" for none).
+func (c *lspClient) initialize(root string) {
+	c.t.Helper()
+	params := map[string]any{"processId": os.Getpid(), "capabilities": map[string]any{}}
+	if root != "" {
+		params["rootUri"] = "file://" + filepath.ToSlash(root)
+	}
+	if err := c.call("initialize", params, nil); err != nil {
+		c.t.Fatal(err)
+	}
+	c.notify("initialized", map[string]any{})
+}
+
 // startLSP starts `catalog-lint lsp` in dir with env (besides PATH and HOME) and args.
 func startLSP(t testing.TB, dir string, env []string, args ...string) *lspClient {
 	t.Helper()
@@ -315,10 +341,7 @@ func TestLSPNetworkRulesOnOpenAndSave(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := startLSP(t, dir, []string{"GITHUB_TOKEN=ghs_lsp_test", "GITHUB_API_URL=" + gh.URL})
-	if err := c.call("initialize", map[string]any{"processId": os.Getpid(), "capabilities": map[string]any{}}, nil); err != nil {
-		t.Fatal(err)
-	}
-	c.notify("initialized", map[string]any{})
+	c.initialize("")
 	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": uri, "languageId": "yaml", "version": 1, "text": text}})
 	codes := func(p publishDiagnostics) string {
 		var out []string
@@ -419,19 +442,9 @@ func TestLSPDefinition(t *testing.T) {
 	dir := t.TempDir()
 	svc := "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: checkout\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n  dependsOn:\n    - resource:payments-db\n"
 	org := "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n---\napiVersion: backstage.io/v1alpha1\nkind: Resource\nmetadata:\n  name: payments-db\nspec:\n  type: database\n  owner: team-a\n"
-	for name, content := range map[string]string{"svc/catalog-info.yaml": svc, "org/catalog-info.yaml": org} {
-		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dir, map[string]string{"svc/catalog-info.yaml": svc, "org/catalog-info.yaml": org})
 	c := startLSP(t, dir, nil, "--offline")
-	if err := c.call("initialize", map[string]any{"processId": os.Getpid(), "rootUri": "file://" + filepath.ToSlash(dir), "capabilities": map[string]any{}}, nil); err != nil {
-		t.Fatal(err)
-	}
-	c.notify("initialized", map[string]any{})
+	c.initialize(dir)
 	uri := "file://" + filepath.ToSlash(filepath.Join(dir, "svc", "catalog-info.yaml"))
 	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": uri, "languageId": "yaml", "version": 1, "text": svc}})
 	type location struct {
@@ -477,10 +490,7 @@ func TestLSPCompletionAndHover(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := startLSP(t, dir, nil, "--offline")
-	if err := c.call("initialize", map[string]any{"processId": os.Getpid(), "rootUri": "file://" + filepath.ToSlash(dir), "capabilities": map[string]any{}}, nil); err != nil {
-		t.Fatal(err)
-	}
-	c.notify("initialized", map[string]any{})
+	c.initialize(dir)
 	doc := "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: checkout\n  annotations:\n    sen\nspec:\n  type: \n  lifecycle: \n  owner: \n  dependsOn:\n    - \n"
 	uri := "file://" + filepath.ToSlash(filepath.Join(dir, "svc.yaml"))
 	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": uri, "languageId": "yaml", "version": 1, "text": doc}})
@@ -562,22 +572,12 @@ func TestLSPWorkspace(t *testing.T) {
 	dir := t.TempDir()
 	svc := "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: checkout\nspec:\n  type: service\n  lifecycle: production\n  owner: team-b\n  dependsOn:\n    - component:payments\n"
 	org := "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: payments\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n"
-	for name, content := range map[string]string{"svc/catalog-info.yaml": svc, "org/catalog-info.yaml": org} {
-		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dir, map[string]string{"svc/catalog-info.yaml": svc, "org/catalog-info.yaml": org})
 	if out, err := exec.Command("git", "init", "-q", dir).CombinedOutput(); err != nil {
 		t.Fatalf("git init: %v %s", err, out)
 	}
 	c := startLSP(t, dir, nil, "--offline")
-	if err := c.call("initialize", map[string]any{"processId": os.Getpid(), "rootUri": "file://" + filepath.ToSlash(dir), "capabilities": map[string]any{}}, nil); err != nil {
-		t.Fatal(err)
-	}
-	c.notify("initialized", map[string]any{})
+	c.initialize(dir)
 	svcURI := "file://" + filepath.ToSlash(filepath.Join(dir, "svc", "catalog-info.yaml"))
 	orgURI := "file://" + filepath.ToSlash(filepath.Join(dir, "org", "catalog-info.yaml"))
 	codes := func(p publishDiagnostics) string {
@@ -650,10 +650,7 @@ func BenchmarkLSPOpenWorkspace(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		c := startLSP(b, dir, nil, "--offline")
-		if err := c.call("initialize", map[string]any{"processId": os.Getpid(), "rootUri": "file://" + filepath.ToSlash(dir), "capabilities": map[string]any{}}, nil); err != nil {
-			b.Fatal(err)
-		}
-		c.notify("initialized", map[string]any{})
+		c.initialize(dir)
 		c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": "file://" + filepath.ToSlash(doc), "languageId": "yaml", "version": 1, "text": string(text)}})
 		c.next(1)
 		var loc []any // navigation needs the workspace's definitions: wait for them too
@@ -733,9 +730,7 @@ func TestLSPCachesLookups(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := startLSP(t, dir, []string{"GITHUB_TOKEN=ghs_lsp_test", "GITHUB_API_URL=" + gh.URL})
-	if err := c.call("initialize", map[string]any{"capabilities": map[string]any{}}, nil); err != nil {
-		t.Fatal(err)
-	}
+	c.initialize("")
 	uri := "file://" + filepath.ToSlash(path)
 	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": uri, "languageId": "yaml", "version": 1, "text": text}})
 	c.next(1)
@@ -779,9 +774,7 @@ func TestLSPCompletionFromBackstage(t *testing.T) {
 			args = append(args, "--offline")
 		}
 		c := startLSP(t, dir, env, args...)
-		if err := c.call("initialize", map[string]any{"capabilities": map[string]any{}}, nil); err != nil {
-			t.Fatal(err)
-		}
+		c.initialize("")
 		c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": uri, "languageId": "yaml", "version": 1, "text": doc}})
 		c.next(1) // the lint on open (which may ask the catalog for conflicts) is done
 		before, _ := bs.Requests()

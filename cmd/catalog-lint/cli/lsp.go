@@ -103,16 +103,8 @@ func (l *lspLinter) lint(ctx context.Context, path, text string, open map[string
 		}
 		path = filepath.Join(dir, "untitled.yaml")
 	}
-	cfgPath := l.f.config
-	if cfgPath == "" {
-		found, err := linter.FindConfig(dir)
-		if err != nil {
-			return nil, err
-		}
-		cfgPath = found
-	}
 	root := linter.RootOf(dir)
-	cfg, err := rules.LoadConfig(cfgPath, root)
+	cfgPath, cfg, err := l.config(dir, root)
 	if err != nil {
 		return nil, err
 	}
@@ -187,15 +179,7 @@ func (l *lspLinter) sentry(cfgPath string, cfg *linter.Config) (integrations.Ser
 // files lists a workspace folder's catalog files as check finds them there (its configuration's
 // include and exclude globs applied).
 func (l *lspLinter) files(_ context.Context, root string) ([]string, error) {
-	cfgPath := l.f.config
-	if cfgPath == "" {
-		found, err := linter.FindConfig(root)
-		if err != nil {
-			return nil, err
-		}
-		cfgPath = found
-	}
-	cfg, err := rules.LoadConfig(cfgPath, root)
+	_, cfg, err := l.config(root, root)
 	if err != nil {
 		return nil, err
 	}
@@ -209,4 +193,19 @@ func (l *lspLinter) files(_ context.Context, root string) ([]string, error) {
 		}
 	}
 	return files, nil
+}
+
+// config is the configuration of a document in dir of the repository at root, as check finds it:
+// --config, else the nearest .catalog-lint.yaml from dir upward.
+func (l *lspLinter) config(dir, root string) (string, *linter.Config, error) {
+	cfgPath := l.f.config
+	if cfgPath == "" {
+		found, err := linter.FindConfig(dir)
+		if err != nil {
+			return "", nil, err
+		}
+		cfgPath = found
+	}
+	cfg, err := rules.LoadConfig(cfgPath, root)
+	return cfgPath, cfg, err
 }
