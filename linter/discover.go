@@ -419,6 +419,23 @@ func (c *Config) excludedFolder(rel string) bool {
 	return false
 }
 
+// IsCatalogDocument reports whether the file at path, holding data, is one a walk of its folder lints,
+// as an editor asks of each YAML document it opens: a catalog-info.yaml (or a file an include glob
+// names) in no excluded folder, or a YAML file that holds a Backstage entity (HoldsBackstageEntity). A GitHub
+// workflow, a docker-compose file, an app-config file, this configuration or a path with a template
+// marker is not.
+func (c *Config) IsCatalogDocument(path string, data []byte) bool {
+	rel := c.relative(path)
+	name := filepath.Base(path)
+	switch {
+	case c.Excludes(rel) || name == ConfigFileName || IsAppConfig(name) || HasTemplateMarker(filepath.ToSlash(path)):
+		return false
+	case IsCatalogFileName(name) || c.included(rel):
+		return true
+	}
+	return (strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")) && HoldsBackstageEntity(data)
+}
+
 // Matches reports whether rel, a slash-separated path relative to the configuration's folder (such as
 // a path in a repository), matches an include glob.
 func (c *Config) Matches(rel string) bool { return c.included(rel) }

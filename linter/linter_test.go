@@ -374,3 +374,35 @@ func TestSpan(t *testing.T) {
 		}
 	})
 }
+
+// TestIsCatalogDocument: what an editor's document is, as a walk of its folder would find it.
+func TestIsCatalogDocument(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := ParseConfig(filepath.Join(dir, ConfigFileName), dir, []byte("include: [\"teams/*.yaml\"]\nexclude: [\"legacy/**\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	entity := []byte("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: a\n")
+	for _, tt := range []struct {
+		path string
+		data []byte
+		want bool
+	}{
+		{"catalog-info.yaml", nil, true},         // by name, even empty
+		{"svc/catalog-info.yml", nil, true},      // by name
+		{"teams/platform.yaml", nil, true},       // an include glob
+		{"services.yaml", entity, true},          // holds a Backstage entity
+		{"legacy/catalog-info.yaml", nil, false}, // excluded
+		{"node_modules/x/catalog-info.yaml", entity, false},
+		{".github/workflows/ci.yml", []byte("name: ci\non: push\n"), false},
+		{"deploy/web.yaml", []byte("apiVersion: apps/v1\nkind: Deployment\n"), false},
+		{"app-config.yaml", []byte("catalog:\n  locations: []\n"), false},
+		{ConfigFileName, nil, false},
+		{"skeleton/${{ values.name }}/catalog-info.yaml", entity, false},
+		{"notes.txt", entity, false}, // not YAML
+	} {
+		if got := cfg.IsCatalogDocument(filepath.Join(dir, filepath.FromSlash(tt.path)), tt.data); got != tt.want {
+			t.Errorf("IsCatalogDocument(%s) = %v, want %v", tt.path, got, tt.want)
+		}
+	}
+}

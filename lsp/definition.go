@@ -192,8 +192,8 @@ func fileURI(path string) protocol.DocumentUri {
 // definition answers "go to definition" on a relation's value: where the entity it names is defined
 // in the workspace (several places when it is defined more than once), nothing when it is not.
 func (s *Server) definition(_ *glsp.Context, p *protocol.DefinitionParams) (any, error) {
-	t, ok := s.textOf(p.TextDocument.URI)
-	if !ok {
+	t, other, ok := s.textOf(p.TextDocument.URI)
+	if !ok || other {
 		return nil, nil
 	}
 	ref := refAt(t.data, t.offset(p.Position))

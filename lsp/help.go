@@ -26,7 +26,7 @@ func (s *Server) hover(_ *glsp.Context, p *protocol.HoverParams) (*protocol.Hove
 		s.mu.Unlock()
 		return nil, nil
 	}
-	content, linted, findings := d.text, d.linted, d.findings
+	content, linted, findings, other := d.text, d.linted, d.findings, d.other
 	s.mu.Unlock()
 	var parts []string
 	if linted != nil && string(linted.data) == content {
@@ -42,16 +42,8 @@ func (s *Server) hover(_ *glsp.Context, p *protocol.HoverParams) (*protocol.Hove
 		if rules.Lookup(word) != nil {
 			parts = append(parts, ruleHelp(word, ""))
 		}
-		if doc, ok := keyDocs[word]; ok && keyAt(t, p.Position, word) {
-			parts = append(parts, fmt.Sprintf("**%s**: %s", word, doc))
-		}
-		for _, i := range integrations.All() {
-			for _, k := range i.Keys {
-				if k == word {
-					parts = append(parts, fmt.Sprintf("**%s**: names a %s %s; checked by [`%s`](%s%s) and [`%s`](%s%s).", k, i.Title, nounOf(i),
-						i.Format.ID, DocsURL, i.Format.ID, i.Exists.ID, DocsURL, i.Exists.ID))
-				}
-			}
+		if !other { // in a file that is not a catalog file (.catalog-lint.yaml names rule IDs), keys mean something else
+			parts = append(parts, keyHelp(t, p.Position, word)...)
 		}
 	}
 	if len(parts) == 0 {
@@ -65,6 +57,24 @@ func nounOf(i *integrations.Integration) string {
 		return i.Noun
 	}
 	return i.Object
+}
+
+// keyHelp explains word at pos when it is a key of the format or an annotation key an integration
+// checks.
+func keyHelp(t *text, pos protocol.Position, word string) []string {
+	var parts []string
+	if doc, ok := keyDocs[word]; ok && keyAt(t, pos, word) {
+		parts = append(parts, fmt.Sprintf("**%s**: %s", word, doc))
+	}
+	for _, i := range integrations.All() {
+		for _, k := range i.Keys {
+			if k == word {
+				parts = append(parts, fmt.Sprintf("**%s**: names a %s %s; checked by [`%s`](%s%s) and [`%s`](%s%s).", k, i.Title, nounOf(i),
+					i.Format.ID, DocsURL, i.Format.ID, i.Exists.ID, DocsURL, i.Exists.ID))
+			}
+		}
+	}
+	return parts
 }
 
 // ruleHelp is a rule's summary, a finding's message when there is one, and the link to its doc.
@@ -109,7 +119,7 @@ var linePattern = regexp.MustCompile(`^(\s*)(-\s+)?([A-Za-z0-9._/-]+)?(:\s*)?(.*
 // field (or in its list), and annotation keys (those in use and those catalog-lint checks) at a
 // key inside `annotations:`.
 func (s *Server) completion(_ *glsp.Context, p *protocol.CompletionParams) (any, error) {
-	t, ok := s.textOf(p.TextDocument.URI)
+	t, other, ok := s.textOf(p.TextDocument.URI)
 	if !ok {
 		return nil, nil
 	}
@@ -123,6 +133,10 @@ func (s *Server) completion(_ *glsp.Context, p *protocol.CompletionParams) (any,
 		return nil, nil
 	}
 	indent, item, key, colon := len(m[1]), m[2] != "", m[3], m[4] != ""
+	if other && (key != "apiVersion" || !colon || indent > 0) {
+		// Not a catalog file (yet): only Backstage's apiVersions, which would make it one.
+		return nil, nil
+	}
 	if item {
 		key, colon = "", false // a list item here is a value (a ref may hold a colon)
 	}

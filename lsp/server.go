@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -31,7 +32,14 @@ import (
 // editor holds them, with the rules that ask other systems, and returns the findings of every file.
 // Without (while typing), it lints the document alone (path, text), offline; the server then keeps
 // the catalog-wide and network findings of the last workspace lint.
+//
+// A document that is not a catalog file (a workflow, a docker-compose file: editors hand every YAML
+// file to the server) gets ErrNotCatalog, and no diagnostics.
 type Lint func(ctx context.Context, path, text string, open map[string]string, workspace bool) ([]linter.Finding, error)
+
+// ErrNotCatalog is Lint's answer for a document `check` would not lint where it is
+// (linter.Config.IsCatalogDocument).
+var ErrNotCatalog = errors.New("not a catalog file")
 
 // DocsURL is where each rule's documentation is: the rule ID is appended.
 const DocsURL = "https://github.com/catalog-lint/catalog-lint/blob/main/docs/rules.md#"
@@ -89,6 +97,9 @@ type document struct {
 	linted   *text
 	findings []linter.Finding
 	wide     []linter.Finding
+	// other is set when the last lint found the document is not a catalog file: it has no
+	// diagnostics, and completion and hover leave it alone.
+	other bool
 }
 
 // wide reports whether a finding's rule looks beyond the document (the catalog, another system):
@@ -116,17 +127,20 @@ func (s *Server) Handler() *protocol.Handler {
 			s.cancel()
 			return nil
 		},
-		Exit:                   func(*glsp.Context) error { return nil },
-		SetTrace:               func(*glsp.Context, *protocol.SetTraceParams) error { return nil },
-		CancelRequest:          func(*glsp.Context, *protocol.CancelParams) error { return nil },
-		TextDocumentDidOpen:    s.didOpen,
-		TextDocumentDidChange:  s.didChange,
-		TextDocumentDidSave:    s.didSave,
-		TextDocumentDidClose:   s.didClose,
-		TextDocumentCodeAction: s.codeAction,
-		TextDocumentDefinition: s.definition,
-		TextDocumentHover:      s.hover,
-		TextDocumentCompletion: s.completion,
+		Exit:     func(*glsp.Context) error { return nil },
+		SetTrace: func(*glsp.Context, *protocol.SetTraceParams) error { return nil },
+		// Settings come from the environment and initializationOptions; what an editor sends its YAML
+		// server (Zed, when catalog-lint takes that server's place) is not ours.
+		WorkspaceDidChangeConfiguration: func(*glsp.Context, *protocol.DidChangeConfigurationParams) error { return nil },
+		CancelRequest:                   func(*glsp.Context, *protocol.CancelParams) error { return nil },
+		TextDocumentDidOpen:             s.didOpen,
+		TextDocumentDidChange:           s.didChange,
+		TextDocumentDidSave:             s.didSave,
+		TextDocumentDidClose:            s.didClose,
+		TextDocumentCodeAction:          s.codeAction,
+		TextDocumentDefinition:          s.definition,
+		TextDocumentHover:               s.hover,
+		TextDocumentCompletion:          s.completion,
 	}
 }
 
@@ -350,12 +364,19 @@ func (s *Server) lint(uri protocol.DocumentUri, gen int, content string, version
 	}
 	open[d.path] = content
 	findings, err := s.Lint(s.ctx, d.path, content, open, workspace)
-	if err != nil {
+	other := errors.Is(err, ErrNotCatalog)
+	if err != nil && !other {
 		return
 	}
 	var out []protocol.PublishDiagnosticsParams
 	s.mu.Lock()
-	if workspace {
+	if other {
+		// Only this document: the others' diagnostics stand.
+		if s.docs[uri] == d && d.gen == gen {
+			d.other, d.linted, d.findings, d.wide = true, newText(content), nil, nil
+			out = append(out, protocol.PublishDiagnosticsParams{URI: uri, Version: ptr(protocol.UInteger(version)), Diagnostics: []protocol.Diagnostic{}})
+		}
+	} else if workspace {
 		// One workspace lint answers for every open document it read as it still is: a save updates
 		// the diagnostics of the files that refer to what changed.
 		byPath := map[string][]linter.Finding{}
@@ -374,6 +395,9 @@ func (s *Server) lint(uri protocol.DocumentUri, gen int, content string, version
 				}
 			}
 			o.linted, o.findings = t, byPath[o.path]
+			if o == d {
+				o.other = false
+			}
 			out = append(out, protocol.PublishDiagnosticsParams{URI: u, Version: ptr(protocol.UInteger(o.version)), Diagnostics: diagnostics(t, o.findings)})
 		}
 	} else if s.docs[uri] == d && d.gen == gen {
@@ -384,7 +408,7 @@ func (s *Server) lint(uri protocol.DocumentUri, gen int, content string, version
 				narrow = append(narrow, f)
 			}
 		}
-		d.linted, d.findings = t, append(narrow, carried(d.wide, t)...)
+		d.linted, d.findings, d.other = t, append(narrow, carried(d.wide, t)...), false
 		out = append(out, protocol.PublishDiagnosticsParams{URI: uri, Version: ptr(protocol.UInteger(version)), Diagnostics: diagnostics(t, d.findings)})
 	}
 	notify := s.notify
@@ -503,17 +527,18 @@ func overlaps(a, b protocol.Range) bool {
 	return !before(a.End, b.Start) && !before(b.End, a.Start)
 }
 
-// textOf is the text the editor holds for a document; false when it is not open.
-func (s *Server) textOf(uri protocol.DocumentUri) (*text, bool) {
+// textOf is the text the editor holds for a document, and whether its last lint found it is not a
+// catalog file; ok is false when it is not open.
+func (s *Server) textOf(uri protocol.DocumentUri) (t *text, other, ok bool) {
 	s.mu.Lock()
 	d := s.docs[uri]
 	var content string
 	if d != nil {
-		content = d.text
+		content, other = d.text, d.other
 	}
 	s.mu.Unlock()
 	if d == nil {
-		return nil, false
+		return nil, false, false
 	}
-	return newText(content), true
+	return newText(content), other, true
 }

@@ -793,3 +793,127 @@ func TestLSPCompletionFromBackstage(t *testing.T) {
 		}
 	}
 }
+
+// zedInitialize is the initialize request Zed sends a language server (crates/lsp/src/lsp.rs,
+// default_initialize_params, as of Zed 0.2xx), trimmed of capabilities the server does not read:
+// no processId, UTF-16 positions, workspace folders without names, no initializationOptions.
+const zedInitialize = `{"processId": null, "rootUri": %[1]q, "workspaceFolders": [{"uri": %[1]q, "name": ""}],
+ "clientInfo": {"name": "Zed", "version": "0.214.7"},
+ "capabilities": {
+  "general": {"positionEncodings": ["utf-16"]},
+  "workspace": {"configuration": true, "workspaceFolders": true, "applyEdit": true,
+   "didChangeWatchedFiles": {"dynamicRegistration": true, "relativePatternSupport": true},
+   "didChangeConfiguration": {"dynamicRegistration": true},
+   "workspaceEdit": {"resourceOperations": ["create", "rename", "delete"], "documentChanges": true, "snippetEditSupport": true},
+   "fileOperations": {"dynamicRegistration": false, "didRename": true, "willRename": true},
+   "inlayHint": {"refreshSupport": true}, "diagnostic": {}, "codeLens": {"refreshSupport": true}},
+  "textDocument": {
+   "definition": {"linkSupport": true},
+   "codeAction": {"codeActionLiteralSupport": {"codeActionKind": {"valueSet": ["refactor", "quickfix", "source"]}},
+    "dataSupport": true, "resolveSupport": {"properties": ["kind", "diagnostics", "isPreferred", "disabled", "edit", "command"]}},
+   "completion": {"completionItem": {"snippetSupport": true, "insertReplaceSupport": true, "labelDetailsSupport": true,
+     "resolveSupport": {"properties": ["additionalTextEdits", "command", "documentation"]}, "insertTextModeSupport": {"valueSet": [1, 2]}},
+    "insertTextMode": 2, "completionList": {"itemDefaults": ["commitCharacters", "editRange", "insertTextMode", "insertTextFormat", "data"]},
+    "contextSupport": true},
+   "hover": {"contentFormat": ["markdown"]},
+   "publishDiagnostics": {"relatedInformation": true},
+   "synchronization": {"didSave": true},
+   "documentSymbol": {"hierarchicalDocumentSymbolSupport": true}},
+  "experimental": {"serverStatusNotification": true, "localDocs": true},
+  "window": {"workDoneProgress": true, "showMessage": {}}}}`
+
+// TestLSPOtherYAMLFiles: editors hand every YAML file to the server (Neovim's and Helix's set-ups in
+// docs/editors.md, VS Code's extension, and Zed, whose YAML server catalog-lint replaces). A GitHub
+// workflow, a docker-compose file or a Kubernetes manifest gets no diagnostics, completion or hover
+// from catalog-lint; it becomes a catalog file as check would find it (a Backstage apiVersion), and a
+// catalog-info.yaml is linted from its first keystroke. Driven with the messages Zed sends.
+func TestLSPOtherYAMLFiles(t *testing.T) {
+	dir := t.TempDir()
+	workflow := "name: ci\non: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make\n"
+	manifest := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n"
+	svc := "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: checkout\n  tags: [Web]\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n"
+	writeFiles(t, dir, map[string]string{".github/workflows/ci.yml": workflow, "deploy/web.yaml": manifest, "services.yaml": svc})
+	if out, err := exec.Command("git", "init", "-q", dir).CombinedOutput(); err != nil {
+		t.Fatalf("git init: %v %s", err, out)
+	}
+	c := startLSP(t, dir, nil, "--offline")
+	var init map[string]any
+	if err := c.call("initialize", json.RawMessage(fmt.Sprintf(zedInitialize, "file://"+filepath.ToSlash(dir))), &init); err != nil {
+		t.Fatal(err)
+	}
+	c.notify("initialized", map[string]any{})
+	// What Zed's YAML adapter sends as its settings (crates/languages/src/yaml.rs): not ours, ignored.
+	c.notify("workspace/didChangeConfiguration", map[string]any{"settings": map[string]any{
+		"[yaml]": map[string]any{"editor.tabSize": 2}, "yaml": map[string]any{"format": map[string]any{"enable": true}}}})
+	uri := func(name string) string { return "file://" + filepath.ToSlash(filepath.Join(dir, name)) }
+	nextFor := func(name string, version int) publishDiagnostics {
+		t.Helper()
+		for {
+			if p := c.next(version); p.URI == uri(name) {
+				return p
+			}
+		}
+	}
+	open := func(name, text string) publishDiagnostics {
+		t.Helper()
+		c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": uri(name), "languageId": "yaml", "version": 1, "text": text}})
+		return nextFor(name, 1)
+	}
+	if got := open("services.yaml", svc); len(got.Diagnostics) != 1 || got.Diagnostics[0].Code != "tag-format" {
+		t.Fatalf("services.yaml: %+v", got)
+	}
+	for name, text := range map[string]string{".github/workflows/ci.yml": workflow, "deploy/web.yaml": manifest, "docker-compose.yml": "services:\n  web:\n    image: nginx\n"} {
+		if got := open(name, text); len(got.Diagnostics) != 0 {
+			t.Errorf("%s is not a catalog file: %+v", name, got)
+		}
+	}
+	// Saving the workflow lints nothing else: services.yaml's diagnostic is not withdrawn.
+	c.notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": uri(".github/workflows/ci.yml")}})
+	if got := nextFor(".github/workflows/ci.yml", 1); len(got.Diagnostics) != 0 {
+		t.Errorf("the workflow, saved: %+v", got)
+	}
+	var items []struct{ Label string }
+	if err := c.call("textDocument/completion", map[string]any{"textDocument": map[string]any{"uri": uri("deploy/web.yaml")}, "position": position{1, 6}}, &items); err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 0 {
+		t.Errorf("completion after kind: in a Kubernetes manifest: %+v", items)
+	}
+	var hover *struct{ Contents struct{ Value string } }
+	if err := c.call("textDocument/hover", map[string]any{"textDocument": map[string]any{"uri": uri("deploy/web.yaml")}, "position": position{4, 2}}, &hover); err != nil {
+		t.Fatal(err)
+	}
+	if hover != nil {
+		t.Errorf("hover on spec in a Kubernetes manifest: %+v", hover)
+	}
+	// A new file that is not a catalog-info.yaml: apiVersion is offered, and once it holds a Backstage
+	// entity it is linted.
+	if got := open("new.yaml", "apiVersion: "); len(got.Diagnostics) != 0 {
+		t.Errorf("new.yaml: %+v", got)
+	}
+	if err := c.call("textDocument/completion", map[string]any{"textDocument": map[string]any{"uri": uri("new.yaml")}, "position": position{0, 12}}, &items); err != nil {
+		t.Fatal(err)
+	}
+	if len(items) == 0 || !strings.Contains(fmt.Sprint(items), "backstage.io/v1alpha1") {
+		t.Errorf("completion of apiVersion in a new file: %+v", items)
+	}
+	entity := "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: New Thing\n"
+	c.notify("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": uri("new.yaml"), "version": 2}, "contentChanges": []any{map[string]any{"text": entity}}})
+	got := nextFor("new.yaml", 2)
+	var codes []string
+	for _, d := range got.Diagnostics {
+		codes = append(codes, d.Code)
+	}
+	if !strings.Contains(strings.Join(codes, ","), "entity-name-format") {
+		t.Errorf("new.yaml holding an entity: %+v", got)
+	}
+	// services.yaml still has its diagnostic: ask for its code actions, which come from its findings.
+	var actions []codeAction
+	if err := c.call("textDocument/codeAction", map[string]any{"textDocument": map[string]any{"uri": uri("services.yaml")},
+		"range": lspRange{position{4, 0}, position{4, 20}}, "context": map[string]any{"diagnostics": []any{}}}, &actions); err != nil {
+		t.Fatal(err)
+	}
+	if len(actions) == 0 {
+		t.Errorf("services.yaml lost its findings when other files were opened and saved")
+	}
+}

@@ -108,6 +108,9 @@ func (l *lspLinter) lint(ctx context.Context, path, text string, open map[string
 	if err != nil {
 		return nil, err
 	}
+	if !cfg.IsCatalogDocument(path, []byte(text)) {
+		return nil, lsp.ErrNotCatalog // editors hand the server every YAML file
+	}
 	var repo *linter.Repo
 	if workspace {
 		repo, err = linter.DiskRepoWith(root, open)
