@@ -272,11 +272,17 @@ func (c *Catalog) More() []Input {
 }
 
 // dropWalkIndex lets go of globWalked's index of the walked files (a catalog-wide run of 100,000
-// files: 17 MiB) once the lint no longer follows Locations; a later glob builds it again.
+// files: 17 MiB) once the lint no longer follows Locations; a later glob looks at the file system.
 func (c *Catalog) dropWalkIndex() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.walkList, c.walkSegs, c.segIndex = nil, nil, nil
+	// What the walk saw goes too, an entry per file: a glob not answered yet (none is, once every
+	// Location is followed) then looks at the file system.
+	c.walked, c.queued, c.noMemory = map[string]bool{}, map[string]bool{}, true
+	if d, ok := c.Repo.FS.(*diskFS); ok {
+		d.forgetPlain()
+	}
 }
 
 // globWalked matches a glob against the files the walk saw, when that is the same as looking at the
@@ -433,7 +439,12 @@ func (c *Catalog) defIndex() *defIndex {
 	if c.index != nil {
 		return c.index
 	}
-	idx := &defIndex{byRef: make(map[string][]Definition, len(c.defs)), kinds: map[string]bool{}}
+	idx := &defIndex{byRef: c.defs, kinds: map[string]bool{}}
+	if len(c.skeletons) > 0 {
+		idx.byRef = make(map[string][]Definition, len(c.defs))
+	}
+	// Without skeletons the index is the definitions themselves, each ref's sorted in place: a copy of
+	// a map with an entry per entity was a tenth of a large run's memory.
 	for ref, ds := range c.defs {
 		kept := ds
 		if len(c.skeletons) > 0 {
@@ -447,8 +458,7 @@ func (c *Catalog) defIndex() *defIndex {
 		if len(kept) == 0 {
 			continue
 		}
-		if len(kept) > 1 {
-			kept = append([]Definition(nil), kept...)
+		if len(kept) > 1 { // a copy with skeletons, else sorted in place
 			sort.Slice(kept, func(i, j int) bool {
 				if kept[i].File != kept[j].File {
 					return kept[i].File < kept[j].File

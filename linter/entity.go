@@ -15,6 +15,8 @@ type Entity struct {
 	// APIVersion, Kind, Namespace and Name are the envelope's values when they are strings, else "".
 	// Namespace is "default" when metadata.namespace is absent, as Backstage defaults it.
 	APIVersion, Kind, Namespace, Name string
+
+	ref string // Ref's answer, made once by newEntity: the engine, the catalog and the rules all ask for it
 }
 
 func newEntity(root *yaml.Node, index int) *Entity {
@@ -29,6 +31,7 @@ func newEntity(root *yaml.Node, index int) *Entity {
 	if k, v := Lookup(meta, "namespace"); k != nil {
 		e.Namespace, _ = String(v)
 	}
+	e.ref = e.makeRef()
 	return e
 }
 
@@ -48,6 +51,13 @@ func (e *Entity) Field(path ...string) (k, v *yaml.Node) {
 // Ref returns the entity reference kind:namespace/name the way Backstage writes it (kind and
 // namespace lowercased), or "" when the document does not name a kind and a name.
 func (e *Entity) Ref() string {
+	if e.ref != "" {
+		return e.ref
+	}
+	return e.makeRef()
+}
+
+func (e *Entity) makeRef() string {
 	if e.Kind == "" || e.Name == "" {
 		return ""
 	}

@@ -1,6 +1,7 @@
 package linter
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -55,5 +56,23 @@ func TestMakeFixOnlyWhenCertain(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestAnswerFixFindsItsNodeAgain: a question keeps no node; an answer with a replacement finds the
+// value again in the file, by position, keeping its quoting; a file whose line changed since the
+// question was asked gets no fix.
+func TestAnswerFixFindsItsNodeAgain(t *testing.T) {
+	data := "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: a\n  annotations:\n    sentry.io/project-slug: 'acme/old'\n"
+	q := question{from: &asker{file: "catalog-info.yaml"}, at: place{line: 6, column: 29, endLine: 6, endColumn: 38, text: "    sentry.io/project-slug: 'acme/old'"}}
+	replace := "acme/new"
+	f := answerSources{"catalog-info.yaml": &source{data: []byte(data)}}.place(q, &replace)
+	if f.Fix == nil || f.Fix.Replacement != "'acme/new'" || f.Fix.Start.Offset != strings.Index(data, "'acme/old'") ||
+		f.Fix.End.Offset != strings.Index(data, "'acme/old'")+len("'acme/old'") {
+		t.Fatalf("fix: %+v", f.Fix)
+	}
+	changed := strings.Replace(data, "acme/old", "acme/older", 1)
+	if f := (answerSources{"catalog-info.yaml": &source{data: []byte(changed)}}).place(q, &replace); f.Fix != nil {
+		t.Errorf("a line changed since the question: fix %+v", f.Fix)
 	}
 }

@@ -159,6 +159,13 @@ func newDiskFS(dir string) (*diskFS, error) {
 // folders, no symbolic link among them.
 func (d *diskFS) markPlain(p string) { d.plain.Store(p, true) }
 
+// forgetPlain lets go of the folders marked plain, an entry per folder of a large tree, once the
+// walk is over: a file opened later has its folder checked again.
+func (d *diskFS) forgetPlain() {
+	d.plain.Clear()
+	d.plain.Store(".", true)
+}
+
 // isPlain reports whether the folder p was marked, or checks it (each step is a real folder) and
 // marks it.
 func (d *diskFS) isPlain(p string) bool {

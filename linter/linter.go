@@ -235,6 +235,7 @@ func (l *Linter) LintStream(ctx context.Context, inputs <-chan Input) *Result {
 	}
 	ctx = withRunState(ctx, state)
 	parts := make([]fileResult, l.jobs)
+	asked := make([]questionList, l.jobs)
 	files := make([]int, l.jobs)
 	linted := make([][]lintedFile, l.jobs)
 	skips := make([][]Skip, l.jobs)
@@ -264,10 +265,14 @@ func (l *Linter) LintStream(ctx context.Context, inputs <-chan Input) *Result {
 						continue
 					}
 					files[w]++
-					linted[w] = append(linted[w], lintedFile{name: l.nameOf(in), path: l.pathOf(in), entities: fr.entities})
+					name := fr.name
+					if name == "" {
+						name = l.nameOf(in)
+					}
+					linted[w] = append(linted[w], lintedFile{name: name, path: l.pathOf(in), entities: fr.entities})
 					parts[w].entities += fr.entities
 					parts[w].findings = append(parts[w].findings, fr.findings...)
-					parts[w].questions = append(parts[w].questions, fr.questions...)
+					asked[w].add(fr.questions)
 				}
 			}(w)
 		}
@@ -290,17 +295,16 @@ func (l *Linter) LintStream(ctx context.Context, inputs <-chan Input) *Result {
 	if l.catalog != nil {
 		l.catalog.dropWalkIndex() // every Location is followed: its glob index is not needed again
 	}
-	// The workers' parts are merged into slices of the exact size, each part let go once copied:
-	// a catalog-wide run holds one question per relation, and two copies of them were the peak.
+	// The workers' findings are merged into a slice of the exact size, each part let go once copied;
+	// their questions, one per relation in a catalog-wide run, are joined without a copy.
 	var all fileResult
+	var questions questionList
 	var lintedAll []lintedFile
-	nf, nq := 0, 0
+	nf := 0
 	for _, p := range parts {
 		nf += len(p.findings)
-		nq += len(p.questions)
 	}
 	all.findings = make([]Finding, 0, nf)
-	all.questions = make([]question, 0, nq)
 	res := &Result{Skipped: l.skipped}
 	for w := range parts {
 		lintedAll = append(lintedAll, linted[w]...)
@@ -308,11 +312,11 @@ func (l *Linter) LintStream(ctx context.Context, inputs <-chan Input) *Result {
 		res.Files += files[w]
 		res.Entities += parts[w].entities
 		all.findings = append(all.findings, parts[w].findings...)
-		all.questions = append(all.questions, parts[w].questions...)
-		parts[w], linted[w] = fileResult{}, nil
+		questions.join(asked[w])
+		parts[w], linted[w], asked[w] = fileResult{}, nil, questionList{}
 	}
 	if l.catalog != nil {
-		lintedAll = l.excludeSkeletons(res, &all, lintedAll)
+		lintedAll = l.excludeSkeletons(res, &all, &questions, lintedAll)
 		res.FileEntities = map[string]int{}
 		for _, f := range lintedAll {
 			if f.entities > 0 {
@@ -333,7 +337,7 @@ func (l *Linter) LintStream(ctx context.Context, inputs <-chan Input) *Result {
 	}
 	res.Incomplete = state.why()
 	if res.Incomplete == "" {
-		res.Findings, res.Inconclusive, res.Notices = l.resolve(ctx, all)
+		res.Findings, res.Inconclusive, res.Notices = l.resolve(ctx, all.findings, &questions)
 	} else {
 		// What was not read may well exist: no question is answered, nothing is called missing.
 		res.Findings = SortFindings(all.findings)
@@ -379,7 +383,7 @@ func (l *Linter) pathOf(in Input) string {
 // excludeSkeletons takes out the files the catalog, now that every Template has been read, knows
 // to be scaffolder input: their findings, questions and entities go, and they are listed as skipped.
 // It returns the files left.
-func (l *Linter) excludeSkeletons(res *Result, all *fileResult, linted []lintedFile) []lintedFile {
+func (l *Linter) excludeSkeletons(res *Result, all *fileResult, questions *questionList, linted []lintedFile) []lintedFile {
 	excluded := map[string]bool{}
 	kept := linted[:0]
 	for _, f := range linted {
@@ -402,13 +406,7 @@ func (l *Linter) excludeSkeletons(res *Result, all *fileResult, linted []lintedF
 		}
 	}
 	all.findings = findings
-	questions := all.questions[:0]
-	for _, q := range all.questions {
-		if !excluded[q.from.file] {
-			questions = append(questions, q)
-		}
-	}
-	all.questions = questions
+	questions.keep(func(q *question) bool { return !excluded[q.from.file] })
 	return kept
 }
 
@@ -437,12 +435,13 @@ func (l *Linter) LintBytes(ctx context.Context, name string, data []byte) ([]Fin
 }
 
 func (l *Linter) finish(ctx context.Context, fr fileResult) ([]Finding, int) {
-	findings, _, _ := l.resolve(ctx, fr)
+	findings, _, _ := l.resolve(ctx, fr.findings, &questionList{chunks: [][]question{fr.questions}})
 	return findings, fr.entities
 }
 
 // fileResult is what linting one or more files produced before network rules are resolved.
 type fileResult struct {
+	name      string // the file's name in findings, made once: every finding and definition of the file shares it
 	findings  []Finding
 	entities  int
 	questions []question
@@ -456,9 +455,8 @@ type fileResult struct {
 type question struct {
 	rule *Rule
 	key  any
-	from *asker    // the entity that asked
-	at   place     // where the finding would be
-	node nodeShape // what span needs of the node asked about, to place an answer
+	from *asker // the entity that asked
+	at   place  // where the finding would be; an answer with a fix finds its node there again
 }
 
 // asker is the entity questions come from, shared by all of its questions: a catalog-wide run asks
@@ -479,17 +477,9 @@ type place struct {
 	text               string
 }
 
-// nodeShape is what source.span needs of a node besides its position.
-type nodeShape struct {
-	kind  yaml.Kind
-	style yaml.Style
-	value string // the scalar's value, to place a fix
-}
-
 // resolve asks each rule's resolver its questions, then the finishers, and merges the answers into
 // the findings, sorted.
-func (l *Linter) resolve(ctx context.Context, fr fileResult) (findings []Finding, inconclusive int, notices []string) {
-	findings = fr.findings
+func (l *Linter) resolve(ctx context.Context, findings []Finding, questions *questionList) (_ []Finding, inconclusive int, notices []string) {
 	seenNotice := map[string]bool{}
 	addNotices := func(ns []string) {
 		for _, n := range ns {
@@ -500,21 +490,27 @@ func (l *Linter) resolve(ctx context.Context, fr fileResult) (findings []Finding
 			}
 		}
 	}
-	var pending []pendingAnswer
-	add := func(a Answer, q *question) {
-		if a.Rule == nil || (q == nil && a.At == nil) {
-			return
+	// count keeps the answers that become findings (a rule and a place), counting the inconclusive.
+	count := func(answers []Answer, qs []*question) []Answer {
+		kept := answers[:0]
+		for _, a := range answers {
+			if a.Rule == nil || (a.At == nil && (a.Question < 0 || a.Question >= len(qs))) {
+				continue
+			}
+			if a.Rule.Inconclusive {
+				inconclusive++ // counted even when configuration hides the finding
+			}
+			kept = append(kept, a)
 		}
-		if a.Rule.Inconclusive {
-			inconclusive++ // counted even when configuration hides the finding
-		}
-		pending = append(pending, pendingAnswer{a, q})
+		return kept
 	}
 	{
-		// Group the questions by rule as indices, not copies: a catalog-wide run asks one per relation.
-		byRule := map[*Rule][]int32{}
-		for i := range fr.questions {
-			byRule[fr.questions[i].rule] = append(byRule[fr.questions[i].rule], int32(i))
+		// Group the questions by rule as pointers, not copies: a catalog-wide run asks one per relation.
+		byRule := map[*Rule][]*question{}
+		for _, chunk := range questions.chunks {
+			for i := range chunk {
+				byRule[chunk[i].rule] = append(byRule[chunk[i].rule], &chunk[i])
+			}
 		}
 		for _, r := range l.checks { // a stable order
 			qs := byRule[r]
@@ -523,61 +519,58 @@ func (l *Linter) resolve(ctx context.Context, fr fileResult) (findings []Finding
 				continue
 			}
 			keys := make([]any, len(qs))
-			for i, qi := range qs {
-				keys[i] = fr.questions[qi].key
+			for i, q := range qs {
+				keys[i] = q.key
 			}
 			answers, ns := res.resolve(ctx, keys)
-			addNotices(ns)
-			for _, a := range answers {
-				var q *question
-				if a.At == nil {
-					if a.Question < 0 || a.Question >= len(qs) {
-						continue
-					}
-					q = &fr.questions[qs[a.Question]]
-				}
-				add(a, q)
+			for _, q := range qs {
+				q.key = nil // answered: what the rule asked is let go before its findings are made
 			}
+			addNotices(ns)
+			// Each rule's answers become findings at once: they are not kept, nor copied, until the
+			// last rule has answered.
+			findings = l.placeAnswers(findings, count(answers, qs), qs)
 		}
 	}
 	for _, fin := range l.finishers {
 		answers, ns := fin.Finish(ctx)
 		addNotices(ns)
-		for _, a := range answers {
-			add(a, nil)
-		}
+		findings = l.placeAnswers(findings, count(answers, nil), nil)
 	}
-	findings = l.placeAnswers(findings, pending)
 	return SortFindings(findings), inconclusive, notices
 }
 
-// pendingAnswer is an answer and the question it answers (nil for a Finisher's).
-type pendingAnswer struct {
-	a Answer
-	q *question
-}
-
-// placeAnswers appends the findings of the answers to findings, the files they are in read again once
-// each, Jobs files at a time. Each is written in place into one slice grown once: a catalog-wide run
-// answers hundreds of thousands of questions, and copies of their findings (per file, then joined,
-// then appended) were the peak of its memory.
-func (l *Linter) placeAnswers(findings []Finding, pending []pendingAnswer) []Finding {
+// placeAnswers appends the findings of one rule's answers (to its questions qs, or At) to findings,
+// the files they are in read again once each, Jobs files at a time, only where a fix needs the file.
+// Each is written in place into one slice grown once: a catalog-wide run answers hundreds of
+// thousands of questions, and copies of their findings (per file, then joined, then appended) were
+// the peak of its memory.
+func (l *Linter) placeAnswers(findings []Finding, answers []Answer, qs []*question) []Finding {
+	if len(answers) == 0 {
+		return findings
+	}
+	questionOf := func(a *Answer) *question {
+		if a.At != nil {
+			return nil
+		}
+		return qs[a.Question]
+	}
 	base := len(findings)
-	findings = slices.Grow(findings, len(pending))[:base+len(pending)]
-	kept := make([]bool, len(pending))
-	byFile := map[string][]int{}
+	findings = slices.Grow(findings, len(answers))[:base+len(answers)]
+	kept := make([]bool, len(answers))
+	byFile := map[string][]int32{}
 	var files []string
-	for i, p := range pending {
+	for i := range answers {
 		file := ""
-		if p.a.At != nil {
-			file = p.a.At.File
+		if q := questionOf(&answers[i]); q != nil {
+			file = q.from.file
 		} else {
-			file = p.q.from.file
+			file = answers[i].At.File
 		}
 		if byFile[file] == nil {
 			files = append(files, file)
 		}
-		byFile[file] = append(byFile[file], i)
+		byFile[file] = append(byFile[file], int32(i))
 	}
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -588,8 +581,8 @@ func (l *Linter) placeAnswers(findings []Finding, pending []pendingAnswer) []Fin
 			for fi := range next {
 				sources := answerSources{} // one file's
 				for _, i := range byFile[files[fi]] {
-					if f, ok := l.answerFinding(pending[i].a, pending[i].q, sources); ok {
-						findings[base+i], kept[i] = f, true
+					if f, ok := l.answerFinding(answers[i], questionOf(&answers[i]), sources); ok {
+						findings[base+int(i)], kept[i] = f, true
 					}
 				}
 			}
@@ -601,7 +594,7 @@ func (l *Linter) placeAnswers(findings []Finding, pending []pendingAnswer) []Fin
 	close(next)
 	wg.Wait()
 	n := base
-	for i := range pending {
+	for i := range answers {
 		if kept[i] {
 			findings[n] = findings[base+i]
 			n++
@@ -845,7 +838,7 @@ func (l *Linter) lintSource(ctx context.Context, name, repoPath string, data []b
 			Message: fmt.Sprintf("%d more %s in this file are not shown: a file reports at most %d; fix these and run again",
 				fl.dropped, pluralWord(fl.dropped, "finding", "findings"), l.budget.FindingsPerFile)})
 	}
-	return fileResult{findings: fl.findings, entities: entities, questions: fl.questions}
+	return fileResult{name: name, findings: fl.findings, entities: entities, questions: fl.questions}
 }
 
 func pluralWord(n int, one, many string) string {
@@ -927,7 +920,7 @@ func (fl *fileLint) entity(ctx context.Context, e *Entity) {
 				from.src = fl.src
 			}
 		}
-		fl.questions = append(fl.questions, question{rule: r, key: key, from: from, node: nodeShape{kind: n.Kind, style: n.Style, value: n.Value},
+		fl.questions = append(fl.questions, question{rule: r, key: key, from: from,
 			at: place{line: int32(n.Line), column: int32(n.Column), endLine: int32(endLine), endColumn: int32(endCol), text: fl.src.line(n.Line)}})
 	}}
 	for _, r := range fl.l.checks {
@@ -970,10 +963,11 @@ func (a answerSources) place(q question, replace *string) Finding {
 		return f
 	}
 	if s := a.get(f.File, q.from.src); s != nil {
-		f.EndLine, f.EndColumn = s.span(&yaml.Node{Kind: q.node.kind, Style: q.node.style, Value: q.node.value, Line: f.Line, Column: f.Column})
-		f.Source = s.line(f.Line)
-		if replace != nil {
-			f.Fix = makeFix(s, f.Line, f.Column, q.node.kind, q.node.style, q.node.value, ReplaceValue(*replace, "set the value to "+doubleQuoted(*replace)))
+		// The line must read as it did when the question was asked: a file changed since gets no fix.
+		if n := s.nodeAt(f.Line, f.Column); n != nil && s.line(f.Line) == q.at.text {
+			f.EndLine, f.EndColumn = s.span(n)
+			f.Source = s.line(f.Line)
+			f.Fix = makeFix(s, f.Line, f.Column, n.Kind, n.Style, n.Value, ReplaceValue(*replace, "set the value to "+doubleQuoted(*replace)))
 		}
 	}
 	return f

@@ -107,3 +107,45 @@ type Answer struct {
 	// (Finisher answers). Source is read from the file when it is left empty and the file is on disk.
 	At *Finding
 }
+
+// questionChunk is how many questions a chunk of a questionList holds.
+const questionChunk = 1024
+
+// questionList holds a run's questions in chunks of fixed capacity: adding never copies what it
+// holds (a slice grown by doubling copies it, and keeps up to twice what it needs), and joining the
+// workers' lists is joining their chunks. A catalog-wide run holds one question per relation.
+type questionList struct {
+	chunks [][]question
+}
+
+// add appends qs.
+func (ql *questionList) add(qs []question) {
+	for len(qs) > 0 {
+		if n := len(ql.chunks); n == 0 || len(ql.chunks[n-1]) == cap(ql.chunks[n-1]) {
+			ql.chunks = append(ql.chunks, make([]question, 0, questionChunk))
+		}
+		last := &ql.chunks[len(ql.chunks)-1]
+		k := min(len(qs), cap(*last)-len(*last))
+		*last = append(*last, qs[:k]...)
+		qs = qs[k:]
+	}
+}
+
+// join appends the chunks of other, which the list then owns.
+func (ql *questionList) join(other questionList) {
+	ql.chunks = append(ql.chunks, other.chunks...)
+}
+
+// keep drops, in place, the questions for which keep is false.
+func (ql *questionList) keep(keep func(*question) bool) {
+	for c, chunk := range ql.chunks {
+		kept := chunk[:0]
+		for i := range chunk {
+			if keep(&chunk[i]) {
+				kept = append(kept, chunk[i])
+			}
+		}
+		clear(chunk[len(kept):])
+		ql.chunks[c] = kept
+	}
+}

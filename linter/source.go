@@ -18,6 +18,32 @@ type source struct {
 	data   []byte
 	starts []int
 	lines  map[int]*lineText
+	// nodes are the value nodes by position, parsed again on first use (nodeAt).
+	nodes map[[2]int]*yaml.Node
+}
+
+// nodeAt returns the node at line and column (1-based) of the source's YAML, preferring a scalar or
+// an alias to the mapping that starts there; nil when there is none. The file is parsed again, once:
+// a question does not keep its node, and only an answer with a fix needs the value's style and text.
+func (s *source) nodeAt(line, col int) *yaml.Node {
+	if s.nodes == nil {
+		s.nodes = map[[2]int]*yaml.Node{}
+		var walk func(n *yaml.Node)
+		walk = func(n *yaml.Node) {
+			at := [2]int{n.Line, n.Column}
+			if prev := s.nodes[at]; prev == nil || n.Kind == yaml.ScalarNode || n.Kind == yaml.AliasNode {
+				s.nodes[at] = n
+			}
+			for _, c := range n.Content {
+				walk(c)
+			}
+		}
+		docs, _ := parseFile(s.data)
+		for _, d := range docs {
+			walk(d.root)
+		}
+	}
+	return s.nodes[[2]int{line, col}]
 }
 
 type lineText struct {
