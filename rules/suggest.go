@@ -1,8 +1,10 @@
 package rules
 
 import (
+	"cmp"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -77,6 +79,10 @@ type suggestIndex struct {
 	names     []string // sorted
 	byReverse []int32  // names' indices, sorted by the names read backwards
 	deletes   []deleted
+	// buckets[b] is where the deletes whose hash's top bits bits are b start: a query's hashes are
+	// looked up among about eight entries each, not by a search of all of them.
+	buckets []int32
+	bits    uint
 }
 
 // deleted is one name with one character deleted: the hash of what is left, and the name's index.
@@ -95,16 +101,43 @@ func newSuggestIndex(refs []string) *suggestIndex {
 	for i := range idx.byReverse {
 		idx.byReverse[i] = int32(i)
 	}
-	sort.Slice(idx.byReverse, func(i, j int) bool {
-		return compareReversed(idx.names[idx.byReverse[i]], idx.names[idx.byReverse[j]]) < 0
-	})
+	slices.SortFunc(idx.byReverse, func(a, b int32) int { return compareReversed(idx.names[a], idx.names[b]) })
+	n := 0
+	for _, name := range idx.names {
+		n += len(name) + 1
+	}
+	idx.deletes = make([]deleted, 0, n)
 	for i, name := range idx.names {
 		for at := 0; at <= len(name); at++ { // at == len(name): the name itself
 			idx.deletes = append(idx.deletes, deleted{hashWithout(name, at), int32(i)})
 		}
 	}
-	sort.Slice(idx.deletes, func(i, j int) bool { return idx.deletes[i].hash < idx.deletes[j].hash })
+	slices.SortFunc(idx.deletes, func(a, b deleted) int { return cmp.Compare(a.hash, b.hash) })
+	idx.bits = 1
+	for idx.bits < 20 && len(idx.deletes)>>(idx.bits+3) > 0 {
+		idx.bits++
+	}
+	idx.buckets = make([]int32, 1<<idx.bits+1)
+	b := 0
+	for i, d := range idx.deletes {
+		for ; b <= int(d.hash>>(64-idx.bits)); b++ {
+			idx.buckets[b] = int32(i)
+		}
+	}
+	for ; b < len(idx.buckets); b++ {
+		idx.buckets[b] = int32(len(idx.deletes))
+	}
 	return idx
+}
+
+// withDeleted calls fn with the index of each name that has a character deleted hashing to h.
+func (idx *suggestIndex) withDeleted(h uint64, fn func(name int32)) {
+	b := h >> (64 - idx.bits)
+	for _, d := range idx.deletes[idx.buckets[b]:idx.buckets[b+1]] {
+		if d.hash == h {
+			fn(d.name)
+		}
+	}
 }
 
 // hashWithout is the FNV-1a hash of s without its byte at (none when at is len(s)).
@@ -119,39 +152,46 @@ func hashWithout(s string, at int) uint64 {
 }
 
 // nearest returns the name at the smallest edit distance from name, at most maxDist, the first in
-// order among equals; "" when none is that close.
+// order among equals; "" when none is that close. Candidates are compared by their index in names
+// (sorted, each once) before their text is read: among thousands of names one edit apart, most are
+// passed over without touching their strings.
 func (idx *suggestIndex) nearest(name string, maxDist int) string {
-	best, bestD := "", maxDist+1
-	consider := func(cand string) {
-		if cand == name || abs(len(cand)-len(name)) > maxDist || bestD == 1 && cand > best {
+	best, bestD := int32(-1), maxDist+1
+	consider := func(i int32) {
+		if bestD == 1 && i > best {
+			return // no better: one edit is the least, and a tie counts only when it sorts first
+		}
+		cand := idx.names[i]
+		if abs(len(cand)-len(name)) > maxDist || cand == name {
 			return
 		}
 		limit := bestD // a tie with best counts only when cand sorts first; with no best yet, none does
-		if best == "" {
+		if best < 0 {
 			limit--
 		}
-		if d := boundedDistance(name, cand, limit); d < bestD || d == bestD && cand < best {
-			best, bestD = cand, d
+		if d := boundedDistance(name, cand, limit); d < bestD || d == bestD && i < best {
+			best, bestD = i, d
 		}
 	}
 	for at := 0; at <= len(name); at++ {
-		h := hashWithout(name, at)
-		for i := sort.Search(len(idx.deletes), func(i int) bool { return idx.deletes[i].hash >= h }); i < len(idx.deletes) && idx.deletes[i].hash == h; i++ {
-			consider(idx.names[idx.deletes[i].name])
+		idx.withDeleted(hashWithout(name, at), consider)
+	}
+	if bestD > 1 {
+		// Every name one edit away was among those compared; two edits away, the neighbours in both
+		// orders.
+		i := sort.SearchStrings(idx.names, name)
+		for j := max(i-suggestWindow, 0); j < min(i+suggestWindow, len(idx.names)); j++ {
+			consider(int32(j))
+		}
+		i = sort.Search(len(idx.byReverse), func(i int) bool { return compareReversed(idx.names[idx.byReverse[i]], name) >= 0 })
+		for j := max(i-suggestWindow, 0); j < min(i+suggestWindow, len(idx.byReverse)); j++ {
+			consider(idx.byReverse[j])
 		}
 	}
-	if bestD <= 1 {
-		return best // every name one edit away was among those compared: none can do better
+	if best < 0 {
+		return ""
 	}
-	i := sort.SearchStrings(idx.names, name)
-	for j := max(i-suggestWindow, 0); j < min(i+suggestWindow, len(idx.names)); j++ {
-		consider(idx.names[j])
-	}
-	i = sort.Search(len(idx.byReverse), func(i int) bool { return compareReversed(idx.names[idx.byReverse[i]], name) >= 0 })
-	for j := max(i-suggestWindow, 0); j < min(i+suggestWindow, len(idx.byReverse)); j++ {
-		consider(idx.names[idx.byReverse[j]])
-	}
-	return best
+	return idx.names[best]
 }
 
 // boundedDistance is the edit distance of a and b when it is at most limit, else limit+1. Only the
