@@ -218,11 +218,24 @@ func globBase(pattern string) string {
 // for linting, once each.
 func (c *Catalog) AddTarget(from, target string) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.state != nil && !c.state.target() {
+		c.mu.Unlock()
 		return // over the budget: the run says so, and this target is not followed
 	}
 	c.toFollow = append(c.toFollow, [2]string{from, target})
+	c.mu.Unlock()
+	if !strings.ContainsAny(target, "*?[") && !IsAbsoluteURL(target) {
+		// A file named as it is, not a glob (which needs the walk): ingested from now on, so that
+		// what it defines is known for good while the walk goes on (Defined).
+		files, _, outside := c.ResolveTarget(from, target)
+		if !outside {
+			c.mu.Lock()
+			for _, f := range files {
+				c.ingested[f] = true
+			}
+			c.mu.Unlock()
+		}
+	}
 }
 
 // sawFile records a file the walk passed, so that globs can be matched without the file system.
@@ -422,6 +435,24 @@ func (c *Catalog) Define(d Definition) int {
 	c.defs[d.Ref] = append(c.defs[d.Ref], d)
 	c.index = nil
 	return len(c.defs[d.Ref])
+}
+
+// Defined reports whether ref (lowercased kind:namespace/name) is defined, so far, in a file that
+// cannot turn out to be Template input: a catalog-info.yaml, or a file a Location names. A relation to
+// it is answered while the files are read, and needs no question kept until the end.
+func (c *Catalog) Defined(ref string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, d := range c.defs[ref] {
+		if d.Path == "" {
+			continue
+		}
+		key := path.Clean(d.Path)
+		if IsCatalogFileName(path.Base(key)) || c.ingested[key] {
+			return true
+		}
+	}
+	return false
 }
 
 // Definitions returns where ref (lowercased kind:namespace/name) is defined, skeletons left out,

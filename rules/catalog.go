@@ -247,6 +247,9 @@ spec:
 				if !ok {
 					continue // the kind's spec rule reports a malformed ref
 				}
+				if p.Catalog.Defined(ref) {
+					continue // answered now: nothing is kept of a relation to an entity defined for good
+				}
 				relationQuestions.Ask(p, n, &relationQuestion{field: &fields[fi], value: s, ref: ref})
 			}
 		}
