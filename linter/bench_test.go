@@ -285,7 +285,7 @@ func BenchmarkMonorepo(b *testing.B) {
 	dir := syntheticRepo(b, benchFiles(), synthetic.Options{Dangling: true})
 	b.Run("bare-parse", func(b *testing.B) { bareParse(b, dir) })
 	b.Run("check", func(b *testing.B) {
-		defer cli.TuneGC(os.Getenv, os.ReadFile)() // the collector as main sets it
+		defer cli.TuneGC(os.Getenv, os.ReadFile, cli.DefaultMemoryLimit)() // the collector as main sets it
 		cfg := linter.DefaultConfig(dir)
 		var res *linter.Result
 		for i := 0; i < b.N; i++ {

@@ -31,7 +31,7 @@ func TestMemoryLimit(t *testing.T) {
 		{"garbage", none, map[string]string{"/sys/fs/cgroup/memory.max": "\x00\x01"}, DefaultMemoryLimit},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := MemoryLimit(tt.env, files(tt.files)); got != tt.want {
+			if got := MemoryLimit(tt.env, files(tt.files), DefaultMemoryLimit); got != tt.want {
 				t.Errorf("MemoryLimit = %d, want %d", got, tt.want)
 			}
 		})
@@ -46,7 +46,7 @@ func TestTuneGC(t *testing.T) {
 	defer debug.SetGCPercent(before)
 	limitBefore := debug.SetMemoryLimit(-1)
 
-	restore := TuneGC(func(string) string { return "" }, noFiles)
+	restore := TuneGC(func(string) string { return "" }, noFiles, DefaultMemoryLimit)
 	if got := debug.SetGCPercent(GCPercent); got != GCPercent {
 		t.Errorf("GOGC after TuneGC = %d, want %d", got, GCPercent)
 	}
@@ -60,9 +60,15 @@ func TestTuneGC(t *testing.T) {
 	if got := debug.SetMemoryLimit(-1); got != limitBefore {
 		t.Errorf("memory limit after restore = %d, want %d", got, limitBefore)
 	}
+	// serve's build: its own fallback outside a container.
+	restore = TuneGC(func(string) string { return "" }, noFiles, ServeMemoryLimit)
+	if got := debug.SetMemoryLimit(-1); got != ServeMemoryLimit {
+		t.Errorf("serve's memory limit = %d, want %d", got, ServeMemoryLimit)
+	}
+	restore()
 
 	env := map[string]string{"GOGC": "50", "GOMEMLIMIT": "1GiB"}
-	restore = TuneGC(func(k string) string { return env[k] }, noFiles)
+	restore = TuneGC(func(k string) string { return env[k] }, noFiles, DefaultMemoryLimit)
 	if got := debug.SetGCPercent(100); got != 100 {
 		t.Errorf("GOGC with $GOGC set = %d, want it untouched (100)", got)
 	}

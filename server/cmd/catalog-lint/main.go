@@ -12,7 +12,8 @@ import (
 
 func main() {
 	cli.Serve = runServe
-	// As the CLI's main: GOGC 400 within a soft memory limit (80% of the container's, else 512 MiB).
-	cli.TuneGC(os.Getenv, os.ReadFile)
+	// As the CLI's main: GOGC 400 within a soft memory limit (80% of the container's, else 512 MiB:
+	// serve runs several jobs at once).
+	cli.TuneGC(os.Getenv, os.ReadFile, cli.ServeMemoryLimit)
 	os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
