@@ -9,7 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -288,6 +290,7 @@ func BenchmarkMonorepo(b *testing.B) {
 		defer cli.TuneGC(os.Getenv, os.ReadFile, cli.DefaultMemoryLimit)() // the collector as main sets it
 		cfg := linter.DefaultConfig(dir)
 		var res *linter.Result
+		resetPeakRSS()
 		for i := 0; i < b.N; i++ {
 			repo, err := linter.DiskRepo(dir, true)
 			if err != nil {
@@ -300,7 +303,35 @@ func BenchmarkMonorepo(b *testing.B) {
 		}
 		b.ReportMetric(float64(res.Files), "files")
 		b.ReportMetric(float64(len(res.Findings)), "findings")
+		if peak := peakRSS(); peak > 0 {
+			b.ReportMetric(float64(peak)/(1<<20), "peak-RSS-MiB")
+		}
 	})
+}
+
+// resetPeakRSS returns the memory the runtime holds free to the system and resets the process's
+// peak RSS (Linux: /proc/self/clear_refs), so that peakRSS then measures what follows.
+func resetPeakRSS() {
+	debug.FreeOSMemory()
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+}
+
+// peakRSS is the process's peak resident memory in bytes since resetPeakRSS (VmHWM); 0 when the
+// system does not say.
+func peakRSS() int64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err == nil {
+				return kb << 10
+			}
+		}
+	}
+	return 0
 }
 
 // TestSyntheticMonorepoFindings: the monorepo the benchmarks and README's timings lint has only the

@@ -220,3 +220,42 @@ func TestGlobIndexAgreesWithScan(t *testing.T) {
 		t.Fatalf("only %d files", len(files))
 	}
 }
+
+// TestDefinedForGood: a relation is answered while files are read only when its target's definition
+// cannot be left out later as Template input: in a catalog-info.yaml, or in a file a Location names
+// as it is (a glob needs the whole walk).
+func TestDefinedForGood(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"catalog-info.yaml", "org.yaml", "teams/a.yaml", "skeleton/entity.yaml"} {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("kind: Group\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	repo, err := DiskRepo(dir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer repo.Close()
+	c := NewCatalog(repo)
+	for ref, p := range map[string]string{"group:default/root": "catalog-info.yaml", "group:default/org": "org.yaml",
+		"group:default/a": "teams/a.yaml", "group:default/skel": "skeleton/entity.yaml", "group:default/stdin": ""} {
+		c.Define(Definition{Ref: ref, Path: p})
+	}
+	want := map[string]bool{"group:default/root": true}
+	check := func(when string) {
+		t.Helper()
+		for _, ref := range []string{"group:default/root", "group:default/org", "group:default/a", "group:default/skel", "group:default/stdin", "group:default/none"} {
+			if got := c.Defined(ref); got != want[ref] {
+				t.Errorf("%s: Defined(%s) = %v, want %v", when, ref, got, want[ref])
+			}
+		}
+	}
+	check("before any Location")
+	c.AddTarget("catalog-info.yaml", "./org.yaml")
+	c.AddTarget("catalog-info.yaml", "./teams/*.yaml")
+	want["group:default/org"] = true
+	check("after a Location names org.yaml, and teams/ by a glob")
+}
