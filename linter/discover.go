@@ -3,6 +3,7 @@ package linter
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -434,6 +435,44 @@ func (c *Config) IsCatalogDocument(path string, data []byte) bool {
 		return true
 	}
 	return (strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")) && HoldsBackstageEntity(data)
+}
+
+// CatalogDocuments lists the files under root that IsCatalogDocument says a walk lints, as an editor's
+// workspace index needs them: every YAML file in no excluded or skipped folder, read (its first
+// 64 KiB) when neither its name nor an include glob makes it one. Symbolic links are not followed.
+func (c *Config) CatalogDocuments(root string) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil // an unreadable folder is left out, as a walk leaves it
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if p != root && (skippedFolders[name] || c.excludedFolder(c.relative(p))) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() || !(strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")) {
+			return nil
+		}
+		var head []byte
+		if rel := c.relative(p); !IsCatalogFileName(name) && !c.included(rel) {
+			f, err := os.Open(p)
+			if err != nil {
+				return nil
+			}
+			head = make([]byte, sniffPrefix)
+			n, _ := io.ReadFull(f, head)
+			f.Close()
+			head = head[:n]
+		}
+		if c.IsCatalogDocument(p, head) {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // Matches reports whether rel, a slash-separated path relative to the configuration's folder (such as

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -404,5 +405,38 @@ func TestIsCatalogDocument(t *testing.T) {
 		if got := cfg.IsCatalogDocument(filepath.Join(dir, filepath.FromSlash(tt.path)), tt.data); got != tt.want {
 			t.Errorf("IsCatalogDocument(%s) = %v, want %v", tt.path, got, tt.want)
 		}
+	}
+}
+
+// TestCatalogDocuments: the files an editor's workspace index reads are those a walk lints.
+func TestCatalogDocuments(t *testing.T) {
+	dir := t.TempDir()
+	entity := "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: a\n"
+	for name, content := range map[string]string{
+		"catalog-info.yaml": "", "org.yaml": entity, "teams/x.yaml": "name: x\n", "legacy/catalog-info.yaml": entity,
+		"node_modules/p/catalog-info.yaml": entity, ".github/workflows/ci.yml": "on: push\n", "deploy/web.yaml": "apiVersion: apps/v1\nkind: Deployment\n",
+	} {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, err := ParseConfig(filepath.Join(dir, ConfigFileName), dir, []byte("include: [\"teams/*.yaml\"]\nexclude: [\"legacy/**\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := cfg.CatalogDocuments(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range files {
+		rel, _ := filepath.Rel(dir, f)
+		got = append(got, filepath.ToSlash(rel))
+	}
+	if want := []string{"catalog-info.yaml", "org.yaml", "teams/x.yaml"}; !slices.Equal(got, want) {
+		t.Errorf("CatalogDocuments = %v, want %v", got, want)
 	}
 }

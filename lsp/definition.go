@@ -136,6 +136,68 @@ func (s *Server) noteText(path, content string) {
 	s.ws.mu.Unlock()
 }
 
+// filesChanged follows files changed on disk outside the editor (a checkout, a pull, another tool),
+// as the client's file watchers report them: the workspace's definitions and what completion offers
+// are read again from those that are catalog files as check finds them (a deleted file, or one that
+// is not a catalog file any more, is forgotten; an open document keeps what the editor holds), and
+// one workspace lint updates the diagnostics of every open document.
+func (s *Server) filesChanged(changes []protocol.FileEvent) {
+	w := s.index(s.ctx)
+	catalog := map[string]bool{}
+	if s.Files != nil {
+		s.mu.Lock()
+		roots := append([]string(nil), s.roots...)
+		s.mu.Unlock()
+		for _, root := range roots {
+			files, err := s.Files(s.ctx, root)
+			if err != nil {
+				continue
+			}
+			for _, f := range files {
+				catalog[f] = true
+			}
+		}
+	}
+	s.mu.Lock()
+	open := map[string]bool{}
+	var lintURI protocol.DocumentUri
+	var lintDoc *document
+	for u, d := range s.docs {
+		if d.path != "" {
+			open[d.path] = true
+			if lintDoc == nil {
+				lintURI, lintDoc = u, d
+			}
+		}
+	}
+	s.mu.Unlock()
+	changed := false
+	for _, c := range changes {
+		p := pathOf(c.URI)
+		if p == "" || open[p] {
+			continue
+		}
+		var defs []linter.Definition
+		var uses []entityUse
+		if catalog[p] {
+			if data, err := os.ReadFile(p); err == nil {
+				defs, uses = definitionsOf(p, data)
+			}
+		}
+		w.mu.Lock()
+		w.set(p, defs, uses)
+		w.mu.Unlock()
+		changed = true
+	}
+	if changed && lintDoc != nil {
+		s.mu.Lock()
+		if s.docs[lintURI] == lintDoc {
+			s.schedule(lintURI, lintDoc, 0, true)
+		}
+		s.mu.Unlock()
+	}
+}
+
 // forgetText goes back to the file on disk when its document is closed (nothing, if it is gone).
 func (s *Server) forgetText(path string) {
 	if path == "" {

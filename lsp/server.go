@@ -73,6 +73,7 @@ type Server struct {
 	ctx      context.Context
 	cancel   context.CancelFunc
 	roots    []string
+	watch    bool // the client registers file watchers on request (didChangeWatchedFiles)
 	ws       *workspace
 	live     map[string]liveAnswer // by kind
 }
@@ -116,8 +117,22 @@ func (s *Server) Handler() *protocol.Handler {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return &protocol.Handler{
 		Initialize: s.initialize,
-		Initialized: func(*glsp.Context, *protocol.InitializedParams) error {
+		Initialized: func(gc *glsp.Context, _ *protocol.InitializedParams) error {
 			go s.index(s.ctx) // read the workspace's definitions while the user starts typing
+			s.mu.Lock()
+			watch := s.watch
+			s.mu.Unlock()
+			if watch {
+				// Off the message loop: the client's answer comes through it.
+				go gc.Call(string(protocol.ServerClientRegisterCapability), protocol.RegistrationParams{Registrations: []protocol.Registration{{
+					ID: "catalog-lint-files", Method: string(protocol.MethodWorkspaceDidChangeWatchedFiles),
+					RegisterOptions: protocol.DidChangeWatchedFilesRegistrationOptions{Watchers: []protocol.FileSystemWatcher{{GlobPattern: "**/*.{yaml,yml}"}}},
+				}}}, nil)
+			}
+			return nil
+		},
+		WorkspaceDidChangeWatchedFiles: func(_ *glsp.Context, p *protocol.DidChangeWatchedFilesParams) error {
+			go s.filesChanged(p.Changes)
 			return nil
 		},
 		Shutdown: func(*glsp.Context) error {
@@ -229,6 +244,9 @@ func (s *Server) initialize(ctx *glsp.Context, p *protocol.InitializeParams) (an
 	}
 	s.mu.Lock()
 	s.notify = ctx.Notify
+	if w := p.Capabilities.Workspace; w != nil && w.DidChangeWatchedFiles != nil && w.DidChangeWatchedFiles.DynamicRegistration != nil {
+		s.watch = *w.DidChangeWatchedFiles.DynamicRegistration
+	}
 	for _, f := range p.WorkspaceFolders {
 		if root := pathOf(f.URI); root != "" {
 			s.roots = append(s.roots, root)

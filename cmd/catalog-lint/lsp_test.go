@@ -61,6 +61,8 @@ type lspClient struct {
 	cmd   *exec.Cmd
 	conn  *jsonrpc2.Conn
 	diags chan publishDiagnostics
+	// asked gets the server's requests to the client (client/registerCapability …), answered null.
+	asked chan *jsonrpc2.Request
 }
 
 type publishDiagnostics struct {
@@ -150,13 +152,18 @@ func startLSP(t testing.TB, dir string, env []string, args ...string) *lspClient
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	c := &lspClient{t: t, cmd: cmd, diags: make(chan publishDiagnostics, 16)}
+	c := &lspClient{t: t, cmd: cmd, diags: make(chan publishDiagnostics, 16), asked: make(chan *jsonrpc2.Request, 16)}
 	c.conn = jsonrpc2.NewConn(context.Background(), jsonrpc2.NewBufferedStream(pipes{stdout, stdin}, jsonrpc2.VSCodeObjectCodec{}),
 		jsonrpc2.HandlerWithError(func(_ context.Context, _ *jsonrpc2.Conn, req *jsonrpc2.Request) (any, error) {
 			if req.Method == "textDocument/publishDiagnostics" && req.Params != nil {
 				var p publishDiagnostics
 				if err := json.Unmarshal(*req.Params, &p); err == nil {
 					c.diags <- p
+				}
+			} else if !req.Notif {
+				select {
+				case c.asked <- req:
+				default:
 				}
 			}
 			return nil, nil
@@ -915,5 +922,78 @@ func TestLSPOtherYAMLFiles(t *testing.T) {
 	}
 	if len(actions) == 0 {
 		t.Errorf("services.yaml lost its findings when other files were opened and saved")
+	}
+}
+
+// TestLSPFilesChangedOnDisk: a client that watches files for the server (VS Code, Zed, Neovim 0.9+)
+// is asked to watch the workspace's YAML files; a Group written to disk by another tool (a pull, a
+// checkout) is found by "go to definition" and clears the open document's "missing" finding, and
+// its deletion is followed too. The index holds the YAML files check sniffs (org.yaml), not only
+// catalog-info.yaml.
+func TestLSPFilesChangedOnDisk(t *testing.T) {
+	dir := t.TempDir()
+	svc := "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: checkout\nspec:\n  type: service\n  lifecycle: production\n  owner: team-new\n  system: payments\n"
+	org := "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n---\napiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: payments\nspec:\n  owner: team-a\n"
+	writeFiles(t, dir, map[string]string{"svc/catalog-info.yaml": svc, "org.yaml": org})
+	if out, err := exec.Command("git", "init", "-q", dir).CombinedOutput(); err != nil {
+		t.Fatalf("git init: %v %s", err, out)
+	}
+	c := startLSP(t, dir, nil, "--offline")
+	root := "file://" + filepath.ToSlash(dir)
+	if err := c.call("initialize", map[string]any{"processId": os.Getpid(), "rootUri": root,
+		"capabilities": map[string]any{"workspace": map[string]any{"didChangeWatchedFiles": map[string]any{"dynamicRegistration": true}}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	c.notify("initialized", map[string]any{})
+	select {
+	case req := <-c.asked:
+		if req.Method != "client/registerCapability" || req.Params == nil || !strings.Contains(string(*req.Params), `"method":"workspace/didChangeWatchedFiles"`) ||
+			!strings.Contains(string(*req.Params), `"globPattern":"**/*.{yaml,yml}"`) {
+			t.Fatalf("registration: %s %s", req.Method, *req.Params)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server did not ask to watch files")
+	}
+	uri := root + "/svc/catalog-info.yaml"
+	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": uri, "languageId": "yaml", "version": 1, "text": svc}})
+	if got := c.next(1); len(got.Diagnostics) != 1 || !strings.Contains(got.Diagnostics[0].Message, "group:default/team-new") {
+		t.Fatalf("on open: %+v", got)
+	}
+	type location struct {
+		URI   string   `json:"uri"`
+		Range lspRange `json:"range"`
+	}
+	definition := func(at position) []location {
+		t.Helper()
+		var got []location
+		if err := c.call("textDocument/definition", map[string]any{"textDocument": map[string]any{"uri": uri}, "position": at}, &got); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := definition(position{8, 11}); len(got) != 1 || got[0].URI != root+"/org.yaml" || got[0].Range.Start != (position{11, 8}) {
+		t.Errorf("definition of the system in org.yaml (a sniffed file): %+v", got)
+	}
+	if got := definition(position{7, 10}); len(got) != 0 {
+		t.Errorf("definition of team-new before it exists: %+v", got)
+	}
+	// Another tool writes the team's file, and the client says so.
+	writeFiles(t, dir, map[string]string{"teams/new.yaml": strings.ReplaceAll(org[:strings.Index(org, "---")], "team-a", "team-new")})
+	c.notify("workspace/didChangeWatchedFiles", map[string]any{"changes": []any{map[string]any{"uri": root + "/teams/new.yaml", "type": 1}}})
+	if got := c.next(1); got.URI != uri || len(got.Diagnostics) != 0 {
+		t.Errorf("after team-new was written: %+v", got)
+	}
+	if got := definition(position{7, 10}); len(got) != 1 || got[0].URI != root+"/teams/new.yaml" {
+		t.Errorf("definition of team-new once written: %+v", got)
+	}
+	if err := os.Remove(filepath.Join(dir, "teams", "new.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	c.notify("workspace/didChangeWatchedFiles", map[string]any{"changes": []any{map[string]any{"uri": root + "/teams/new.yaml", "type": 3}}})
+	if got := c.next(1); len(got.Diagnostics) != 1 {
+		t.Errorf("after team-new was deleted: %+v", got)
+	}
+	if got := definition(position{7, 10}); len(got) != 0 {
+		t.Errorf("definition of team-new once deleted: %+v", got)
 	}
 }

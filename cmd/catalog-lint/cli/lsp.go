@@ -179,23 +179,15 @@ func (l *lspLinter) sentry(cfgPath string, cfg *linter.Config) (integrations.Ser
 	return svc, why
 }
 
-// files lists a workspace folder's catalog files as check finds them there (its configuration's
-// include and exclude globs applied).
+// files lists a workspace folder's catalog files as check finds them there: catalog-info.yaml, the
+// configuration's include globs (minus its exclude globs), and the YAML files that hold Backstage
+// entities (org.yaml, a Location's targets).
 func (l *lspLinter) files(_ context.Context, root string) ([]string, error) {
 	_, cfg, err := l.config(root, root)
 	if err != nil {
 		return nil, err
 	}
-	files, err := linter.Discover([]string{root}, cfg)
-	if err != nil {
-		return nil, err
-	}
-	for i, f := range files {
-		if !filepath.IsAbs(f) {
-			files[i] = filepath.Join(root, f)
-		}
-	}
-	return files, nil
+	return cfg.CatalogDocuments(root)
 }
 
 // config is the configuration of a document in dir of the repository at root, as check finds it:
