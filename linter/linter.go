@@ -558,38 +558,41 @@ func (l *Linter) placeAnswers(findings []Finding, answers []Answer, qs []*questi
 	base := len(findings)
 	findings = slices.Grow(findings, len(answers))[:base+len(answers)]
 	kept := make([]bool, len(answers))
-	byFile := map[string][]int32{}
-	var files []string
-	for i := range answers {
-		file := ""
+	fileOf := func(i int) string {
 		if q := questionOf(&answers[i]); q != nil {
-			file = q.from.file
-		} else {
-			file = answers[i].At.File
+			return q.from.file
 		}
-		if byFile[file] == nil {
-			files = append(files, file)
-		}
-		byFile[file] = append(byFile[file], int32(i))
+		return answers[i].At.File
 	}
-	next := make(chan int)
+	// Answers come in the order of their questions, a file's together: each run of one file's answers
+	// is placed at once, with its file read at most once (a map of the files would cost an entry per
+	// file at the moment memory peaks).
+	var runs [][2]int
+	for i := range answers {
+		if n := len(runs); n > 0 && fileOf(runs[n-1][0]) == fileOf(i) {
+			runs[n-1][1] = i + 1
+		} else {
+			runs = append(runs, [2]int{i, i + 1})
+		}
+	}
+	next := make(chan [2]int)
 	var wg sync.WaitGroup
-	for w := 0; w < min(l.jobs, len(files)); w++ {
+	for w := 0; w < min(l.jobs, len(runs)); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for fi := range next {
+			for run := range next {
 				sources := answerSources{} // one file's
-				for _, i := range byFile[files[fi]] {
+				for i := run[0]; i < run[1]; i++ {
 					if f, ok := l.answerFinding(answers[i], questionOf(&answers[i]), sources); ok {
-						findings[base+int(i)], kept[i] = f, true
+						findings[base+i], kept[i] = f, true
 					}
 				}
 			}
 		}()
 	}
-	for fi := range files {
-		next <- fi
+	for _, run := range runs {
+		next <- run
 	}
 	close(next)
 	wg.Wait()

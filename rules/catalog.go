@@ -515,6 +515,7 @@ func (t relationAnswers) Answer(ctx context.Context, qs []*relationQuestion) ([]
 		}
 	}
 	suggestions := r.suggestAll(suggestFor)
+	out = make(answers, 0, len(local)+len(missing)) // one per missing relation: grown once
 	for _, i := range local {
 		q := qs[i]
 		out.add(i, RelationTargetMissing, "spec.%s %q refers to %s, which is not defined in the files linted%s",

@@ -13,7 +13,7 @@ import (
 // Suggestions for refs to entities that are not defined ("did you mean ...?"), at a cost per question
 // that does not grow with the catalog.
 
-func sortedKeys(m map[string]bool) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
@@ -27,37 +27,38 @@ func sortedKeys(m map[string]bool) []string {
 // there is none), looking the refs up in parallel (suggestIndex).
 func (r *CatalogResolver) suggestAll(refs []string) map[string]string {
 	out := make(map[string]string, len(refs))
-	indexes := map[string]*suggestIndex{}
-	var todo []string
+	byPrefix := map[string][]string{} // kind:namespace -> the refs to look up there, each once
 	for _, ref := range refs {
 		if _, dup := out[ref]; dup {
 			continue
 		}
 		out[ref] = ""
-		todo = append(todo, ref)
 		prefix, _, _ := strings.Cut(ref, "/")
-		if indexes[prefix] == nil {
-			indexes[prefix] = newSuggestIndex(r.Catalog.Refs(prefix + "/"))
-		}
+		byPrefix[prefix] = append(byPrefix[prefix], ref)
 	}
-	found := make([]string, len(todo))
-	var wg sync.WaitGroup
-	workers := runtime.GOMAXPROCS(0)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := w; i < len(todo); i += workers {
-				prefix, name, _ := strings.Cut(todo[i], "/")
-				if near := indexes[prefix].nearest(name, 2); near != "" {
-					found[i] = fmt.Sprintf("; did you mean %s/%s?", prefix, near)
+	// One kind and namespace at a time: its index is let go before the next one's is built.
+	for _, prefix := range sortedKeys(byPrefix) {
+		todo := byPrefix[prefix]
+		idx := newSuggestIndex(r.Catalog.Refs(prefix + "/"))
+		found := make([]string, len(todo))
+		var wg sync.WaitGroup
+		workers := runtime.GOMAXPROCS(0)
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for i := w; i < len(todo); i += workers {
+					_, name, _ := strings.Cut(todo[i], "/")
+					if near := idx.nearest(name, 2); near != "" {
+						found[i] = fmt.Sprintf("; did you mean %s/%s?", prefix, near)
+					}
 				}
-			}
-		}(w)
-	}
-	wg.Wait()
-	for i, ref := range todo {
-		out[ref] = found[i]
+			}(w)
+		}
+		wg.Wait()
+		for i, ref := range todo {
+			out[ref] = found[i]
+		}
 	}
 	return out
 }
@@ -85,9 +86,10 @@ type suggestIndex struct {
 	bits    uint
 }
 
-// deleted is one name with one character deleted: the hash of what is left, and the name's index.
+// deleted is one name with one character deleted: a 32-bit hash of what is left (a collision only
+// adds a candidate, whose distance is then computed), and the name's index.
 type deleted struct {
-	hash uint64
+	hash uint32
 	name int32
 }
 
@@ -120,7 +122,7 @@ func newSuggestIndex(refs []string) *suggestIndex {
 	idx.buckets = make([]int32, 1<<idx.bits+1)
 	b := 0
 	for i, d := range idx.deletes {
-		for ; b <= int(d.hash>>(64-idx.bits)); b++ {
+		for ; b <= int(d.hash>>(32-idx.bits)); b++ {
 			idx.buckets[b] = int32(i)
 		}
 	}
@@ -131,8 +133,8 @@ func newSuggestIndex(refs []string) *suggestIndex {
 }
 
 // withDeleted calls fn with the index of each name that has a character deleted hashing to h.
-func (idx *suggestIndex) withDeleted(h uint64, fn func(name int32)) {
-	b := h >> (64 - idx.bits)
+func (idx *suggestIndex) withDeleted(h uint32, fn func(name int32)) {
+	b := h >> (32 - idx.bits)
 	for _, d := range idx.deletes[idx.buckets[b]:idx.buckets[b+1]] {
 		if d.hash == h {
 			fn(d.name)
@@ -140,15 +142,15 @@ func (idx *suggestIndex) withDeleted(h uint64, fn func(name int32)) {
 	}
 }
 
-// hashWithout is the FNV-1a hash of s without its byte at (none when at is len(s)).
-func hashWithout(s string, at int) uint64 {
+// hashWithout is the FNV-1a hash of s without its byte at (none when at is len(s)), folded to 32 bits.
+func hashWithout(s string, at int) uint32 {
 	h := uint64(14695981039346656037)
 	for i := 0; i < len(s); i++ {
 		if i != at {
 			h = (h ^ uint64(s[i])) * 1099511628211
 		}
 	}
-	return h
+	return uint32(h>>32) ^ uint32(h)
 }
 
 // nearest returns the name at the smallest edit distance from name, at most maxDist, the first in
