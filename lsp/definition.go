@@ -36,11 +36,14 @@ type entityUse struct {
 	annotations                           []string
 }
 
-// definitionsOf parses one file's entities into their definitions and what they write.
+// definitionsOf parses one file's Backstage entities into their definitions and what they write.
 func definitionsOf(path string, data []byte) ([]linter.Definition, []entityUse) {
 	var defs []linter.Definition
 	var uses []entityUse
 	for _, e := range linter.Entities(data) {
+		if !strings.Contains(e.APIVersion, "backstage.io/") {
+			continue // a Kubernetes manifest or another YAML document open in the editor
+		}
 		if d, ok := linter.EntityDefinition(e, path, path); ok {
 			defs = append(defs, d)
 		}

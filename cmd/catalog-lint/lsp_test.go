@@ -886,6 +886,13 @@ func TestLSPOtherYAMLFiles(t *testing.T) {
 	if len(items) != 0 {
 		t.Errorf("completion after kind: in a Kubernetes manifest: %+v", items)
 	}
+	// The manifest, open, is not one of the workspace's entities: its kind is not offered elsewhere.
+	if err := c.call("textDocument/completion", map[string]any{"textDocument": map[string]any{"uri": uri("services.yaml")}, "position": position{1, 6}}, &items); err != nil {
+		t.Fatal(err)
+	}
+	if labels := fmt.Sprint(items); !strings.Contains(labels, "Component") || strings.Contains(labels, "Deployment") {
+		t.Errorf("kinds offered in services.yaml: %v", labels)
+	}
 	var hover *struct{ Contents struct{ Value string } }
 	if err := c.call("textDocument/hover", map[string]any{"textDocument": map[string]any{"uri": uri("deploy/web.yaml")}, "position": position{4, 2}}, &hover); err != nil {
 		t.Fatal(err)
