@@ -250,7 +250,9 @@ spec:
 				if p.Catalog.Defined(ref) {
 					continue // answered now: nothing is kept of a relation to an entity defined for good
 				}
-				relationQuestions.Ask(p, n, &relationQuestion{field: &fields[fi], value: s, ref: ref})
+				// The ref is made again when the question is answered: kept for every relation that
+				// waits, it was a tenth of a large run's memory while files are read.
+				relationQuestions.Ask(p, n, &relationQuestion{field: &fields[fi], value: s, namespace: p.Entity.Namespace})
 			}
 		}
 	},
@@ -349,8 +351,8 @@ type (
 	}
 	duplicateQuestion struct{}
 	relationQuestion  struct {
-		field      *relationField
-		value, ref string
+		field            *relationField
+		value, namespace string
 	}
 )
 
@@ -476,11 +478,14 @@ func (t relationAnswers) Answer(ctx context.Context, qs []*relationQuestion) ([]
 	unchecked := map[string]bool{}
 	var missing, local []int // relation questions the run does not answer: for the live catalog, or missing
 	r.live.local = r.localRefs
+	refs := make([]string, len(qs)) // each question's ref, when it is not defined
 	for i, q := range qs {
-		if len(r.Catalog.Definitions(q.ref)) > 0 {
+		ref, _ := ParseRef(q.value, q.field.defaultKind, q.namespace) // valid: the rule asked
+		if len(r.Catalog.Definitions(ref)) > 0 {
 			continue
 		}
-		kind, _, _ := strings.Cut(q.ref, ":")
+		refs[i] = ref
+		kind, _, _ := strings.Cut(ref, ":")
 		switch {
 		case r.Live != nil:
 			missing = append(missing, i)
@@ -496,22 +501,22 @@ func (t relationAnswers) Answer(ctx context.Context, qs []*relationQuestion) ([]
 	var found map[string]*backstage.Entity
 	var err error
 	if len(missing) > 0 {
-		refs := make([]string, len(missing))
+		lookup := make([]string, len(missing))
 		for j, i := range missing {
-			refs[j] = qs[i].ref
+			lookup[j] = refs[i]
 		}
-		found, err = r.live.lookup(ctx, r.Live, refs)
+		found, err = r.live.lookup(ctx, r.Live, lookup)
 		if err != nil {
 			notices = append(notices, fmt.Sprintf("the Backstage catalog could not be asked (%v): refs it would have answered are reported as catalog-unverified, never as missing", err))
 		}
 	}
 	var suggestFor []string
 	for _, i := range local {
-		suggestFor = append(suggestFor, qs[i].ref)
+		suggestFor = append(suggestFor, refs[i])
 	}
 	for _, i := range missing {
-		if err == nil && found[qs[i].ref] == nil {
-			suggestFor = append(suggestFor, qs[i].ref)
+		if err == nil && found[refs[i]] == nil {
+			suggestFor = append(suggestFor, refs[i])
 		}
 	}
 	suggestions := r.suggestAll(suggestFor)
@@ -519,17 +524,17 @@ func (t relationAnswers) Answer(ctx context.Context, qs []*relationQuestion) ([]
 	for _, i := range local {
 		q := qs[i]
 		out.add(i, RelationTargetMissing, "spec.%s %q refers to %s, which is not defined in the files linted%s",
-			q.field.field, q.value, q.ref, suggestions[q.ref])
+			q.field.field, q.value, refs[i], suggestions[refs[i]])
 	}
 	for _, i := range missing {
 		q := qs[i]
 		switch {
 		case err != nil:
 			out.add(i, CatalogUnverified, "spec.%s %q refers to %s, which the files linted do not define, and the Backstage catalog could not be asked: %v",
-				q.field.field, q.value, q.ref, err)
-		case found[q.ref] == nil:
+				q.field.field, q.value, refs[i], err)
+		case found[refs[i]] == nil:
 			out.add(i, RelationTargetMissing, "spec.%s %q refers to %s, which is neither in the files linted nor in the Backstage catalog%s",
-				q.field.field, q.value, q.ref, suggestions[q.ref])
+				q.field.field, q.value, refs[i], suggestions[refs[i]])
 		}
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].Question < out[b].Question })
