@@ -168,7 +168,7 @@ func (s *Server) filesChanged(changes []protocol.FileEvent) {
 	for u, d := range s.docs {
 		if d.path != "" {
 			open[d.path] = true
-			if lintDoc == nil {
+			if lintDoc == nil && !d.other { // a catalog file: its workspace lint updates every open one
 				lintURI, lintDoc = u, d
 			}
 		}

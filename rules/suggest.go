@@ -11,7 +11,7 @@ import (
 )
 
 // Suggestions for refs to entities that are not defined ("did you mean ...?"), at a cost per question
-// that does not grow with the catalog.
+// that does not grow with the catalog, only with how many of its names are one edit away.
 
 func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
@@ -80,8 +80,8 @@ type suggestIndex struct {
 	names     []string // sorted
 	byReverse []int32  // names' indices, sorted by the names read backwards
 	deletes   []deleted
-	// buckets[b] is where the deletes whose hash's top bits bits are b start: a query's hashes are
-	// looked up among about eight entries each, not by a search of all of them.
+	// buckets[b] is where the deletes whose hash's first `bits` bits read b start: a query's hashes
+	// are looked up among about eight entries each, not by a search of all of them.
 	buckets []int32
 	bits    uint
 }
