@@ -205,6 +205,46 @@ func (c *lspClient) next(version int) publishDiagnostics {
 	}
 }
 
+// nextFor waits for the diagnostics of version of the document uri, passing over other documents'.
+func (c *lspClient) nextFor(uri string, version int) publishDiagnostics {
+	c.t.Helper()
+	for {
+		if p := c.next(version); p.URI == uri {
+			return p
+		}
+	}
+}
+
+// open says the editor opened uri holding text (version 1).
+func (c *lspClient) open(uri, text string) {
+	c.t.Helper()
+	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": uri, "languageId": "yaml", "version": 1, "text": text}})
+}
+
+// location is a place "go to definition" answers with.
+type location struct {
+	URI   string   `json:"uri"`
+	Range lspRange `json:"range"`
+}
+
+// definition asks "go to definition" at a position of uri.
+func (c *lspClient) definition(uri string, at position) []location {
+	c.t.Helper()
+	var got []location
+	if err := c.call("textDocument/definition", map[string]any{"textDocument": map[string]any{"uri": uri}, "position": at}, &got); err != nil {
+		c.t.Fatal(err)
+	}
+	return got
+}
+
+// gitInit makes dir a repository, as the workspace lint finds one.
+func gitInit(t testing.TB, dir string) {
+	t.Helper()
+	if out, err := exec.Command("git", "init", "-q", dir).CombinedOutput(); err != nil {
+		t.Fatalf("git init: %v %s", err, out)
+	}
+}
+
 // TestLSPDiagnosticsAndQuickFix drives `catalog-lint lsp` as an editor would: open a catalog file
 // with a fixable error, get the diagnostic (rule as code, a link to its doc, the exact range), ask for
 // code actions, apply the quick fix, and see the diagnostic go; then shut down (exit code 0).
@@ -228,7 +268,7 @@ func TestLSPDiagnosticsAndQuickFix(t *testing.T) {
 		t.Fatalf("initialize: %+v", init)
 	}
 	c.notify("initialized", map[string]any{})
-	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": uri, "languageId": "yaml", "version": 1, "text": text}})
+	c.open(uri, text)
 	got := c.next(1)
 	if len(got.Diagnostics) != 1 {
 		t.Fatalf("diagnostics: %+v", got)
@@ -349,7 +389,7 @@ func TestLSPNetworkRulesOnOpenAndSave(t *testing.T) {
 	}
 	c := startLSP(t, dir, []string{"GITHUB_TOKEN=ghs_lsp_test", "GITHUB_API_URL=" + gh.URL})
 	c.initialize("")
-	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": uri, "languageId": "yaml", "version": 1, "text": text}})
+	c.open(uri, text)
 	codes := func(p publishDiagnostics) string {
 		var out []string
 		for _, d := range p.Diagnostics {
@@ -453,11 +493,7 @@ func TestLSPDefinition(t *testing.T) {
 	c := startLSP(t, dir, nil, "--offline")
 	c.initialize(dir)
 	uri := "file://" + filepath.ToSlash(filepath.Join(dir, "svc", "catalog-info.yaml"))
-	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": uri, "languageId": "yaml", "version": 1, "text": svc}})
-	type location struct {
-		URI   string   `json:"uri"`
-		Range lspRange `json:"range"`
-	}
+	c.open(uri, svc)
 	orgURI := "file://" + filepath.ToSlash(filepath.Join(dir, "org", "catalog-info.yaml"))
 	for _, tt := range []struct {
 		at   position
@@ -467,10 +503,7 @@ func TestLSPDefinition(t *testing.T) {
 		{position{9, 20}, []location{{orgURI, lspRange{position{11, 8}, position{11, 19}}}}}, // resource:payments-db
 		{position{5, 9}, nil}, // spec.type is not a relation
 	} {
-		var got []location
-		if err := c.call("textDocument/definition", map[string]any{"textDocument": map[string]any{"uri": uri}, "position": tt.at}, &got); err != nil {
-			t.Fatal(err)
-		}
+		got := c.definition(uri, tt.at)
 		if len(got) != len(tt.want) || len(got) == 1 && got[0] != tt.want[0] {
 			t.Errorf("definition at %+v: %+v, want %+v", tt.at, got, tt.want)
 		}
@@ -478,11 +511,7 @@ func TestLSPDefinition(t *testing.T) {
 	// The editor's text wins: a team renamed in an open document is found there.
 	renamed := strings.Replace(svc, "owner: team-a", "owner: team-b", 1) + "---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-b\nspec:\n  type: team\n  children: []\n"
 	c.notify("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": uri, "version": 2}, "contentChanges": []any{map[string]any{"text": renamed}}})
-	var got []location
-	if err := c.call("textDocument/definition", map[string]any{"textDocument": map[string]any{"uri": uri}, "position": position{7, 10}}, &got); err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 1 || got[0].URI != uri || got[0].Range.Start != (position{14, 8}) {
+	if got := c.definition(uri, position{7, 10}); len(got) != 1 || got[0].URI != uri || got[0].Range.Start != (position{14, 8}) {
 		t.Errorf("definition of the renamed team: %+v", got)
 	}
 }
@@ -500,7 +529,7 @@ func TestLSPCompletionAndHover(t *testing.T) {
 	c.initialize(dir)
 	doc := "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: checkout\n  annotations:\n    sen\nspec:\n  type: \n  lifecycle: \n  owner: \n  dependsOn:\n    - \n"
 	uri := "file://" + filepath.ToSlash(filepath.Join(dir, "svc.yaml"))
-	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": uri, "languageId": "yaml", "version": 1, "text": doc}})
+	c.open(uri, doc)
 	complete := func(line, char int) map[string]bool {
 		t.Helper()
 		var items []struct{ Label string }
@@ -543,7 +572,7 @@ func TestLSPCompletionAndHover(t *testing.T) {
 		t.Fatal(err)
 	}
 	orgURI := "file://" + filepath.ToSlash(filepath.Join(dir, "catalog-info.yaml"))
-	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": orgURI, "languageId": "yaml", "version": 1, "text": org}})
+	c.open(orgURI, org)
 	if err := c.call("textDocument/hover", map[string]any{"textDocument": map[string]any{"uri": orgURI}, "position": position{13, 10}}, &hover); err != nil {
 		t.Fatal(err)
 	}
@@ -580,9 +609,7 @@ func TestLSPWorkspace(t *testing.T) {
 	svc := "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: checkout\nspec:\n  type: service\n  lifecycle: production\n  owner: team-b\n  dependsOn:\n    - component:payments\n"
 	org := "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: payments\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n"
 	writeFiles(t, dir, map[string]string{"svc/catalog-info.yaml": svc, "org/catalog-info.yaml": org})
-	if out, err := exec.Command("git", "init", "-q", dir).CombinedOutput(); err != nil {
-		t.Fatalf("git init: %v %s", err, out)
-	}
+	gitInit(t, dir)
 	c := startLSP(t, dir, nil, "--offline")
 	c.initialize(dir)
 	svcURI := "file://" + filepath.ToSlash(filepath.Join(dir, "svc", "catalog-info.yaml"))
@@ -594,34 +621,25 @@ func TestLSPWorkspace(t *testing.T) {
 		}
 		return strings.Join(out, ",")
 	}
-	nextFor := func(uri string, version int) publishDiagnostics {
-		t.Helper()
-		for {
-			p := c.next(version)
-			if p.URI == uri {
-				return p
-			}
-		}
-	}
-	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": svcURI, "languageId": "yaml", "version": 1, "text": svc}})
-	if got := nextFor(svcURI, 1); codes(got) != "relation-target-missing" || !strings.Contains(got.Diagnostics[0].Message, "group:default/team-b") {
+	c.open(svcURI, svc)
+	if got := c.nextFor(svcURI, 1); codes(got) != "relation-target-missing" || !strings.Contains(got.Diagnostics[0].Message, "group:default/team-b") {
 		t.Fatalf("on open: %+v", got)
 	}
 	// Typing in svc: the document alone is linted; payments (defined in org) is not called missing,
 	// and team-b's finding stays on its unchanged line.
 	typed := strings.Replace(svc, "lifecycle: production", "lifecycle: experimental", 1)
 	c.notify("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": svcURI, "version": 2}, "contentChanges": []any{map[string]any{"text": typed}}})
-	if got := nextFor(svcURI, 2); codes(got) != "relation-target-missing" || !strings.Contains(got.Diagnostics[0].Message, "team-b") {
+	if got := c.nextFor(svcURI, 2); codes(got) != "relation-target-missing" || !strings.Contains(got.Diagnostics[0].Message, "team-b") {
 		t.Errorf("while typing: %+v", got)
 	}
 	// org opened, team-a renamed to team-b in the editor and saved: svc's diagnostics are updated.
-	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": orgURI, "languageId": "yaml", "version": 1, "text": org}})
-	nextFor(orgURI, 1)
+	c.open(orgURI, org)
+	c.nextFor(orgURI, 1)
 	renamed := strings.Replace(org, "name: team-a", "name: team-b", 1)
 	c.notify("textDocument/didChange", map[string]any{"textDocument": map[string]any{"uri": orgURI, "version": 2}, "contentChanges": []any{map[string]any{"text": renamed}}})
-	nextFor(orgURI, 2)
+	c.nextFor(orgURI, 2)
 	c.notify("textDocument/didSave", map[string]any{"textDocument": map[string]any{"uri": orgURI}})
-	if got := nextFor(svcURI, 2); codes(got) != "" {
+	if got := c.nextFor(svcURI, 2); codes(got) != "" {
 		t.Errorf("svc after org was saved with team-b: %+v", got)
 	}
 }
@@ -703,7 +721,7 @@ func TestLSPOptionsAndDeletedFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	uri := "file://" + filepath.ToSlash(path)
-	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": uri, "languageId": "yaml", "version": 1, "text": text}})
+	c.open(uri, text)
 	if got := c.next(1); len(got.Diagnostics) != 0 {
 		t.Errorf("offline: %+v", got)
 	}
@@ -739,7 +757,7 @@ func TestLSPCachesLookups(t *testing.T) {
 	c := startLSP(t, dir, []string{"GITHUB_TOKEN=ghs_lsp_test", "GITHUB_API_URL=" + gh.URL})
 	c.initialize("")
 	uri := "file://" + filepath.ToSlash(path)
-	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": uri, "languageId": "yaml", "version": 1, "text": text}})
+	c.open(uri, text)
 	c.next(1)
 	first, _ := gh.Requests()
 	for i := 0; i < 3; i++ {
@@ -782,7 +800,7 @@ func TestLSPCompletionFromBackstage(t *testing.T) {
 		}
 		c := startLSP(t, dir, env, args...)
 		c.initialize("")
-		c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": uri, "languageId": "yaml", "version": 1, "text": doc}})
+		c.open(uri, doc)
 		c.next(1) // the lint on open (which may ask the catalog for conflicts) is done
 		before, _ := bs.Requests()
 		owners, systems := labels(c, 7, 9), labels(c, 8, 10)
@@ -840,9 +858,7 @@ func TestLSPOtherYAMLFiles(t *testing.T) {
 	manifest := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n"
 	svc := "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: checkout\n  tags: [Web]\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n"
 	writeFiles(t, dir, map[string]string{".github/workflows/ci.yml": workflow, "deploy/web.yaml": manifest, "services.yaml": svc})
-	if out, err := exec.Command("git", "init", "-q", dir).CombinedOutput(); err != nil {
-		t.Fatalf("git init: %v %s", err, out)
-	}
+	gitInit(t, dir)
 	c := startLSP(t, dir, nil, "--offline")
 	var init map[string]any
 	if err := c.call("initialize", json.RawMessage(fmt.Sprintf(zedInitialize, "file://"+filepath.ToSlash(dir))), &init); err != nil {
@@ -853,17 +869,10 @@ func TestLSPOtherYAMLFiles(t *testing.T) {
 	c.notify("workspace/didChangeConfiguration", map[string]any{"settings": map[string]any{
 		"[yaml]": map[string]any{"editor.tabSize": 2}, "yaml": map[string]any{"format": map[string]any{"enable": true}}}})
 	uri := func(name string) string { return "file://" + filepath.ToSlash(filepath.Join(dir, name)) }
-	nextFor := func(name string, version int) publishDiagnostics {
-		t.Helper()
-		for {
-			if p := c.next(version); p.URI == uri(name) {
-				return p
-			}
-		}
-	}
+	nextFor := func(name string, version int) publishDiagnostics { t.Helper(); return c.nextFor(uri(name), version) }
 	open := func(name, text string) publishDiagnostics {
 		t.Helper()
-		c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": uri(name), "languageId": "yaml", "version": 1, "text": text}})
+		c.open(uri(name), text)
 		return nextFor(name, 1)
 	}
 	if got := open("services.yaml", svc); len(got.Diagnostics) != 1 || got.Diagnostics[0].Code != "tag-format" {
@@ -942,9 +951,7 @@ func TestLSPFilesChangedOnDisk(t *testing.T) {
 	svc := "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: checkout\nspec:\n  type: service\n  lifecycle: production\n  owner: team-new\n  system: payments\n"
 	org := "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n---\napiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: payments\nspec:\n  owner: team-a\n"
 	writeFiles(t, dir, map[string]string{"svc/catalog-info.yaml": svc, "org.yaml": org})
-	if out, err := exec.Command("git", "init", "-q", dir).CombinedOutput(); err != nil {
-		t.Fatalf("git init: %v %s", err, out)
-	}
+	gitInit(t, dir)
 	c := startLSP(t, dir, nil, "--offline")
 	root := "file://" + filepath.ToSlash(dir)
 	if err := c.call("initialize", map[string]any{"processId": os.Getpid(), "rootUri": root,
@@ -962,22 +969,11 @@ func TestLSPFilesChangedOnDisk(t *testing.T) {
 		t.Fatal("the server did not ask to watch files")
 	}
 	uri := root + "/svc/catalog-info.yaml"
-	c.notify("textDocument/didOpen", map[string]any{"textDocument": map[string]any{"uri": uri, "languageId": "yaml", "version": 1, "text": svc}})
+	c.open(uri, svc)
 	if got := c.next(1); len(got.Diagnostics) != 1 || !strings.Contains(got.Diagnostics[0].Message, "group:default/team-new") {
 		t.Fatalf("on open: %+v", got)
 	}
-	type location struct {
-		URI   string   `json:"uri"`
-		Range lspRange `json:"range"`
-	}
-	definition := func(at position) []location {
-		t.Helper()
-		var got []location
-		if err := c.call("textDocument/definition", map[string]any{"textDocument": map[string]any{"uri": uri}, "position": at}, &got); err != nil {
-			t.Fatal(err)
-		}
-		return got
-	}
+	definition := func(at position) []location { t.Helper(); return c.definition(uri, at) }
 	if got := definition(position{8, 11}); len(got) != 1 || got[0].URI != root+"/org.yaml" || got[0].Range.Start != (position{11, 8}) {
 		t.Errorf("definition of the system in org.yaml (a sniffed file): %+v", got)
 	}
