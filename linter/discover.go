@@ -437,40 +437,34 @@ func (c *Config) IsCatalogDocument(path string, data []byte) bool {
 	return (strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")) && HoldsBackstageEntity(data)
 }
 
-// CatalogDocuments lists the files under root that IsCatalogDocument says a walk lints, as an editor's
-// workspace index needs them: every YAML file in no excluded or skipped folder, read (its first
-// 64 KiB) when neither its name nor an include glob makes it one. Symbolic links are not followed.
+// CatalogDocuments lists the files under root that a walk of it lints, as an editor's workspace index
+// needs them: the walk check makes (catalog-info.yaml, include and exclude globs, skipped folders,
+// templated paths, symbolic links kept inside), with each other YAML file's first 64 KiB sniffed
+// for a Backstage entity.
 func (c *Config) CatalogDocuments(root string) ([]string, error) {
+	repo, err := DiskRepo(root, true)
+	if err != nil {
+		return nil, err
+	}
+	defer repo.Close()
 	var out []string
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return nil // an unreadable folder is left out, as a walk leaves it
+	err = walkRepo(repo, []string{"."}, []string{root}, c, NewCatalog(repo), func(in Input) {
+		if in.Skipped != "" {
+			return
 		}
-		name := d.Name()
-		if d.IsDir() {
-			if p != root && (skippedFolders[name] || c.excludedFolder(c.relative(p))) {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !d.Type().IsRegular() || !(strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")) {
-			return nil
-		}
-		var head []byte
-		if rel := c.relative(p); !IsCatalogFileName(name) && !c.included(rel) {
-			f, err := os.Open(p)
+		if in.Sniff {
+			f, err := repo.FS.Open(in.Path)
 			if err != nil {
-				return nil
+				return
 			}
-			head = make([]byte, sniffPrefix)
+			head := make([]byte, sniffPrefix)
 			n, _ := io.ReadFull(f, head)
 			f.Close()
-			head = head[:n]
+			if !HoldsBackstageEntity(head[:n]) {
+				return
+			}
 		}
-		if c.IsCatalogDocument(p, head) {
-			out = append(out, p)
-		}
-		return nil
+		out = append(out, repo.Name(in.Path))
 	})
 	return out, err
 }
