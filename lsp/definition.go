@@ -145,22 +145,6 @@ func (s *Server) noteText(path, content string) {
 // is not a catalog file any more, is forgotten; an open document keeps what the editor holds), and
 // one workspace lint updates the diagnostics of every open document.
 func (s *Server) filesChanged(changes []protocol.FileEvent) {
-	w := s.index(s.ctx)
-	catalog := map[string]bool{}
-	if s.Files != nil {
-		s.mu.Lock()
-		roots := append([]string(nil), s.roots...)
-		s.mu.Unlock()
-		for _, root := range roots {
-			files, err := s.Files(s.ctx, root)
-			if err != nil {
-				continue
-			}
-			for _, f := range files {
-				catalog[f] = true
-			}
-		}
-	}
 	s.mu.Lock()
 	open := map[string]bool{}
 	var lintURI protocol.DocumentUri
@@ -173,13 +157,32 @@ func (s *Server) filesChanged(changes []protocol.FileEvent) {
 			}
 		}
 	}
+	roots := append([]string(nil), s.roots...)
 	s.mu.Unlock()
-	changed := false
+	var paths []string
 	for _, c := range changes {
-		p := pathOf(c.URI)
-		if p == "" || open[p] {
+		if p := pathOf(c.URI); p != "" && !open[p] {
+			paths = append(paths, p)
+		}
+	}
+	if len(paths) == 0 {
+		return // the editor saving its own documents: didSave has linted them
+	}
+	w := s.index(s.ctx)
+	catalog := map[string]bool{}
+	for _, root := range roots {
+		if s.Files == nil {
+			break
+		}
+		files, err := s.Files(s.ctx, root)
+		if err != nil {
 			continue
 		}
+		for _, f := range files {
+			catalog[f] = true
+		}
+	}
+	for _, p := range paths {
 		var defs []linter.Definition
 		var uses []entityUse
 		if catalog[p] {
@@ -190,9 +193,8 @@ func (s *Server) filesChanged(changes []protocol.FileEvent) {
 		w.mu.Lock()
 		w.set(p, defs, uses)
 		w.mu.Unlock()
-		changed = true
 	}
-	if changed && lintDoc != nil {
+	if lintDoc != nil {
 		s.mu.Lock()
 		if s.docs[lintURI] == lintDoc {
 			s.schedule(lintURI, lintDoc, 0, true)
