@@ -841,7 +841,40 @@ func (l *Linter) lintSource(ctx context.Context, name, repoPath string, data []b
 			Message: fmt.Sprintf("%d more %s in this file are not shown: a file reports at most %d; fix these and run again",
 				fl.dropped, pluralWord(fl.dropped, "finding", "findings"), l.budget.FindingsPerFile)})
 	}
+	shareTexts(fl.questions)
 	return fileResult{name: name, findings: fl.findings, entities: entities, questions: fl.questions}
+}
+
+// shareTexts makes the questions' line texts substrings of one string: a catalog-wide run keeps a
+// question per relation until every file is read, and the garbage collector then marks one
+// allocation per file rather than one per question. A line asked about twice in a row (a flow
+// sequence's items) is kept once.
+func shareTexts(qs []question) {
+	if len(qs) < 2 {
+		return
+	}
+	repeat := func(i int) bool { return i > 0 && qs[i].at.text == qs[i-1].at.text }
+	n := 0
+	for i := range qs {
+		if !repeat(i) {
+			n += len(qs[i].at.text)
+		}
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i := range qs {
+		if !repeat(i) {
+			b.WriteString(qs[i].at.text)
+		}
+	}
+	all, at := b.String(), 0
+	for i := range qs {
+		if repeat(i) {
+			qs[i].at.text = qs[i-1].at.text // already in all
+			continue
+		}
+		qs[i].at.text, at = all[at:at+len(qs[i].at.text)], at+len(qs[i].at.text)
+	}
 }
 
 func pluralWord(n int, one, many string) string {
