@@ -58,6 +58,8 @@ type Linter struct {
 	cfg       *Config
 	finishers []Finisher
 	budget    Budget
+	// arena holds what the run's questions keep of a file until the end (stringArena).
+	arena *stringArena
 }
 
 // Result is the outcome of linting a set of files.
@@ -92,7 +94,7 @@ func New(opts Options) (*Linter, error) {
 	if cfg == nil {
 		cfg = DefaultConfig(".")
 	}
-	l := &Linter{severity: map[*Rule]Severity{}, maxSize: cfg.MaxFileSize, jobs: opts.Jobs, resolvers: opts.Resolvers, catalog: opts.Catalog, cfg: cfg}
+	l := &Linter{severity: map[*Rule]Severity{}, maxSize: cfg.MaxFileSize, jobs: opts.Jobs, resolvers: opts.Resolvers, catalog: opts.Catalog, cfg: cfg, arena: &stringArena{}}
 	if !opts.Offline {
 		l.finishers = opts.Finishers
 	}
@@ -841,40 +843,7 @@ func (l *Linter) lintSource(ctx context.Context, name, repoPath string, data []b
 			Message: fmt.Sprintf("%d more %s in this file are not shown: a file reports at most %d; fix these and run again",
 				fl.dropped, pluralWord(fl.dropped, "finding", "findings"), l.budget.FindingsPerFile)})
 	}
-	shareTexts(fl.questions)
 	return fileResult{name: name, findings: fl.findings, entities: entities, questions: fl.questions}
-}
-
-// shareTexts makes the questions' line texts substrings of one string: a catalog-wide run keeps a
-// question per relation until every file is read, and the garbage collector then marks one
-// allocation per file rather than one per question. A line asked about twice in a row (a flow
-// sequence's items) is kept once.
-func shareTexts(qs []question) {
-	if len(qs) < 2 {
-		return
-	}
-	repeat := func(i int) bool { return i > 0 && qs[i].at.text == qs[i-1].at.text }
-	n := 0
-	for i := range qs {
-		if !repeat(i) {
-			n += len(qs[i].at.text)
-		}
-	}
-	var b strings.Builder
-	b.Grow(n)
-	for i := range qs {
-		if !repeat(i) {
-			b.WriteString(qs[i].at.text)
-		}
-	}
-	all, at := b.String(), 0
-	for i := range qs {
-		if repeat(i) {
-			qs[i].at.text = qs[i-1].at.text // already in all
-			continue
-		}
-		qs[i].at.text, at = all[at:at+len(qs[i].at.text)], at+len(qs[i].at.text)
-	}
 }
 
 func pluralWord(n int, one, many string) string {
@@ -894,6 +863,7 @@ type fileLint struct {
 	doc       int
 	findings  []Finding
 	questions []question
+	lastText  string // the text of the last question's line
 }
 
 // add records a finding of the file; false when its rule is off, or the file has as many findings
@@ -935,7 +905,7 @@ func (fl *fileLint) entity(ctx context.Context, e *Entity) {
 	}
 	ref := e.Ref()
 	var from *asker // made on the entity's first question
-	p := &Pass{Ctx: ctx, Entity: e, File: fl.name, Path: fl.path, Catalog: fl.l.catalog, Config: fl.l.cfg, emit: func(r *Rule, n *yaml.Node, msg string, fix *Edit) {
+	p := &Pass{Ctx: ctx, Entity: e, File: fl.name, Path: fl.path, Catalog: fl.l.catalog, Config: fl.l.cfg, arena: fl.l.arena, emit: func(r *Rule, n *yaml.Node, msg string, fix *Edit) {
 		if n == nil {
 			n = e.Root
 		}
@@ -956,8 +926,13 @@ func (fl *fileLint) entity(ctx context.Context, e *Entity) {
 				from.src = fl.src
 			}
 		}
+		text := fl.lastText
+		if k := len(fl.questions); k == 0 || fl.questions[k-1].at.line != int32(n.Line) {
+			text = fl.l.arena.keep(fl.src.line(n.Line)) // a line asked about twice (a flow sequence) is kept once
+		}
+		fl.lastText = text
 		fl.questions = append(fl.questions, question{rule: r, key: key, from: from,
-			at: place{line: int32(n.Line), column: int32(n.Column), endLine: int32(endLine), endColumn: int32(endCol), text: fl.src.line(n.Line)}})
+			at: place{line: int32(n.Line), column: int32(n.Column), endLine: int32(endLine), endColumn: int32(endCol), text: text}})
 	}}
 	for _, r := range fl.l.checks {
 		if ignored[r.ID] {

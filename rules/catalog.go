@@ -252,7 +252,7 @@ spec:
 				}
 				// The ref is made again when the question is answered: kept for every relation that
 				// waits, it was a tenth of a large run's memory while files are read.
-				relationQuestions.Ask(p, n, &relationQuestion{field: &fields[fi], value: s, namespace: p.Entity.Namespace})
+				relationQuestions.Ask(p, n, relationSlab.New(relationQuestion{field: &fields[fi], value: p.Keep(s), namespace: p.Entity.Namespace}))
 			}
 		}
 	},
@@ -340,7 +340,9 @@ var (
 	skeletonQuestions  linter.Asks[skeletonQuestion]
 	duplicateQuestions linter.Asks[duplicateQuestion]
 	relationQuestions  linter.Asks[*relationQuestion]
-	techdocsQuestions  linter.Asks[techdocsQuestion]
+	// relationSlab holds the relation questions of every run, in chunks (linter.Slab).
+	relationSlab      linter.Slab[relationQuestion]
+	techdocsQuestions linter.Asks[techdocsQuestion]
 )
 
 type (

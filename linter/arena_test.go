@@ -1,0 +1,98 @@
+package linter
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"unsafe"
+)
+
+// TestStringArena: kept strings read as they were written, whatever is kept after them, and share
+// blocks: a thousand short strings cost a block or two, not an allocation each.
+func TestStringArena(t *testing.T) {
+	var a stringArena
+	var kept, want []string
+	for i := 0; i < 5000; i++ {
+		s := fmt.Sprintf("  owner: team-%04d # line %d", i%97, i)
+		kept, want = append(kept, a.keep(s)), append(want, s)
+	}
+	long := strings.Repeat("x", arenaBlock)
+	if got := a.keep(long); got != long {
+		t.Errorf("a long string came back %d bytes long", len(got))
+	}
+	if got := a.keep(""); got != "" {
+		t.Errorf("the empty string came back as %q", got)
+	}
+	for i := range kept {
+		if kept[i] != want[i] {
+			t.Fatalf("string %d reads %q, want %q", i, kept[i], want[i])
+		}
+	}
+	// Consecutive strings are copied one after the other in a block.
+	k1, k2 := a.keep("owner: a"), a.keep("system: b")
+	if uintptr(unsafe.Pointer(unsafe.StringData(k2))) != uintptr(unsafe.Pointer(unsafe.StringData(k1)))+uintptr(len(k1)) {
+		t.Error("two kept strings are not next to each other in a block")
+	}
+	line := "  providesApis: [payments-api, ledger-api]"
+	if allocs := testing.AllocsPerRun(10, func() {
+		for i := 0; i < 1000; i++ {
+			a.keep(line)
+		}
+	}); allocs > 3 {
+		t.Errorf("keeping 1,000 lines of %d bytes allocated %v times, want at most 3 (blocks of %d bytes)", len(line), allocs, arenaBlock)
+	}
+}
+
+// TestSlab: values kept in a slab are distinct, read as they were written, and come in chunks.
+func TestSlab(t *testing.T) {
+	type q struct {
+		value string
+		n     int
+	}
+	var s Slab[q]
+	var ps []*q
+	for i := 0; i < 3000; i++ {
+		ps = append(ps, s.New(q{fmt.Sprint(i), i}))
+	}
+	for i, p := range ps {
+		if p.n != i || p.value != fmt.Sprint(i) {
+			t.Fatalf("value %d reads %+v", i, *p)
+		}
+	}
+	if uintptr(unsafe.Pointer(ps[1])) != uintptr(unsafe.Pointer(ps[0]))+unsafe.Sizeof(q{}) {
+		t.Error("two values of a slab are not next to each other in a chunk")
+	}
+	ps[0].n = -1
+	if ps[1].n != 1 {
+		t.Fatal("values share memory")
+	}
+	if allocs := testing.AllocsPerRun(5, func() {
+		for i := 0; i < slabChunk; i++ {
+			s.New(q{n: i})
+		}
+	}); allocs > 1 {
+		t.Errorf("%d values allocated %v times, want at most 1 (a chunk)", slabChunk, allocs)
+	}
+}
+
+// TestArenaConcurrent: workers keep strings and values at once (run with -race).
+func TestArenaConcurrent(t *testing.T) {
+	var a stringArena
+	var s Slab[string]
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < 2000; i++ {
+				v := fmt.Sprintf("worker %d value %d", w, i)
+				if got := *s.New(a.keep(v)); got != v {
+					t.Errorf("got %q, want %q", got, v)
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+}
