@@ -29,6 +29,10 @@ type Catalog struct {
 	ingested  map[string]bool   // files a Location or app-config names: Backstage reads them, never skeletons
 	configs   []appConfigLayer  // app-config as each deployment layers it: which kinds may come from where
 	defs      map[string][]Definition
+	// defChunk is where a ref's first definition is kept (defs holds a slice of one element of it):
+	// one chunk per thousand entities, not an object each. A second definition of the ref moves them
+	// to a slice of their own.
+	defChunk []Definition
 	resolved  map[string]resolvedTarget // ResolveTarget's answers, by folder and target
 	index     *defIndex                 // defs without skeletons, built once every file is read
 	toFollow  [][2]string               // Location targets (file, target) not yet followed
@@ -432,9 +436,20 @@ func (c *Catalog) Exclude(file string) (string, bool) {
 func (c *Catalog) Define(d Definition) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.defs[d.Ref] = append(c.defs[d.Ref], d)
+	ds := c.defs[d.Ref]
+	if len(ds) == 0 {
+		if len(c.defChunk) == cap(c.defChunk) {
+			c.defChunk = make([]Definition, 0, slabChunk)
+		}
+		c.defChunk = append(c.defChunk, d)
+		n := len(c.defChunk)
+		ds = c.defChunk[n-1 : n : n] // full: an append copies it out of the chunk
+	} else {
+		ds = append(ds, d)
+	}
+	c.defs[d.Ref] = ds
 	c.index = nil
-	return len(c.defs[d.Ref])
+	return len(ds)
 }
 
 // Defined reports whether ref (lowercased kind:namespace/name) is defined, so far, in a file that
