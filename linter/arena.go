@@ -40,6 +40,26 @@ func (a *stringArena) keep(s string) string {
 	return unsafe.String(&a.block[start], len(s))
 }
 
+// join is path.Join(dir, name) for a clean dir and a name with no slash (a folder's entry), made in
+// the arena: the walk's paths are kept, an entry per file, until every Location is followed.
+func (a *stringArena) join(dir, name string) string {
+	if dir == "." || dir == "" {
+		return a.keep(name)
+	}
+	n := len(dir) + 1 + len(name)
+	if n > arenaBlock/8 {
+		return dir + "/" + name
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if cap(a.block)-len(a.block) < n {
+		a.block = make([]byte, 0, arenaBlock)
+	}
+	start := len(a.block)
+	a.block = append(append(append(a.block, dir...), '/'), name...)
+	return unsafe.String(&a.block[start], n)
+}
+
 // slabChunk is how many values a Slab allocates at once.
 const slabChunk = 1024
 

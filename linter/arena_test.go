@@ -2,6 +2,7 @@ package linter
 
 import (
 	"fmt"
+	"path"
 	"strings"
 	"sync"
 	"testing"
@@ -95,4 +96,21 @@ func TestArenaConcurrent(t *testing.T) {
 		}(w)
 	}
 	wg.Wait()
+}
+
+// TestArenaJoin: join is path.Join for the walk's folders and entries, made in the arena.
+func TestArenaJoin(t *testing.T) {
+	var a stringArena
+	for _, tt := range [][2]string{{".", "catalog-info.yaml"}, {"services", "payments"}, {"services/payments", "catalog-info.yaml"}, {"a/b", ".hidden"}, {strings.Repeat("d/", 3000) + "d", "x.yaml"}} {
+		if got, want := a.join(tt[0], tt[1]), path.Join(tt[0], tt[1]); got != want {
+			t.Errorf("join(%q, %q) = %q, want %q", tt[0], tt[1], got, want)
+		}
+	}
+	if allocs := testing.AllocsPerRun(10, func() {
+		for i := 0; i < 500; i++ {
+			a.join("services/payments", "catalog-info.yaml")
+		}
+	}); allocs > 2 {
+		t.Errorf("500 joins allocated %v times, want at most 2 (blocks of %d bytes)", allocs, arenaBlock)
+	}
 }

@@ -33,14 +33,16 @@ type Catalog struct {
 	// one chunk per thousand entities, not an object each. A second definition of the ref moves them
 	// to a slice of their own.
 	defChunk []Definition
-	resolved  map[string]resolvedTarget // ResolveTarget's answers, by folder and target
-	index     *defIndex                 // defs without skeletons, built once every file is read
-	toFollow  [][2]string               // Location targets (file, target) not yet followed
-	walked    map[string]bool           // every file the walk saw, for globs once it is over
-	roots     []string                  // the folders walked
-	walkDone  bool
-	noMemory  bool     // the walk left folders out (exclude globs): globs must look at the file system
-	walkList  []string // walked, sorted, made once the walk is over
+	// arena holds the walk's paths (stringArena).
+	arena    *stringArena
+	resolved map[string]resolvedTarget // ResolveTarget's answers, by folder and target
+	index    *defIndex                 // defs without skeletons, built once every file is read
+	toFollow [][2]string               // Location targets (file, target) not yet followed
+	walked   map[string]bool           // every file the walk saw, for globs once it is over
+	roots    []string                  // the folders walked
+	walkDone bool
+	noMemory bool     // the walk left folders out (exclude globs): globs must look at the file system
+	walkList []string // walked, sorted, made once the walk is over
 	// walkSegs are walkList's paths split at "/", and segIndex the files (indices in walkList) each
 	// path segment occurs in: a glob's literal segment narrows it to the files that can match, so
 	// that a Location with a thousand `**` targets over a large tree costs what they match, not a
@@ -95,7 +97,7 @@ type Definition struct {
 // NewCatalog returns an empty Catalog of the repository repo.
 func NewCatalog(repo *Repo) *Catalog {
 	return &Catalog{Repo: repo, queued: map[string]bool{}, skeletons: map[string]string{}, ingested: map[string]bool{}, defs: map[string][]Definition{},
-		resolved: map[string]resolvedTarget{}, walked: map[string]bool{}}
+		resolved: map[string]resolvedTarget{}, walked: map[string]bool{}, arena: &stringArena{}}
 }
 
 // Name is the name findings give the file at path p of the repository.

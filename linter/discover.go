@@ -271,7 +271,12 @@ func (w *walker) dir(p string, top bool) error {
 	}
 	for _, e := range entries {
 		name := e.Name()
-		child := path.Join(p, name)
+		var child string
+		if w.cat != nil {
+			child = w.cat.arena.join(p, name) // kept until every Location is followed
+		} else {
+			child = path.Join(p, name)
+		}
 		if e.Type()&fs.ModeSymlink != 0 {
 			w.link(child, name)
 			continue

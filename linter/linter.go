@@ -58,8 +58,9 @@ type Linter struct {
 	cfg       *Config
 	finishers []Finisher
 	budget    Budget
-	// arena holds what the run's questions keep of a file until the end (stringArena).
-	arena *stringArena
+	// arena and askers hold what the run's questions keep of a file until the end (stringArena, Slab).
+	arena  *stringArena
+	askers *Slab[asker]
 }
 
 // Result is the outcome of linting a set of files.
@@ -94,7 +95,7 @@ func New(opts Options) (*Linter, error) {
 	if cfg == nil {
 		cfg = DefaultConfig(".")
 	}
-	l := &Linter{severity: map[*Rule]Severity{}, maxSize: cfg.MaxFileSize, jobs: opts.Jobs, resolvers: opts.Resolvers, catalog: opts.Catalog, cfg: cfg, arena: &stringArena{}}
+	l := &Linter{severity: map[*Rule]Severity{}, maxSize: cfg.MaxFileSize, jobs: opts.Jobs, resolvers: opts.Resolvers, catalog: opts.Catalog, cfg: cfg, arena: &stringArena{}, askers: &Slab[asker]{}}
 	if !opts.Offline {
 		l.finishers = opts.Finishers
 	}
@@ -901,6 +902,8 @@ func (fl *fileLint) addNode(r *Rule, n *yaml.Node, entity, msg string, fix *Edit
 func (fl *fileLint) entity(ctx context.Context, e *Entity) {
 	ignored := ignoredRules(e)
 	if fl.l.catalog != nil && fl.path != "" {
+		// The ref is kept by the entity's definition and questions: in the arena, with theirs.
+		e.ref = fl.l.arena.keep(e.ref)
 		fl.l.catalog.ingest(e, fl.name, fl.path, ignored) // ingestion first, whatever the rules
 	}
 	ref := e.Ref()
@@ -921,7 +924,7 @@ func (fl *fileLint) entity(ctx context.Context, e *Entity) {
 		// placing an answer then reads no file again (only a fix does).
 		endLine, endCol := fl.src.span(n)
 		if from == nil {
-			from = &asker{file: fl.name, entity: ref, docIdx: int32(fl.doc), ignored: ignored}
+			from = fl.l.askers.New(asker{file: fl.name, entity: ref, docIdx: int32(fl.doc), ignored: ignored})
 			if !fl.onDisk {
 				from.src = fl.src
 			}
