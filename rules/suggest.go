@@ -114,7 +114,14 @@ func newSuggestIndex(refs []string) *suggestIndex {
 			idx.deletes = append(idx.deletes, deleted{hashWithout(name, at), int32(i)})
 		}
 	}
-	slices.SortFunc(idx.deletes, func(a, b deleted) int { return cmp.Compare(a.hash, b.hash) })
+	// By hash, then by name: a query meets a bucket's names in their order, and once one is a single
+	// edit away the rest of the bucket, after it, cannot win (nearest).
+	slices.SortFunc(idx.deletes, func(a, b deleted) int {
+		if c := cmp.Compare(a.hash, b.hash); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.name, b.name)
+	})
 	idx.bits = 1
 	for idx.bits < 20 && len(idx.deletes)>>(idx.bits+3) > 0 {
 		idx.bits++
@@ -132,12 +139,13 @@ func newSuggestIndex(refs []string) *suggestIndex {
 	return idx
 }
 
-// withDeleted calls fn with the index of each name that has a character deleted hashing to h.
-func (idx *suggestIndex) withDeleted(h uint32, fn func(name int32)) {
+// withDeleted calls fn with the index of each name that has a character deleted hashing to h, in
+// ascending order, until fn returns false.
+func (idx *suggestIndex) withDeleted(h uint32, fn func(name int32) bool) {
 	b := h >> (32 - idx.bits)
 	for _, d := range idx.deletes[idx.buckets[b]:idx.buckets[b+1]] {
-		if d.hash == h {
-			fn(d.name)
+		if d.hash == h && !fn(d.name) {
+			return
 		}
 	}
 }
@@ -176,7 +184,10 @@ func (idx *suggestIndex) nearest(name string, maxDist int) string {
 		}
 	}
 	for at := 0; at <= len(name); at++ {
-		idx.withDeleted(hashWithout(name, at), consider)
+		idx.withDeleted(hashWithout(name, at), func(i int32) bool {
+			consider(i)
+			return bestD > 1 || i < best // the bucket's later names sort after best
+		})
 	}
 	if bestD > 1 {
 		// Every name one edit away was among those compared; two edits away, the neighbours in both
