@@ -52,6 +52,7 @@ func monorepo(b *testing.B, n int) string {
 	if _, err := synthetic.Write(dir, n, 1); err != nil {
 		b.Fatal(err)
 	}
+	syncWrites()
 	monorepos[n] = dir
 	return dir
 }
@@ -183,6 +184,7 @@ func syntheticRepo(b *testing.B, n int, opts synthetic.Options) string {
 	if _, err := synthetic.WriteWith(dir, n, 1, opts); err != nil {
 		b.Fatal(err)
 	}
+	syncWrites()
 	syntheticRepos[k] = dir
 	return dir
 }
