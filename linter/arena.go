@@ -15,8 +15,9 @@ const arenaBlock = 32 << 10
 // the parser's garbage, which the collector marked every cycle and whose half-empty spans it could
 // not give back: near the soft memory limit, that made it collect more and more often.
 //
-// A block is only ever appended to: the bytes a string was made of are never written again, which is
-// what unsafe.String requires.
+// A block lives as long as any string in it: a finding's line text keeps its block (32 KiB at most)
+// alive with it. A block is only ever appended to: the bytes a string was made of are never written
+// again, which is what unsafe.String requires; this file is the only use of unsafe.
 type stringArena struct {
 	mu    sync.Mutex
 	block []byte
