@@ -320,6 +320,30 @@ func TestPushWithBadSlugFailsCheckRun(t *testing.T) {
 	}
 }
 
+// TestServerWithoutSentryTokenSaysSo: a server with no Sentry credentials cannot check a repository's
+// sentry.io/project-slug annotations; its Check Run says so (as check does) rather than pass them in
+// silence, and says nothing when no file names a Sentry project.
+func TestServerWithoutSentryTokenSaysSo(t *testing.T) {
+	want := "sentry: " + NoSentryToken + ", so 1 sentry.io/project-slug annotation was not checked against Sentry"
+	for _, tt := range []struct {
+		file   string
+		notice bool
+	}{
+		{component("svc", "paymnets"), true},
+		{strings.Replace(component("svc", "paymnets"), "    sentry.io/project-slug: paymnets\n", "    backstage.io/techdocs-ref: url:https://docs.example.com\n", 1), false},
+	} {
+		g := newFakeGitHub(t, map[string]string{"svc/catalog-info.yaml": tt.file})
+		if err := processor(t, g, nil).Process(context.Background(), pushJob(headSHA)); err != nil {
+			t.Fatal(err)
+		}
+		final := g.final(t, 1)
+		summary := final.GetOutput().GetSummary()
+		if strings.Contains(summary, want) != tt.notice || len(final.GetOutput().Annotations) != 0 {
+			t.Errorf("notice wanted: %v; conclusion %s, summary:\n%s", tt.notice, final.GetConclusion(), summary)
+		}
+	}
+}
+
 // TestLinksAndSubmodulesAreNeverFetched: a pull request that adds a catalog file as a symbolic link
 // (to /etc/passwd, say) or a submodule named like one gets neither fetched nor linted.
 func TestLinksAndSubmodulesAreNeverFetched(t *testing.T) {

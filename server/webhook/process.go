@@ -536,13 +536,17 @@ func (p *Processor) changedFiles(ctx context.Context, gh *github.Client, job *Jo
 	return changed, false, nil
 }
 
+// NoSentryToken is why a server without Sentry credentials checks no sentry.io/project-slug.
+const NoSentryToken = "the server has no Sentry token (SENTRY_AUTH_TOKEN, SENTRY_TOKEN or --sentry-token-file)"
+
 // withSentry adds the server's Sentry check to a job's integrations. Only the organization of the
 // repository's sentry section is used: its URL and token exchange never are (the server's own
 // settings decide where tokens and credentials go). Sentry's rate limits snooze the job, as the other
 // integrations' do.
 func withSentry(conn integrations.Connected, sentryFor func(org string) integrations.Service, cfg *linter.Config) integrations.Connected {
 	if sentryFor == nil {
-		return conn
+		// Said in the Check Run's summary when the files name a Sentry project, as check says it.
+		return conn.Skip(integrations.Sentry, NoSentryToken)
 	}
 	if svc := sentryFor(sentry.SettingsOf(cfg).Organization); svc != nil {
 		return conn.With(integrations.Sentry, svc, NoteRateLimit, nil)
