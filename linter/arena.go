@@ -65,9 +65,9 @@ func (a *stringArena) join(dir, name string) string {
 const slabChunk = 1024
 
 // Slab allocates values of T for questions that wait for the end of a run (a relation's question,
-// several per entity of a large catalog) in chunks of slabChunk, each of its own memory span: one at
-// a time, they were small objects scattered among the parser's garbage, like the strings of a
-// stringArena. A chunk lives as long as any of its values. A Slab is safe for concurrent use and
+// several per entity of a large catalog) in chunks of slabChunk (for the engine's questions and
+// askers, 40 to 60 KiB: memory spans of their own): one at a time, they were small objects scattered
+// among the parser's garbage, like the strings of a stringArena. A chunk lives as long as any of its values. A Slab is safe for concurrent use and
 // holds on to one partly used chunk at most.
 type Slab[T any] struct {
 	mu    sync.Mutex
