@@ -537,7 +537,7 @@ func (p *Processor) changedFiles(ctx context.Context, gh *github.Client, job *Jo
 }
 
 // NoSentryToken is why a server without Sentry credentials checks no sentry.io/project-slug.
-const NoSentryToken = "the server has no Sentry token (SENTRY_AUTH_TOKEN, SENTRY_TOKEN or --sentry-token-file)"
+const NoSentryToken = "the server has no Sentry token (set SENTRY_AUTH_TOKEN or SENTRY_TOKEN, pass --sentry-token-file, or configure a token exchange)"
 
 // withSentry adds the server's Sentry check to a job's integrations. Only the organization of the
 // repository's sentry section is used: its URL and token exchange never are (the server's own
