@@ -33,8 +33,6 @@ type Catalog struct {
 	// one chunk per thousand entities, not an object each. A second definition of the ref moves them
 	// to a slice of their own.
 	defChunk []Definition
-	// arena holds the walk's paths (stringArena).
-	arena    *stringArena
 	resolved map[string]resolvedTarget // ResolveTarget's answers, by folder and target
 	index    *defIndex                 // defs without skeletons, built once every file is read
 	toFollow [][2]string               // Location targets (file, target) not yet followed
@@ -97,7 +95,7 @@ type Definition struct {
 // NewCatalog returns an empty Catalog of the repository repo.
 func NewCatalog(repo *Repo) *Catalog {
 	return &Catalog{Repo: repo, queued: map[string]bool{}, skeletons: map[string]string{}, ingested: map[string]bool{}, defs: map[string][]Definition{},
-		resolved: map[string]resolvedTarget{}, walked: map[string]bool{}, arena: &stringArena{}}
+		resolved: map[string]resolvedTarget{}, walked: map[string]bool{}}
 }
 
 // Name is the name findings give the file at path p of the repository.

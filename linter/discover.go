@@ -3,7 +3,6 @@ package linter
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -138,7 +137,8 @@ type walker struct {
 	emit     func(Input)
 	seen     map[string]bool // paths (links resolved) already handed out
 	cat      *Catalog
-	skeleton bool // inside a folder whose name holds a template expression
+	skeleton bool        // inside a folder whose name holds a template expression
+	paths    stringArena // the paths of what the walk passes
 }
 
 func newWalker(repo *Repo, cfg *Config, cat *Catalog, fn func(Input)) *walker {
@@ -271,12 +271,7 @@ func (w *walker) dir(p string, top bool) error {
 	}
 	for _, e := range entries {
 		name := e.Name()
-		var child string
-		if w.cat != nil {
-			child = w.cat.arena.join(p, name) // kept until every Location is followed
-		} else {
-			child = path.Join(p, name)
-		}
+		child := w.paths.join(p, name) // the catalog keeps the walk's paths until every Location is followed
 		if e.Type()&fs.ModeSymlink != 0 {
 			w.link(child, name)
 			continue
@@ -462,10 +457,9 @@ func (c *Config) CatalogDocuments(root string) ([]string, error) {
 			if err != nil {
 				return
 			}
-			head := make([]byte, sniffPrefix)
-			n, _ := io.ReadFull(f, head)
+			holds := headHoldsEntity(f)
 			f.Close()
-			if !HoldsBackstageEntity(head[:n]) {
+			if !holds {
 				return
 			}
 		}

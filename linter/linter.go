@@ -649,6 +649,14 @@ func (l *Linter) lintFileAs(ctx context.Context, path string, sniff bool) fileRe
 // sniffPrefix is how much of a large YAML file is read to tell whether it holds entities.
 const sniffPrefix = 64 << 10
 
+// headHoldsEntity reads the first sniffPrefix bytes of r and reports whether they hold a Backstage
+// entity.
+func headHoldsEntity(r io.Reader) bool {
+	head := make([]byte, sniffPrefix)
+	n, _ := io.ReadFull(r, head)
+	return HoldsBackstageEntity(head[:n])
+}
+
 // open opens a file to lint: a path of the catalog's repository, or of the disk without a catalog.
 func (l *Linter) open(p string) (fs.File, error) {
 	if l.catalog != nil {
@@ -693,9 +701,7 @@ func (l *Linter) readAndLint(ctx context.Context, p string, sniff bool) fileResu
 		if sniff {
 			// Reported only when it holds entities (Backstage would ingest it); other large YAML
 			// files, such as generated manifests, are not catalog files.
-			head := make([]byte, sniffPrefix)
-			n, _ := io.ReadFull(f, head)
-			if !HoldsBackstageEntity(head[:n]) {
+			if !headHoldsEntity(f) {
 				return fileResult{notCatalog: true}
 			}
 		}

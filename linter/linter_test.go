@@ -39,6 +39,16 @@ func extract(t *testing.T, archive string) (dir string, want []string) {
 	return dir, want
 }
 
+// relPaths returns files relative to dir, slash-separated.
+func relPaths(dir string, files []string) []string {
+	var out []string
+	for _, f := range files {
+		rel, _ := filepath.Rel(dir, f)
+		out = append(out, filepath.ToSlash(rel))
+	}
+	return out
+}
+
 func TestDiscover(t *testing.T) {
 	dir, want := extract(t, filepath.Join("testdata", "discover.txtar"))
 	cfg, err := LoadConfig(filepath.Join(dir, ConfigFileName))
@@ -49,11 +59,7 @@ func TestDiscover(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for _, f := range files {
-		rel, _ := filepath.Rel(dir, f)
-		got = append(got, filepath.ToSlash(rel))
-	}
+	got := relPaths(dir, files)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("discovered files differ (-want +got):\n%s", diff)
 	}
@@ -431,11 +437,7 @@ func TestCatalogDocuments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for _, f := range files {
-		rel, _ := filepath.Rel(dir, f)
-		got = append(got, filepath.ToSlash(rel))
-	}
+	got := relPaths(dir, files)
 	if want := []string{"catalog-info.yaml", "org.yaml", "teams/x.yaml"}; !slices.Equal(got, want) {
 		t.Errorf("CatalogDocuments = %v, want %v", got, want)
 	}
