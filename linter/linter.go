@@ -4,6 +4,7 @@ package linter
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -1009,24 +1010,22 @@ func ignoredRules(e *Entity) map[string]bool {
 	return out
 }
 
-// SortFindings orders findings by file, line, column, rule and message, and drops exact repeats.
+// SortFindings orders findings by file, line, column, rule and message (equals keep their order),
+// and drops exact repeats. The order is found on indices and then applied in place, each finding
+// moved once: a stable sort of the findings themselves (168 bytes each) rotated them O(n log² n)
+// times, the one step after the last rule that a run of 100,000 services waits for alone.
 func SortFindings(fs []Finding) []Finding {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		if a.File != b.File {
-			return a.File < b.File
+	order := make([]int32, len(fs))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(i, j int32) int {
+		if c := compareFindings(&fs[i], &fs[j]); c != 0 {
+			return c
 		}
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		if a.Column != b.Column {
-			return a.Column < b.Column
-		}
-		if a.Rule != b.Rule {
-			return a.Rule < b.Rule
-		}
-		return a.Message < b.Message
+		return cmp.Compare(i, j) // stable
 	})
+	permute(fs, order)
 	out := fs[:0]
 	for _, f := range fs {
 		if len(out) > 0 && sameFinding(f, out[len(out)-1]) {
@@ -1034,7 +1033,47 @@ func SortFindings(fs []Finding) []Finding {
 		}
 		out = append(out, f)
 	}
+	clear(fs[len(out):])
 	return out
+}
+
+// compareFindings orders a and b by file, line, column, rule and message.
+func compareFindings(a, b *Finding) int {
+	if c := strings.Compare(a.File, b.File); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Line, b.Line); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Column, b.Column); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Rule, b.Rule); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Message, b.Message)
+}
+
+// permute rearranges fs so that fs[k] is what fs[order[k]] was, moving each element once (along the
+// permutation's cycles); order is used up (each entry set to its own index).
+func permute[T any](fs []T, order []int32) {
+	for start := range order {
+		if int(order[start]) == start {
+			continue
+		}
+		saved := fs[start]
+		k := start
+		for {
+			from := int(order[k])
+			order[k] = int32(k)
+			if from == start {
+				fs[k] = saved
+				break
+			}
+			fs[k] = fs[from]
+			k = from
+		}
+	}
 }
 
 // sameFinding compares findings by value, fixes included.
