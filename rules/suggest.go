@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"cmp"
 	"fmt"
 	"runtime"
 	"slices"
@@ -114,29 +113,52 @@ func newSuggestIndex(refs []string) *suggestIndex {
 			idx.deletes = append(idx.deletes, deleted{hashWithout(name, at), int32(i)})
 		}
 	}
-	// By hash, then by name: a query meets a bucket's names in their order, and once one is a single
-	// edit away the rest of the bucket, after it, cannot win (nearest).
-	slices.SortFunc(idx.deletes, func(a, b deleted) int {
-		if c := cmp.Compare(a.hash, b.hash); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.name, b.name)
-	})
 	idx.bits = 1
 	for idx.bits < 20 && len(idx.deletes)>>(idx.bits+3) > 0 {
 		idx.bits++
 	}
+	idx.sortDeletes()
+	return idx
+}
+
+// sortDeletes sorts deletes by hash, then name, in time linear in their number: they are counted
+// into their buckets (by the hash's first bits), moved there in place (each at most once, as an
+// American flag sort does), and each bucket, of about eight, is sorted by insertion. A query then
+// meets a bucket's names in their order, and once one is a single edit away the rest of the bucket,
+// after it, cannot win (nearest).
+func (idx *suggestIndex) sortDeletes() {
+	shift := 32 - idx.bits
 	idx.buckets = make([]int32, 1<<idx.bits+1)
-	b := 0
-	for i, d := range idx.deletes {
-		for ; b <= int(d.hash>>(32-idx.bits)); b++ {
-			idx.buckets[b] = int32(i)
+	for _, d := range idx.deletes {
+		idx.buckets[d.hash>>shift+1]++
+	}
+	for b := 1; b < len(idx.buckets); b++ {
+		idx.buckets[b] += idx.buckets[b-1]
+	}
+	next := slices.Clone(idx.buckets[:len(idx.buckets)-1]) // where each bucket's next entry goes
+	for b := range next {
+		for end := idx.buckets[b+1]; next[b] < end; {
+			d := idx.deletes[next[b]]
+			if home := d.hash >> shift; home != uint32(b) {
+				idx.deletes[next[b]], idx.deletes[next[home]] = idx.deletes[next[home]], d
+				next[home]++
+				continue
+			}
+			next[b]++
 		}
 	}
-	for ; b < len(idx.buckets); b++ {
-		idx.buckets[b] = int32(len(idx.deletes))
+	for b := 0; b+1 < len(idx.buckets); b++ {
+		bucket := idx.deletes[idx.buckets[b]:idx.buckets[b+1]]
+		for i := 1; i < len(bucket); i++ {
+			for j := i; j > 0 && lessDeleted(bucket[j], bucket[j-1]); j-- {
+				bucket[j], bucket[j-1] = bucket[j-1], bucket[j]
+			}
+		}
 	}
-	return idx
+}
+
+func lessDeleted(a, b deleted) bool {
+	return a.hash < b.hash || a.hash == b.hash && a.name < b.name
 }
 
 // withDeleted calls fn with the index of each name that has a character deleted hashing to h, in

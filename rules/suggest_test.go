@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand"
 	"slices"
@@ -159,6 +160,45 @@ func TestCompareReversed(t *testing.T) {
 		want := strings.Compare(rev(string(a)), rev(string(b)))
 		if got := compareReversed(string(a), string(b)); (got < 0) != (want < 0) || (got == 0) != (want == 0) {
 			t.Fatalf("compareReversed(%q, %q) = %d, want the sign of %d", a, b, got, want)
+		}
+	}
+}
+
+// TestSuggestIndexDeletesSorted: the index's deletions are sorted by hash, then name (what nearest's
+// early stop relies on), and each bucket holds exactly the deletions whose hash starts with its bits,
+// for catalogs of 0 to 5,000 names.
+func TestSuggestIndexDeletesSorted(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	for _, n := range []int{0, 1, 2, 17, 300, 5000} {
+		refs := make([]string, n)
+		for i := range refs {
+			refs[i] = fmt.Sprintf("component:default/svc-%d-%c", rng.Intn(100000), 'a'+rng.Intn(26))
+		}
+		idx := newSuggestIndex(refs)
+		want := 0
+		for _, name := range idx.names {
+			want += len(name) + 1
+		}
+		if len(idx.deletes) != want {
+			t.Fatalf("%d names: %d deletions, want %d", n, len(idx.deletes), want)
+		}
+		if !slices.IsSortedFunc(idx.deletes, func(a, b deleted) int {
+			if a.hash != b.hash {
+				return cmp.Compare(a.hash, b.hash)
+			}
+			return cmp.Compare(a.name, b.name)
+		}) {
+			t.Fatalf("%d names: deletions not sorted by hash, then name", n)
+		}
+		for b := 0; b+1 < len(idx.buckets); b++ {
+			for _, d := range idx.deletes[idx.buckets[b]:idx.buckets[b+1]] {
+				if int(d.hash>>(32-idx.bits)) != b {
+					t.Fatalf("%d names: hash %08x in bucket %d", n, d.hash, b)
+				}
+			}
+		}
+		if last := idx.buckets[len(idx.buckets)-1]; int(last) != len(idx.deletes) {
+			t.Fatalf("%d names: the last bucket ends at %d of %d", n, last, len(idx.deletes))
 		}
 	}
 }
