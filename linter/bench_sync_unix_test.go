@@ -8,3 +8,14 @@ import "syscall"
 // writing back the hundreds of megabytes a large synthetic repository takes would otherwise run
 // during the first measured runs, and not the later ones.
 func syncWrites() { syscall.Sync() }
+
+// diskReadBytes is how much the process has read from the disk itself (getrusage's input blocks, of
+// 512 bytes), not from the page cache; -1 when the system does not say. A benchmark reports it: a
+// run whose files the system had dropped from its cache reads them again, and is slower for it.
+func diskReadBytes() int64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return -1
+	}
+	return int64(ru.Inblock) * 512
+}

@@ -80,6 +80,7 @@ func bareParse(b *testing.B, dir string) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
+	defer reportDiskReads(b)()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		docs := 0
@@ -293,6 +294,7 @@ func BenchmarkMonorepo(b *testing.B) {
 		cfg := linter.DefaultConfig(dir)
 		var res *linter.Result
 		resetPeakRSS()
+		defer reportDiskReads(b)()
 		for i := 0; i < b.N; i++ {
 			repo, err := linter.DiskRepo(dir, true)
 			if err != nil {
@@ -309,6 +311,19 @@ func BenchmarkMonorepo(b *testing.B) {
 			b.ReportMetric(float64(peak)/(1<<20), "peak-RSS-MiB")
 		}
 	})
+}
+
+// reportDiskReads starts counting what the process reads from the disk; the function it returns
+// reports it per run as disk-MiB (left out where the system does not say). A run that read its files
+// from the disk, not the page cache, is not comparable with one that did not: the system drops
+// cached files under memory pressure, between two runs of a benchmark or between two benchmarks.
+func reportDiskReads(b *testing.B) func() {
+	before := diskReadBytes()
+	return func() {
+		if after := diskReadBytes(); before >= 0 && after >= 0 {
+			b.ReportMetric(float64(after-before)/(1<<20)/float64(b.N), "disk-MiB")
+		}
+	}
 }
 
 // resetPeakRSS returns the memory the runtime holds free to the system and resets the process's
