@@ -114,3 +114,66 @@ func TestArenaJoin(t *testing.T) {
 		t.Errorf("500 joins allocated %v times, want at most 2 (blocks of %d bytes)", allocs, arenaBlock)
 	}
 }
+
+// TestArenaRefs: a string kept by keepRef reads back as it was written (text), short or longer than
+// a block's share, empty, and mixed with keep and join, from several goroutines at once; it holds no
+// pointer; and short ones share blocks.
+func TestArenaRefs(t *testing.T) {
+	var ref textRef
+	if unsafe.Sizeof(ref) != 12 {
+		t.Fatalf("textRef is %d bytes", unsafe.Sizeof(ref))
+	}
+	var a stringArena
+	var tab table[textRef]
+	type kept struct {
+		at   int32
+		want string
+	}
+	results := make([][]kept, 4)
+	var wg sync.WaitGroup
+	for w := range results {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < 3000; i++ {
+				v := fmt.Sprintf("    owner: team-%d-%d", w, i)
+				switch i % 500 {
+				case 0:
+					v = strings.Repeat("x", arenaBlock/8+1+i) // a block of its own
+				case 1:
+					v = ""
+				}
+				if i%3 == 0 {
+					a.keep("a relation's value") // the other uses of the same blocks
+					a.join("services", "payments")
+				}
+				results[w] = append(results[w], kept{tab.add(a.keepRef(v)), v})
+			}
+		}(w)
+	}
+	wg.Wait()
+	for _, rs := range results {
+		for _, r := range rs {
+			if got := a.text(*tab.at(r.at)); got != r.want {
+				t.Fatalf("text(%v) = %.40q, want %.40q", *tab.at(r.at), got, r.want)
+			}
+		}
+	}
+	if short := 4 * 3000 * 30; len(a.blocks) > 4*6+short/arenaBlock*2+8 {
+		t.Errorf("%d blocks for 12,000 short strings and 24 long ones", len(a.blocks))
+	}
+}
+
+// TestTable: a table's values are found again by the index add returned, across chunks.
+func TestTable(t *testing.T) {
+	var tab table[asker]
+	var at []int32
+	for i := 0; i < 3*slabChunk+5; i++ {
+		at = append(at, tab.add(asker{file: fmt.Sprint(i), docIdx: int32(i)}))
+	}
+	for i, k := range at {
+		if got := tab.at(k); got.file != fmt.Sprint(i) || got.docIdx != int32(i) {
+			t.Fatalf("at(%d) = %+v, want value %d", k, *got, i)
+		}
+	}
+}

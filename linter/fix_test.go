@@ -64,15 +64,15 @@ func TestMakeFixOnlyWhenCertain(t *testing.T) {
 // question was asked gets no fix.
 func TestAnswerFixFindsItsNodeAgain(t *testing.T) {
 	data := "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: a\n  annotations:\n    sentry.io/project-slug: 'acme/old'\n"
-	q := question{from: &asker{file: "catalog-info.yaml"}, at: place{line: 6, column: 29, endLine: 6, endColumn: 38, text: "    sentry.io/project-slug: 'acme/old'"}}
+	at, from, text := place{line: 6, column: 29, endLine: 6, endColumn: 38}, &asker{file: "catalog-info.yaml"}, "    sentry.io/project-slug: 'acme/old'"
 	replace := "acme/new"
-	f := answerSources{"catalog-info.yaml": &source{data: []byte(data)}}.place(q, &replace)
+	f := answerSources{"catalog-info.yaml": &source{data: []byte(data)}}.place(at, from, text, &replace)
 	if f.Fix == nil || f.Fix.Replacement != "'acme/new'" || f.Fix.Start.Offset != strings.Index(data, "'acme/old'") ||
 		f.Fix.End.Offset != strings.Index(data, "'acme/old'")+len("'acme/old'") {
 		t.Fatalf("fix: %+v", f.Fix)
 	}
 	changed := strings.Replace(data, "acme/old", "acme/older", 1)
-	if f := (answerSources{"catalog-info.yaml": &source{data: []byte(changed)}}).place(q, &replace); f.Fix != nil {
+	if f := (answerSources{"catalog-info.yaml": &source{data: []byte(changed)}}).place(at, from, text, &replace); f.Fix != nil {
 		t.Errorf("a line changed since the question: fix %+v", f.Fix)
 	}
 }

@@ -61,7 +61,7 @@ type Linter struct {
 	budget    Budget
 	// arena and askers hold what the run's questions keep of a file until the end (stringArena, Slab).
 	arena  *stringArena
-	askers *Slab[asker]
+	askers *table[asker]
 }
 
 // Result is the outcome of linting a set of files.
@@ -96,7 +96,7 @@ func New(opts Options) (*Linter, error) {
 	if cfg == nil {
 		cfg = DefaultConfig(".")
 	}
-	l := &Linter{severity: map[*Rule]Severity{}, maxSize: cfg.MaxFileSize, jobs: opts.Jobs, resolvers: opts.Resolvers, catalog: opts.Catalog, cfg: cfg, arena: &stringArena{}, askers: &Slab[asker]{}}
+	l := &Linter{severity: map[*Rule]Severity{}, maxSize: cfg.MaxFileSize, jobs: opts.Jobs, resolvers: opts.Resolvers, catalog: opts.Catalog, cfg: cfg, arena: &stringArena{}, askers: &table[asker]{}}
 	if !opts.Offline {
 		l.finishers = opts.Finishers
 	}
@@ -410,7 +410,7 @@ func (l *Linter) excludeSkeletons(res *Result, all *fileResult, questions *quest
 		}
 	}
 	all.findings = findings
-	questions.keep(func(q *question) bool { return !excluded[q.from.file] })
+	questions.keep(func(q *question) bool { return !excluded[l.askers.at(q.from).file] })
 	return kept
 }
 
@@ -459,8 +459,10 @@ type fileResult struct {
 type question struct {
 	rule *Rule
 	key  any
-	from *asker // the entity that asked
-	at   place  // where the finding would be; an answer with a fix finds its node there again
+	// from is the entity that asked: an index in the run's askers (Linter.askers), not a pointer,
+	// like at's text, so that the collector has no pointer to follow in a question but its key.
+	from int32
+	at   place // where the finding would be; an answer with a fix finds its node there again
 }
 
 // asker is the entity questions come from, shared by all of its questions: a catalog-wide run asks
@@ -478,7 +480,7 @@ type place struct {
 	// endLine and endColumn are where the value ends, and text the line's text, worked out while
 	// the file is in memory: an answer is placed without reading the file again.
 	endLine, endColumn int32
-	text               string
+	text               textRef
 }
 
 // resolve asks each rule's resolver its questions, then the finishers, and merges the answers into
@@ -564,7 +566,7 @@ func (l *Linter) placeAnswers(findings []Finding, answers []Answer, qs []*questi
 	kept := make([]bool, len(answers))
 	fileOf := func(i int) string {
 		if q := questionOf(&answers[i]); q != nil {
-			return q.from.file
+			return l.askers.at(q.from).file
 		}
 		return answers[i].At.File
 	}
@@ -616,7 +618,11 @@ func (l *Linter) placeAnswers(findings []Finding, answers []Answer, qs []*questi
 // on the entity that asked.
 func (l *Linter) answerFinding(a Answer, q *question, sources answerSources) (Finding, bool) {
 	sev, on := l.severity[a.Rule]
-	if !on || (q != nil && a.At == nil && q.from.ignored[a.Rule.ID]) {
+	var from *asker
+	if q != nil && a.At == nil {
+		from = l.askers.at(q.from)
+	}
+	if !on || (from != nil && from.ignored[a.Rule.ID]) {
 		return Finding{}, false
 	}
 	var f Finding
@@ -626,7 +632,7 @@ func (l *Linter) answerFinding(a Answer, q *question, sources answerSources) (Fi
 			f.Source = s.line(f.Line)
 		}
 	} else {
-		f = sources.place(*q, a.Replace)
+		f = sources.place(q.at, from, l.arena.text(q.at.text), a.Replace)
 	}
 	f.Rule, f.Severity, f.Message, f.Entity = a.Rule.ID, sev, Printable(a.Message), Printable(f.Entity)
 	return f, true
@@ -871,7 +877,7 @@ type fileLint struct {
 	doc       int
 	findings  []Finding
 	questions []question
-	lastText  string // the text of the last question's line
+	lastText  textRef // the text of the last question's line
 }
 
 // add records a finding of the file; false when its rule is off, or the file has as many findings
@@ -914,7 +920,7 @@ func (fl *fileLint) entity(ctx context.Context, e *Entity) {
 		fl.l.catalog.ingest(e, fl.name, fl.path, ignored) // ingestion first, whatever the rules
 	}
 	ref := e.Ref()
-	var from *asker // made on the entity's first question
+	from := int32(-1) // the entity's asker, made on its first question
 	p := &Pass{Ctx: ctx, Entity: e, File: fl.name, Path: fl.path, Catalog: fl.l.catalog, Config: fl.l.cfg, arena: fl.l.arena, emit: func(r *Rule, n *yaml.Node, msg string, fix *Edit) {
 		if n == nil {
 			n = e.Root
@@ -930,15 +936,16 @@ func (fl *fileLint) entity(ctx context.Context, e *Entity) {
 		// Where the value ends and the line's text are worked out now, while the file is in memory:
 		// placing an answer then reads no file again (only a fix does).
 		endLine, endCol := fl.src.span(n)
-		if from == nil {
-			from = fl.l.askers.New(asker{file: fl.name, entity: ref, docIdx: int32(fl.doc), ignored: ignored})
+		if from < 0 {
+			a := asker{file: fl.name, entity: ref, docIdx: int32(fl.doc), ignored: ignored}
 			if !fl.onDisk {
-				from.src = fl.src
+				a.src = fl.src
 			}
+			from = fl.l.askers.add(a)
 		}
 		text := fl.lastText
 		if k := len(fl.questions); k == 0 || fl.questions[k-1].at.line != int32(n.Line) {
-			text = fl.l.arena.keep(fl.src.line(n.Line)) // a line asked about twice (a flow sequence) is kept once
+			text = fl.l.arena.keepRef(fl.src.line(n.Line)) // a line asked about twice (a flow sequence) is kept once
 		}
 		fl.lastText = text
 		fl.questions = append(fl.questions, question{rule: r, key: key, from: from,
@@ -972,20 +979,20 @@ func (a answerSources) get(file string, kept *source) *source {
 	return s
 }
 
-// place completes a question's finding with the end of its value and the line's text, and with the
-// fix that sets the value to replace, if any.
-func (a answerSources) place(q question, replace *string) Finding {
-	f := Finding{File: q.from.file, Line: int(q.at.line), Column: int(q.at.column), Entity: q.from.entity, Document: int(q.from.docIdx)}
+// place completes the finding of a question asked at at by from, whose line read text then, with
+// the end of its value and the line's text, and with the fix that sets the value to replace, if any.
+func (a answerSources) place(at place, from *asker, text string, replace *string) Finding {
+	f := Finding{File: from.file, Line: int(at.line), Column: int(at.column), Entity: from.entity, Document: int(from.docIdx)}
 	f.EndLine, f.EndColumn = f.Line, f.Column
-	if q.at.endLine > 0 {
-		f.EndLine, f.EndColumn, f.Source = int(q.at.endLine), int(q.at.endColumn), q.at.text
+	if at.endLine > 0 {
+		f.EndLine, f.EndColumn, f.Source = int(at.endLine), int(at.endColumn), text
 	}
 	if replace == nil {
 		return f
 	}
-	if s := a.get(f.File, q.from.src); s != nil {
+	if s := a.get(f.File, from.src); s != nil {
 		// The line must read as it did when the question was asked: a file changed since gets no fix.
-		if n := s.nodeAt(f.Line, f.Column); n != nil && s.line(f.Line) == q.at.text {
+		if n := s.nodeAt(f.Line, f.Column); n != nil && s.line(f.Line) == text {
 			f.EndLine, f.EndColumn = s.span(n)
 			f.Source = s.line(f.Line)
 			f.Fix = makeFix(s, f.Line, f.Column, n.Kind, n.Style, n.Value, ReplaceValue(*replace, "set the value to "+doubleQuoted(*replace)))
