@@ -47,7 +47,9 @@ type Options struct {
 	Catalog *Catalog
 }
 
-// Linter lints catalog files. It is safe for concurrent use.
+// Linter lints catalog files. It is safe for concurrent use. It is made for one run (every caller
+// makes one per run): what the questions of its files keep until they are answered, it keeps until
+// it is let go.
 type Linter struct {
 	checks    []*Rule
 	severity  map[*Rule]Severity
@@ -59,7 +61,8 @@ type Linter struct {
 	cfg       *Config
 	finishers []Finisher
 	budget    Budget
-	// arena and askers hold what the run's questions keep of a file until the end (stringArena, Slab).
+	// arena and askers hold what the run's questions keep of a file until the end (stringArena,
+	// table): a question names its line's text and its asker by where they are, not by pointer.
 	arena  *stringArena
 	askers *table[asker]
 }
