@@ -477,6 +477,20 @@ func (c *Catalog) Definitions(ref string) []Definition { return c.defIndex().byR
 // DefinesKind reports whether the run defines any entity of kind (lowercased).
 func (c *Catalog) DefinesKind(kind string) bool { return c.defIndex().kinds[kind] }
 
+// RefIndex is the run's definitions, skeletons left out, as they are when it is taken (Catalog.Refs
+// index): read from several goroutines at once without a lock per lookup, for the catalog-wide rules
+// that answer hundreds of thousands of questions once every file is read.
+type RefIndex struct{ idx *defIndex }
+
+// RefIndex returns the index of the definitions as they are now.
+func (c *Catalog) RefIndex() RefIndex { return RefIndex{c.defIndex()} }
+
+// Defined reports whether ref (lowercased kind:namespace/name) is defined.
+func (x RefIndex) Defined(ref string) bool { return len(x.idx.byRef[ref]) > 0 }
+
+// DefinesKind reports whether any entity of kind (lowercased) is defined.
+func (x RefIndex) DefinesKind(kind string) bool { return x.idx.kinds[kind] }
+
 // defIndex builds the index of definitions once Define and AddSkeleton calls are over (the
 // catalog-wide rules ask after every file is read); a later Define or AddSkeleton rebuilds it.
 func (c *Catalog) defIndex() *defIndex {
