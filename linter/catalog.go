@@ -36,7 +36,7 @@ type Catalog struct {
 	resolved map[string]resolvedTarget // ResolveTarget's answers, by folder and target
 	index    *defIndex                 // defs without skeletons, built once every file is read
 	toFollow [][2]string               // Location targets (file, target) not yet followed
-	walked   map[string]bool           // every file the walk saw, for globs once it is over
+	walked   []string                  // every file the walk saw, in its order, for globs once it is over
 	roots    []string                  // the folders walked
 	walkDone bool
 	noMemory bool     // the walk left folders out (exclude globs): globs must look at the file system
@@ -95,7 +95,7 @@ type Definition struct {
 // NewCatalog returns an empty Catalog of the repository repo.
 func NewCatalog(repo *Repo) *Catalog {
 	return &Catalog{Repo: repo, queued: map[string]bool{}, skeletons: map[string]string{}, ingested: map[string]bool{}, defs: map[string][]Definition{},
-		resolved: map[string]resolvedTarget{}, walked: map[string]bool{}}
+		resolved: map[string]resolvedTarget{}}
 }
 
 // Name is the name findings give the file at path p of the repository.
@@ -245,7 +245,7 @@ func (c *Catalog) AddTarget(from, target string) {
 // sawFile records a file the walk passed, so that globs can be matched without the file system.
 func (c *Catalog) sawFile(p string) {
 	c.mu.Lock()
-	c.walked[p] = true
+	c.walked = append(c.walked, p)
 	c.mu.Unlock()
 }
 
@@ -296,7 +296,7 @@ func (c *Catalog) dropWalkIndex() {
 	c.walkList, c.walkSegs, c.segIndex = nil, nil, nil
 	// What the walk saw goes too, an entry per file: a glob not answered yet (none is, once every
 	// Location is followed) then looks at the file system.
-	c.walked, c.queued, c.noMemory = map[string]bool{}, map[string]bool{}, true
+	c.walked, c.queued, c.noMemory = nil, map[string]bool{}, true
 	if d, ok := c.Repo.FS.(*diskFS); ok {
 		d.forgetPlain()
 	}
@@ -330,13 +330,12 @@ func (c *Catalog) globWalked(pattern string) ([]string, bool) {
 		return nil, false
 	}
 	if c.walkList == nil {
-		c.walkList = make([]string, 0, len(c.walked))
-		for f := range c.walked {
-			c.walkList = append(c.walkList, f)
-		}
-		sort.Strings(c.walkList)
+		// The walk reads each folder's entries sorted: its order is nearly the paths' own, and the
+		// sort has little to do.
+		slices.Sort(c.walked)
+		c.walkList, c.walked = slices.Compact(c.walked), nil // a file under two roots is seen twice
 		c.walkSegs = make([][]string, len(c.walkList))
-		c.segIndex = map[string][]int32{}
+		c.segIndex = make(map[string][]int32, len(c.walkList))
 		for i, f := range c.walkList {
 			c.walkSegs[i] = strings.Split(f, "/")
 			for j, seg := range c.walkSegs[i] {
