@@ -60,11 +60,11 @@ func makeFix(src *source, line, col int, kind yaml.Kind, style yaml.Style, value
 		return nil
 	}
 	lt := src.get(line)
-	if col > len(lt.runes) {
+	if col > lt.length() {
 		return nil
 	}
 	endLine, endCol := src.span(&yaml.Node{Kind: kind, Style: style, Value: value, Line: line, Column: col})
-	if endLine != line || endCol < col || endCol > len(lt.runes) {
+	if endLine != line || endCol < col || endCol > lt.length() {
 		return nil
 	}
 	text := lt.text[lt.byteOffset(col-1):lt.byteOffset(endCol)]

@@ -47,20 +47,41 @@ func (s *source) nodeAt(line, col int) *yaml.Node {
 }
 
 type lineText struct {
-	text  string
+	text string
+	// raw is the line in the source's data (no copy), and ascii says whether it is all ASCII, one
+	// byte a character (nearly every line): such a line's extents are measured on its bytes.
+	raw   []byte
+	ascii bool
+	// runes are the line's characters, decoded on first use for a line that is not ASCII.
 	runes []rune
 	// offsets[i] is the byte offset of rune i in text, built on first use for lines that are not
 	// ASCII (fixes need byte offsets; a hostile line can carry thousands of fixes).
 	offsets []int
 }
 
+// chars returns the line's characters, for a line that is not ASCII.
+func (lt *lineText) chars() []rune {
+	if lt.runes == nil {
+		lt.runes = []rune(lt.text)
+	}
+	return lt.runes
+}
+
+// length is the line's length in characters.
+func (lt *lineText) length() int {
+	if lt.ascii {
+		return len(lt.text)
+	}
+	return len(lt.chars())
+}
+
 // byteOffset returns the byte offset in the line of the rune at index i (0-based).
 func (lt *lineText) byteOffset(i int) int {
-	if len(lt.text) == len(lt.runes) { // ASCII: one byte a character
+	if lt.ascii { // one byte a character
 		return i
 	}
 	if lt.offsets == nil {
-		lt.offsets = make([]int, 0, len(lt.runes)+1)
+		lt.offsets = make([]int, 0, len(lt.chars())+1)
 		for off := range lt.text {
 			lt.offsets = append(lt.offsets, off)
 		}
@@ -71,7 +92,7 @@ func (lt *lineText) byteOffset(i int) int {
 
 func (s *source) get(n int) *lineText {
 	if n < 1 {
-		return &lineText{}
+		return &lineText{ascii: true}
 	}
 	if lt, ok := s.lines[n]; ok {
 		return lt
@@ -80,7 +101,7 @@ func (s *source) get(n int) *lineText {
 		s.starts = lineStarts(s.data)
 		s.lines = map[int]*lineText{}
 	}
-	lt := &lineText{}
+	lt := &lineText{ascii: true} // empty, past the end
 	if n <= len(s.starts) {
 		start := s.starts[n-1]
 		end := len(s.data)
@@ -89,8 +110,9 @@ func (s *source) get(n int) *lineText {
 		}
 		// Drop the line break itself, whichever it is.
 		text := s.data[start:end]
-		lt.text = string(text[:len(text)-lastBreakLen(text)])
-		lt.runes = []rune(lt.text)
+		lt.raw = text[:len(text)-lastBreakLen(text)]
+		lt.text = string(lt.raw)
+		lt.ascii = isASCII(lt.raw)
 	}
 	s.lines[n] = lt
 	return lt
@@ -177,7 +199,25 @@ func (s *source) span(n *yaml.Node) (endLine, endCol int) {
 	if n == nil || n.Line < 1 {
 		return 0, 0
 	}
-	text := s.get(n.Line).runes
+	lt := s.get(n.Line)
+	if lt.ascii {
+		return spanIn(lt.raw, n)
+	}
+	return spanIn(lt.chars(), n)
+}
+
+// isASCII reports whether b is all ASCII.
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// spanIn is span for node n on its line's characters: bytes for an ASCII line, runes for another.
+func spanIn[C byte | rune](text []C, n *yaml.Node) (endLine, endCol int) {
 	start := n.Column - 1
 	if start < 0 || start >= len(text) {
 		return n.Line, n.Column
@@ -204,10 +244,10 @@ func (s *source) span(n *yaml.Node) (endLine, endCol int) {
 	return n.Line, n.Column + width - 1
 }
 
-func hasRunePrefix(r []rune, s string) bool {
+func hasRunePrefix[C byte | rune](r []C, s string) bool {
 	i := 0
 	for _, c := range s {
-		if i >= len(r) || r[i] != c {
+		if i >= len(r) || rune(r[i]) != c {
 			return false
 		}
 		i++
@@ -215,7 +255,7 @@ func hasRunePrefix(r []rune, s string) bool {
 	return true
 }
 
-func quotedWidth(r []rune, q rune) int {
+func quotedWidth[C byte | rune](r []C, q C) int {
 	for i := 1; i < len(r); i++ {
 		switch {
 		case q == '"' && r[i] == '\\':
@@ -231,7 +271,7 @@ func quotedWidth(r []rune, q rune) int {
 
 // plainWidth measures a plain scalar on its line: it ends before ": ", " #", a flow indicator
 // (which may end it inside a flow collection) or the end of the line.
-func plainWidth(r []rune) int {
+func plainWidth[C byte | rune](r []C) int {
 	end := 0
 	for i := 0; i < len(r); i++ {
 		c := r[i]
@@ -251,7 +291,7 @@ func plainWidth(r []rune) int {
 	return end
 }
 
-func flowWidth(r []rune) int {
+func flowWidth[C byte | rune](r []C) int {
 	depth := 0
 	for i, c := range r {
 		switch c {

@@ -4,6 +4,8 @@ import (
 	"math/rand"
 	"slices"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 // TestLineStartsFastPathAgrees: files broken by LF only take the fast path, and it finds the lines
@@ -56,5 +58,57 @@ func TestByteOffset(t *testing.T) {
 		if got := ByteOffset(data, tt.line, tt.col); got != tt.want {
 			t.Errorf("ByteOffset(%d, %d) = %d, want %d", tt.line, tt.col, got, tt.want)
 		}
+	}
+}
+
+// TestSpanOnBytesAgreesWithRunes: an ASCII line's extents, measured on its bytes, are those measured
+// on its runes, for every node of values of each style; a line that is not ASCII is measured in
+// characters.
+func TestSpanOnBytesAgreesWithRunes(t *testing.T) {
+	data := []byte(`a: plain value # comment
+b: "double \" quoted" # x
+c: 'single '' quoted'
+d: [x, "y", {z: 1}]
+e: &anchor {k: v}
+f: *anchor
+g: key:with:colons
+h: |
+  literal
+i: héllo wörld
+j: "naïve"
+`)
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	s := &source{data: data}
+	checked := 0
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Line > 0 && n.Kind != yaml.DocumentNode {
+			lt := s.get(n.Line)
+			if lt.ascii {
+				bl, bc := spanIn(lt.raw, n)
+				rl, rc := spanIn([]rune(lt.text), n)
+				if bl != rl || bc != rc {
+					t.Errorf("line %d column %d: on bytes %d:%d, on runes %d:%d", n.Line, n.Column, bl, bc, rl, rc)
+				}
+				checked++
+			}
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(&doc)
+	if checked < 20 {
+		t.Fatalf("%d nodes on ASCII lines checked", checked)
+	}
+	// "héllo wörld" starts at column 4 and is 11 characters (13 bytes) long.
+	if s.get(10).ascii {
+		t.Fatal("line 10 taken for ASCII")
+	}
+	if _, end := s.span(doc.Content[0].Content[17]); end != 14 {
+		t.Errorf("héllo wörld ends at column %d, want 14", end)
 	}
 }
