@@ -2,8 +2,6 @@ package rules
 
 import (
 	"context"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -17,10 +15,7 @@ import (
 // must equal the distinct repositories, and the time is 2,000 / 8 requests in flight × 20 ms plus the
 // lint.
 func BenchmarkLintWithGitHub(b *testing.B) {
-	files := 10000
-	if n, err := strconv.Atoi(os.Getenv("BENCH_FILES")); err == nil && n > 0 {
-		files = n
-	}
+	files := benchFiles()
 	const repos = 2000
 	dir := b.TempDir()
 	if _, err := synthetic.WriteWith(dir, files, 1, synthetic.Options{GitHubRepos: repos}); err != nil {

@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"context"
 	"runtime"
 	"testing"
 
@@ -21,16 +20,7 @@ func TestRelationAnswersInParallel(t *testing.T) {
 	}
 	lint := func(procs int) []linter.Finding {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-		repo, err := linter.DiskRepo(dir, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer repo.Close()
-		res, err := (Run{Repo: repo, Config: linter.DefaultConfig(dir), Offline: true}).Lint(context.Background(), []string{dir})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res.Findings
+		return lintRepository(t, dir).Findings
 	}
 	one, four := lint(1), lint(4)
 	missing := 0

@@ -3,7 +3,6 @@ package rules
 import (
 	"context"
 	"net/http"
-	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -21,10 +20,7 @@ import (
 // paginates, and with a token that may not list projects (one retrieval per distinct slug, 4 at once);
 // "offline" is the same lint without Sentry, for comparison.
 func BenchmarkLintWithSentry(b *testing.B) {
-	files := 10000
-	if n, err := strconv.Atoi(os.Getenv("BENCH_FILES")); err == nil && n > 0 {
-		files = n
-	}
+	files := benchFiles()
 	const projects = 2000
 	dir := b.TempDir()
 	if _, err := synthetic.WriteWith(dir, files, 1, synthetic.Options{SentryProjects: projects}); err != nil {

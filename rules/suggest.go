@@ -2,11 +2,9 @@ package rules
 
 import (
 	"fmt"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 )
 
 // Suggestions for refs to entities that are not defined ("did you mean ...?"), at a cost per question
@@ -40,21 +38,14 @@ func (r *CatalogResolver) suggestAll(refs []string) map[string]string {
 		todo := byPrefix[prefix]
 		idx := newSuggestIndex(r.Catalog.Refs(prefix + "/"))
 		found := make([]string, len(todo))
-		var wg sync.WaitGroup
-		workers := runtime.GOMAXPROCS(0)
-		for w := 0; w < workers; w++ {
-			wg.Add(1)
-			go func(w int) {
-				defer wg.Done()
-				for i := w; i < len(todo); i += workers {
-					_, name, _ := strings.Cut(todo[i], "/")
-					if near := idx.nearest(name, 2); near != "" {
-						found[i] = fmt.Sprintf("; did you mean %s/%s?", prefix, near)
-					}
+		inParallel(len(todo), func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				_, name, _ := strings.Cut(todo[i], "/")
+				if near := idx.nearest(name, 2); near != "" {
+					found[i] = fmt.Sprintf("; did you mean %s/%s?", prefix, near)
 				}
-			}(w)
-		}
-		wg.Wait()
+			}
+		})
 		for i, ref := range todo {
 			out[ref] = found[i]
 		}

@@ -8,14 +8,19 @@ import (
 	"testing"
 )
 
+// benchFiles is the size of the rules' benchmarks: BENCH_FILES, 10,000 unless set.
+func benchFiles() int {
+	if n, err := strconv.Atoi(os.Getenv("BENCH_FILES")); err == nil && n > 0 {
+		return n
+	}
+	return 10000
+}
+
 // BenchmarkSuggestIndex is "did you mean" as the monorepo benchmark (linter.BenchmarkMonorepo) asks
 // it: among BENCH_FILES services (10,000 unless set), 30% of the APIs they provide are defined, and
 // each of the others is looked up. build makes the index; query is one lookup (ns/op per question).
 func BenchmarkSuggestIndex(b *testing.B) {
-	n := 10000
-	if v, err := strconv.Atoi(os.Getenv("BENCH_FILES")); err == nil && v > 0 {
-		n = v
-	}
+	n := benchFiles()
 	rng := rand.New(rand.NewSource(1))
 	var refs, missing []string
 	for i := 0; i < n; i++ {
