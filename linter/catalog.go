@@ -74,7 +74,8 @@ type resolvedTarget struct {
 // defIndex is the definitions of a finished run, skeletons left out, for the catalog-wide rules.
 type defIndex struct {
 	byRef    map[string][]Definition // sorted by file and line
-	byPrefix map[string][]string     // "kind:namespace/" -> refs, sorted
+	byPrefix map[string][]string     // "kind:namespace/" -> refs, sorted once asked for (Refs)
+	sorted   map[string]bool         // the prefixes whose refs are sorted
 	kinds    map[string]bool
 }
 
@@ -568,24 +569,29 @@ func (c *Catalog) AllDefinitions() []Definition {
 }
 
 // Refs returns the defined refs that start with prefix, a kind and namespace such as
-// "group:default/", skeletons left out, sorted. It is built on first use: only a missing relation
-// asks, for a suggestion.
+// "group:default/", skeletons left out, sorted. The refs are grouped by prefix on first use (only a
+// missing relation asks, for a suggestion), and a prefix's are sorted when it is first asked for: a
+// run of 100,000 services asks for the groups and APIs its relations name, never its 100,000
+// components.
 func (c *Catalog) Refs(prefix string) []string {
 	idx := c.defIndex()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if idx.byPrefix == nil {
 		idx.byPrefix = map[string][]string{}
+		idx.sorted = map[string]bool{}
 		for ref := range idx.byRef {
 			if slash := strings.LastIndex(ref, "/"); slash > 0 {
 				idx.byPrefix[ref[:slash+1]] = append(idx.byPrefix[ref[:slash+1]], ref)
 			}
 		}
-		for _, refs := range idx.byPrefix {
-			sort.Strings(refs)
-		}
 	}
-	return idx.byPrefix[prefix]
+	refs := idx.byPrefix[prefix]
+	if !idx.sorted[prefix] {
+		sort.Strings(refs)
+		idx.sorted[prefix] = true
+	}
+	return refs
 }
 
 // LocalPath maps an absolute URL into this repository (RepositoryURL), such as

@@ -265,3 +265,30 @@ func TestDefinedForGood(t *testing.T) {
 	want["group:default/org"] = true
 	check("after a Location names org.yaml, and teams/ by a glob")
 }
+
+// TestRefsByPrefix: Refs gives a kind and namespace's refs, sorted, Template input left out, and
+// sorts only the prefixes asked for (a large run's components are never sorted for a suggestion).
+func TestRefsByPrefix(t *testing.T) {
+	c := NewCatalog(NewTreeRepo(NewTreeFS(TreeFiles("catalog-info.yaml"), nil)))
+	for _, d := range []Definition{
+		{Ref: "group:default/c", Path: "c.yaml"}, {Ref: "component:default/z", Path: "z.yaml"},
+		{Ref: "group:default/a", Path: "a.yaml"}, {Ref: "group:other/b", Path: "b.yaml"},
+		{Ref: "component:default/y", Path: "y.yaml"}, {Ref: "group:default/skel", Path: "skeleton/t.yaml"},
+		{Ref: "group:default/b", Path: "b.yaml"},
+	} {
+		c.Define(d)
+	}
+	c.AddSkeleton("template.yaml", "./skeleton")
+	if got, want := c.Refs("group:default/"), []string{"group:default/a", "group:default/b", "group:default/c"}; !slices.Equal(got, want) {
+		t.Errorf("Refs(group:default/) = %v, want %v", got, want)
+	}
+	if got := c.Refs("api:default/"); len(got) != 0 {
+		t.Errorf("Refs(api:default/) = %v, want none", got)
+	}
+	if sorted := c.index.sorted; len(sorted) != 2 || !sorted["group:default/"] || sorted["component:default/"] {
+		t.Errorf("prefixes sorted: %v, want only those asked for", sorted)
+	}
+	if got, want := c.Refs("component:default/"), []string{"component:default/y", "component:default/z"}; !slices.Equal(got, want) {
+		t.Errorf("Refs(component:default/) = %v, want %v", got, want)
+	}
+}
