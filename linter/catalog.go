@@ -28,19 +28,15 @@ type Catalog struct {
 	skeletons map[string]string // folder or file -> the Template file that fetches it
 	ingested  map[string]bool   // files a Location or app-config names: Backstage reads them, never skeletons
 	configs   []appConfigLayer  // app-config as each deployment layers it: which kinds may come from where
-	defs      map[string][]Definition
-	// defChunk is where a ref's first definition is kept (defs holds a slice of one element of it):
-	// one chunk per thousand entities, not an object each. A second definition of the ref moves them
-	// to a slice of their own.
-	defChunk []Definition
-	resolved map[string]resolvedTarget // ResolveTarget's answers, by folder and target
-	index    *defIndex                 // defs without skeletons, built once every file is read
-	toFollow [][2]string               // Location targets (file, target) not yet followed
-	walked   []string                  // every file the walk saw, in its order, for globs once it is over
-	roots    []string                  // the folders walked
-	walkDone bool
-	noMemory bool     // the walk left folders out (exclude globs): globs must look at the file system
-	walkList []string // walked, sorted, made once the walk is over
+	defs      *definitions
+	resolved  map[string]resolvedTarget // ResolveTarget's answers, by folder and target
+	index     *defIndex                 // defs without skeletons, built once every file is read
+	toFollow  [][2]string               // Location targets (file, target) not yet followed
+	walked    []string                  // every file the walk saw, in its order, for globs once it is over
+	roots     []string                  // the folders walked
+	walkDone  bool
+	noMemory  bool     // the walk left folders out (exclude globs): globs must look at the file system
+	walkList  []string // walked, sorted, made once the walk is over
 	// walkSegs are walkList's paths split at "/", and segIndex the files (indices in walkList) each
 	// path segment occurs in: a glob's literal segment narrows it to the files that can match, so
 	// that a Location with a thousand `**` targets over a large tree costs what they match, not a
@@ -73,9 +69,9 @@ type resolvedTarget struct {
 
 // defIndex is the definitions of a finished run, skeletons left out, for the catalog-wide rules.
 type defIndex struct {
-	byRef    map[string][]Definition // sorted by file and line
-	byPrefix map[string][]string     // "kind:namespace/" -> refs, sorted once asked for (Refs)
-	sorted   map[string]bool         // the prefixes whose refs are sorted
+	view     defView
+	byPrefix map[string][]string // "kind:namespace/" -> refs, sorted once asked for (Refs)
+	sorted   map[string]bool     // the prefixes whose refs are sorted
 	kinds    map[string]bool
 }
 
@@ -95,7 +91,7 @@ type Definition struct {
 
 // NewCatalog returns an empty Catalog of the repository repo.
 func NewCatalog(repo *Repo) *Catalog {
-	return &Catalog{Repo: repo, queued: map[string]bool{}, skeletons: map[string]string{}, ingested: map[string]bool{}, defs: map[string][]Definition{},
+	return &Catalog{Repo: repo, queued: map[string]bool{}, skeletons: map[string]string{}, ingested: map[string]bool{}, defs: newDefinitions(),
 		resolved: map[string]resolvedTarget{}}
 }
 
@@ -436,20 +432,8 @@ func (c *Catalog) Exclude(file string) (string, bool) {
 func (c *Catalog) Define(d Definition) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	ds := c.defs[d.Ref]
-	if len(ds) == 0 {
-		if len(c.defChunk) == cap(c.defChunk) {
-			c.defChunk = make([]Definition, 0, slabChunk)
-		}
-		c.defChunk = append(c.defChunk, d)
-		n := len(c.defChunk)
-		ds = c.defChunk[n-1 : n : n] // full: an append copies it out of the chunk
-	} else {
-		ds = append(ds, d)
-	}
-	c.defs[d.Ref] = ds
 	c.index = nil
-	return len(ds)
+	return c.defs.add(d)
 }
 
 // Defined reports whether ref (lowercased kind:namespace/name) is defined, so far, in a file that
@@ -458,21 +442,21 @@ func (c *Catalog) Define(d Definition) int {
 func (c *Catalog) Defined(ref string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, d := range c.defs[ref] {
-		if d.Path == "" {
-			continue
-		}
-		key := path.Clean(d.Path)
-		if IsCatalogFileName(path.Base(key)) || c.ingested[key] {
+	found := false
+	c.defs.view().each(ref, func(_ int32, r *defRow) bool {
+		if r.path.len == 0 {
 			return true
 		}
-	}
-	return false
+		key := path.Clean(c.defs.text.text(r.path))
+		found = IsCatalogFileName(path.Base(key)) || c.ingested[key]
+		return !found
+	})
+	return found
 }
 
 // Definitions returns where ref (lowercased kind:namespace/name) is defined, skeletons left out,
 // sorted by file and line.
-func (c *Catalog) Definitions(ref string) []Definition { return c.defIndex().byRef[ref] }
+func (c *Catalog) Definitions(ref string) []Definition { return c.defIndex().view.definitions(ref) }
 
 // DefinesKind reports whether the run defines any entity of kind (lowercased).
 func (c *Catalog) DefinesKind(kind string) bool { return c.defIndex().kinds[kind] }
@@ -486,49 +470,34 @@ type RefIndex struct{ idx *defIndex }
 func (c *Catalog) RefIndex() RefIndex { return RefIndex{c.defIndex()} }
 
 // Defined reports whether ref (lowercased kind:namespace/name) is defined.
-func (x RefIndex) Defined(ref string) bool { return len(x.idx.byRef[ref]) > 0 }
+func (x RefIndex) Defined(ref string) bool { return x.idx.view.defined(ref) }
 
 // DefinesKind reports whether any entity of kind (lowercased) is defined.
 func (x RefIndex) DefinesKind(kind string) bool { return x.idx.kinds[kind] }
 
 // defIndex builds the index of definitions once Define and AddSkeleton calls are over (the
-// catalog-wide rules ask after every file is read); a later Define or AddSkeleton rebuilds it.
+// catalog-wide rules ask after every file is read): which rows are Template input, and the kinds
+// defined. A later Define or AddSkeleton rebuilds it; one built earlier must no longer be read.
 func (c *Catalog) defIndex() *defIndex {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.index != nil {
 		return c.index
 	}
-	idx := &defIndex{byRef: c.defs, kinds: map[string]bool{}}
-	if len(c.skeletons) > 0 {
-		idx.byRef = make(map[string][]Definition, len(c.defs))
-	}
-	// Without skeletons the index is the definitions themselves, each ref's sorted in place: a copy of
-	// a map with an entry per entity was a tenth of a large run's memory.
-	for ref, ds := range c.defs {
-		kept := ds
-		if len(c.skeletons) > 0 {
-			kept = nil
-			for _, d := range ds {
-				if _, skel := c.skeletonLocked(d.Path); !skel {
-					kept = append(kept, d)
-				}
+	v := c.defs.view()
+	idx := &defIndex{view: v, kinds: map[string]bool{}}
+	lastKind := ""
+	for _, chunk := range v.chunks {
+		for i := range chunk {
+			r := &chunk[i]
+			r.skeleton = false
+			if len(c.skeletons) > 0 {
+				_, r.skeleton = c.skeletonLocked(v.text(r.path))
+			}
+			if kind, _, _ := strings.Cut(v.text(r.ref), ":"); !r.skeleton && kind != lastKind {
+				idx.kinds[kind], lastKind = true, kind
 			}
 		}
-		if len(kept) == 0 {
-			continue
-		}
-		if len(kept) > 1 { // a copy with skeletons, else sorted in place
-			sort.Slice(kept, func(i, j int) bool {
-				if kept[i].File != kept[j].File {
-					return kept[i].File < kept[j].File
-				}
-				return kept[i].Line < kept[j].Line
-			})
-		}
-		idx.byRef[ref] = kept
-		kind, _, _ := strings.Cut(ref, ":")
-		idx.kinds[kind] = true
 	}
 	c.index = idx
 	return idx
@@ -537,17 +506,17 @@ func (c *Catalog) defIndex() *defIndex {
 // Duplicated returns the definitions of each ref defined more than once, skeletons left out, sorted
 // by ref, then file and line.
 func (c *Catalog) Duplicated() [][]Definition {
-	idx := c.defIndex()
+	v := c.defIndex().view
 	var refs []string
-	for ref, defs := range idx.byRef {
-		if len(defs) > 1 {
+	v.refs(func(ref string, n int) {
+		if n > 1 {
 			refs = append(refs, ref)
 		}
-	}
+	})
 	sort.Strings(refs)
 	out := make([][]Definition, len(refs))
 	for i, ref := range refs {
-		out[i] = idx.byRef[ref]
+		out[i] = v.definitions(ref)
 	}
 	return out
 }
@@ -555,15 +524,13 @@ func (c *Catalog) Duplicated() [][]Definition {
 // AllDefinitions returns every definition of the run, skeletons left out, sorted by ref, file and
 // line.
 func (c *Catalog) AllDefinitions() []Definition {
-	idx := c.defIndex()
-	refs := make([]string, 0, len(idx.byRef))
-	for ref := range idx.byRef {
-		refs = append(refs, ref)
-	}
+	v := c.defIndex().view
+	var refs []string
+	v.refs(func(ref string, _ int) { refs = append(refs, ref) })
 	sort.Strings(refs)
 	var out []Definition
 	for _, ref := range refs {
-		out = append(out, idx.byRef[ref]...)
+		out = append(out, v.definitions(ref)...)
 	}
 	return out
 }
@@ -580,11 +547,11 @@ func (c *Catalog) Refs(prefix string) []string {
 	if idx.byPrefix == nil {
 		idx.byPrefix = map[string][]string{}
 		idx.sorted = map[string]bool{}
-		for ref := range idx.byRef {
+		idx.view.refs(func(ref string, _ int) {
 			if slash := strings.LastIndex(ref, "/"); slash > 0 {
 				idx.byPrefix[ref[:slash+1]] = append(idx.byPrefix[ref[:slash+1]], ref)
 			}
-		}
+		})
 	}
 	refs := idx.byPrefix[prefix]
 	if !idx.sorted[prefix] {
