@@ -69,6 +69,29 @@ func (a *stringArena) text(r textRef) string {
 	return unsafe.String(&b[r.off], int(r.len))
 }
 
+// Text is a string a Catalog keeps until every file is read, for a question to name without a
+// pointer (Catalog.Keep): where it is in the catalog's arena. Texts reads it back.
+type Text struct{ ref textRef }
+
+// Texts reads the Texts of an arena as it was when it was taken (stringArena.snapshot), without a
+// lock: blocks are only ever appended to, and a Text kept later is not in it.
+type Texts struct{ blocks [][]byte }
+
+// snapshot returns a Texts of the arena as it is now.
+func (a *stringArena) snapshot() Texts {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return Texts{a.blocks}
+}
+
+// Get returns the string t stands for.
+func (ts Texts) Get(t Text) string {
+	if t.ref.len == 0 {
+		return ""
+	}
+	return unsafe.String(&ts.blocks[t.ref.block][t.ref.off], int(t.ref.len))
+}
+
 // keep returns a copy of s in a block of the arena (a long s gets an allocation of its own).
 func (a *stringArena) keep(s string) string {
 	if len(s) == 0 {
@@ -103,32 +126,14 @@ func (a *stringArena) join(dir, name string) string {
 	return unsafe.String(&a.block[start], n)
 }
 
-// slabChunk is how many values a Slab allocates at once.
+// slabChunk is how many values a chunk of a table (or of the run's definitions) holds: for the
+// engine's questions and askers, 40 to 60 KiB, memory spans of their own.
 const slabChunk = 1024
 
-// Slab allocates values of T for questions that wait for the end of a run (a relation's question,
-// several per entity of a large catalog) in chunks of slabChunk (for the engine's questions and
-// askers, 40 to 60 KiB: memory spans of their own): one at a time, they were small objects scattered
-// among the parser's garbage, like the strings of a stringArena. A chunk lives as long as any of its values. A Slab is safe for concurrent use and
-// holds on to one partly used chunk at most.
-type Slab[T any] struct {
-	mu    sync.Mutex
-	chunk []T
-}
-
-// New returns a pointer to a copy of v in the slab's current chunk.
-func (s *Slab[T]) New(v T) *T {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.chunk) == cap(s.chunk) {
-		s.chunk = make([]T, 0, slabChunk)
-	}
-	s.chunk = append(s.chunk, v)
-	return &s.chunk[len(s.chunk)-1]
-}
-
-// table is a Slab whose values are named by index, not pointer: what refers to them holds no pointer
-// for the collector to follow (a run's questions name the entity that asked them so).
+// table keeps values that wait for the end of a run (the entities that ask questions, a rule's
+// question keys) in chunks of slabChunk, each named by index, not pointer: one at a time, they were
+// small objects scattered among the parser's garbage, and what refers to them holds no pointer for
+// the collector to follow. A table is safe for concurrent use.
 type table[T any] struct {
 	mu     sync.Mutex
 	chunks [][]T

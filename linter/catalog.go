@@ -428,6 +428,14 @@ func (c *Catalog) Exclude(file string) (string, bool) {
 	return "", false
 }
 
+// Keep keeps s until the end of the run for a question (a relation's value), in the catalog's arena:
+// a Text holds no pointer for the collector to follow. Texts reads it back.
+func (c *Catalog) Keep(s string) Text { return Text{c.defs.text.keepRef(s)} }
+
+// Texts returns the reader of what Keep kept so far, for the catalog-wide rules once every file is
+// read: it reads without a lock, from several goroutines at once.
+func (c *Catalog) Texts() Texts { return c.defs.text.snapshot() }
+
 // Define records an entity's definition and returns how many definitions of its ref there are now.
 func (c *Catalog) Define(d Definition) int {
 	c.mu.Lock()

@@ -4,7 +4,6 @@ import (
 	"hash/maphash"
 	"slices"
 	"strings"
-	"unsafe"
 )
 
 // definitions holds a run's Definitions, one row each, with no pointer for the collector to follow:
@@ -88,7 +87,7 @@ func (ds *definitions) add(d Definition) int {
 // were when the index was made (both are only ever appended to).
 type defView struct {
 	chunks [][]defRow
-	blocks [][]byte
+	texts  Texts
 	byHash map[uint64]int32
 	hash   func(ref string) uint64
 	ignore []map[string]bool
@@ -96,20 +95,12 @@ type defView struct {
 
 // view returns the rows as they are now; the caller holds what serializes add.
 func (ds *definitions) view() defView {
-	ds.text.mu.Lock()
-	blocks := ds.text.blocks
-	ds.text.mu.Unlock()
-	return defView{chunks: ds.chunks, blocks: blocks, byHash: ds.byHash, hash: ds.hash, ignore: ds.ignored}
+	return defView{chunks: ds.chunks, texts: ds.text.snapshot(), byHash: ds.byHash, hash: ds.hash, ignore: ds.ignored}
 }
 
 func (v defView) row(i int32) *defRow { return &v.chunks[i/slabChunk][i%slabChunk] }
 
-func (v defView) text(r textRef) string {
-	if r.len == 0 {
-		return ""
-	}
-	return unsafe.String(&v.blocks[r.block][r.off], int(r.len))
-}
+func (v defView) text(r textRef) string { return v.texts.Get(Text{r}) }
 
 // each calls fn with every row of ref, skeletons too, until fn returns false.
 func (v defView) each(ref string, fn func(i int32, r *defRow) bool) {

@@ -65,6 +65,8 @@ type Linter struct {
 	// table): a question names its line's text and its asker by where they are, not by pointer.
 	arena  *stringArena
 	askers *table[asker]
+	// stores keep what each of checks asked (nil: the rule has no resolver), made by its resolver.
+	stores []keyStore
 }
 
 // Result is the outcome of linting a set of files.
@@ -130,6 +132,12 @@ func New(opts Options) (*Linter, error) {
 		l.severity[r] = sev
 		if r.Check != nil {
 			l.checks = append(l.checks, r)
+		}
+	}
+	l.stores = make([]keyStore, len(l.checks))
+	for i, r := range l.checks {
+		if res := l.resolvers[r]; res != nil {
+			l.stores[i] = res.store()
 		}
 	}
 	return l, nil
@@ -460,12 +468,12 @@ type fileResult struct {
 
 // question is a deferred check: the rule that asked, its key, and the finding it would become.
 type question struct {
-	rule *Rule
-	key  any
-	// from is the entity that asked: an index in the run's askers (Linter.askers), not a pointer,
-	// like at's text, so that the collector has no pointer to follow in a question but its key.
-	from int32
-	at   place // where the finding would be; an answer with a fix finds its node there again
+	// rule is the rule that asked, by index in Linter.checks, and key what it asked, by index in the
+	// rule's keyStore (Linter.stores); from is the entity that asked, by index in Linter.askers. Like
+	// at's text, none is a pointer: a catalog-wide run keeps one question per relation, hundreds of
+	// thousands, in chunks the collector has no reason to look into.
+	rule, key, from int32
+	at              place // where the finding would be; an answer with a fix finds its node there again
 }
 
 // asker is the entity questions come from, shared by all of its questions: a catalog-wide run asks
@@ -515,26 +523,24 @@ func (l *Linter) resolve(ctx context.Context, findings []Finding, questions *que
 	}
 	{
 		// Group the questions by rule as pointers, not copies: a catalog-wide run asks one per relation.
-		byRule := map[*Rule][]*question{}
+		byRule := make([][]*question, len(l.checks))
 		for _, chunk := range questions.chunks {
 			for i := range chunk {
 				byRule[chunk[i].rule] = append(byRule[chunk[i].rule], &chunk[i])
 			}
 		}
-		for _, r := range l.checks { // a stable order
-			qs := byRule[r]
+		for ri, r := range l.checks { // a stable order
+			qs := byRule[ri]
 			res := l.resolvers[r]
 			if res == nil || len(qs) == 0 && !res.sweeps() {
 				continue
 			}
-			keys := make([]any, len(qs))
+			keys := make([]int32, len(qs))
 			for i, q := range qs {
 				keys[i] = q.key
 			}
-			answers, ns := res.resolve(ctx, keys)
-			for _, q := range qs {
-				q.key = nil // answered: what the rule asked is let go before its findings are made
-			}
+			answers, ns := res.resolve(ctx, l.stores[ri], keys)
+			l.stores[ri] = res.store() // answered: what the rule asked is let go before its findings are made
 			addNotices(ns)
 			// Each rule's answers become findings at once: they are not kept, nor copied, until the
 			// last rule has answered.
@@ -929,12 +935,18 @@ func (fl *fileLint) entity(ctx context.Context, e *Entity) {
 			n = e.Root
 		}
 		fl.addNode(r, n, ref, msg, fix)
-	}, defer_: func(r *Rule, n *yaml.Node, key any) {
+	}, defer_: func(ri int32, n *yaml.Node, q any) {
 		if n == nil {
 			n = e.Root
 		}
-		if res := fl.l.resolvers[r]; res != nil {
-			res.observe(ctx, key)
+		res, store := fl.l.resolvers[fl.l.checks[ri]], fl.l.stores[ri]
+		if res == nil || store == nil {
+			return // nothing would answer it
+		}
+		res.observe(ctx, q)
+		key, ok := store.add(q)
+		if !ok {
+			return
 		}
 		// Where the value ends and the line's text are worked out now, while the file is in memory:
 		// placing an answer then reads no file again (only a fix does).
@@ -951,14 +963,14 @@ func (fl *fileLint) entity(ctx context.Context, e *Entity) {
 			text = fl.l.arena.keepRef(fl.src.line(n.Line)) // a line asked about twice (a flow sequence) is kept once
 		}
 		fl.lastText = text
-		fl.questions = append(fl.questions, question{rule: r, key: key, from: from,
+		fl.questions = append(fl.questions, question{rule: ri, key: key, from: from,
 			at: place{line: int32(n.Line), column: int32(n.Column), endLine: int32(endLine), endColumn: int32(endCol), text: text}})
 	}}
-	for _, r := range fl.l.checks {
+	for ri, r := range fl.l.checks {
 		if ignored[r.ID] {
 			continue
 		}
-		p.rule = r
+		p.rule, p.ruleIdx = r, int32(ri)
 		r.Check(p)
 	}
 }

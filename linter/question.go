@@ -19,7 +19,7 @@ type Asks[Q any] struct{}
 
 // Ask defers q, a question about node n of the entity p is checking (nil: the entity), for the rule
 // p runs.
-func (Asks[Q]) Ask(p *Pass, n *yaml.Node, q Q) { p.defer_(p.rule, n, q) }
+func (Asks[Q]) Ask(p *Pass, n *yaml.Node, q Q) { p.defer_(p.ruleIdx, n, q) }
 
 // AnsweredBy makes a the resolver of the questions: register it for the rule in Options.Resolvers.
 func (Asks[Q]) AnsweredBy(a Answerer[Q]) Resolver { return typedResolver[Q]{a} }
@@ -39,14 +39,34 @@ type Watcher[Q any] interface {
 }
 
 // Resolver is an Answerer as the engine holds it: made by Asks.AnsweredBy, registered per rule in
-// Options.Resolvers.
+// Options.Resolvers. A resolver may serve several runs; what one run asks is kept in a store the run
+// makes of it.
 type Resolver interface {
-	resolve(ctx context.Context, qs []any) ([]Answer, []string)
+	store() keyStore
+	resolve(ctx context.Context, s keyStore, keys []int32) ([]Answer, []string)
 	observe(ctx context.Context, q any)
 	sweeps() bool
 }
 
-// A Sweeper is an Answerer with something to say even when no file asked it anything: once every
+// keyStore keeps what one rule of a run asked until it is answered, each question's key in a table of
+// its own type, named by index: a question holds no pointer, and keys that hold none either (a
+// relation's) are chunks the collector does not look into.
+type keyStore interface {
+	add(q any) (int32, bool)
+}
+
+type typedStore[Q any] struct{ keys table[Q] }
+
+// add keeps q; false when it is not a Q (Asks[Q] only ever asks a Q; anything else has no answer).
+func (s *typedStore[Q]) add(q any) (int32, bool) {
+	tq, ok := q.(Q)
+	if !ok {
+		return 0, false
+	}
+	return s.keys.add(tq), true
+}
+
+// Sweeper is an Answerer that answers even when none of its rule's questions were asked: after every
 // file is read it is asked, with no questions, and answers from what the run recorded (the
 // catalog's duplicate definitions). Its answers carry their place (Answer.At).
 type Sweeper interface {
@@ -55,20 +75,18 @@ type Sweeper interface {
 
 type typedResolver[Q any] struct{ a Answerer[Q] }
 
-func (t typedResolver[Q]) resolve(ctx context.Context, qs []any) ([]Answer, []string) {
-	typed := make([]Q, 0, len(qs))
-	index := make([]int, 0, len(qs)) // typed position -> position in qs
-	for i, q := range qs {
-		if tq, ok := q.(Q); ok { // Asks[Q] only ever asks a Q; anything else has no answer
-			typed = append(typed, tq)
-			index = append(index, i)
+func (typedResolver[Q]) store() keyStore { return &typedStore[Q]{} }
+
+func (t typedResolver[Q]) resolve(ctx context.Context, s keyStore, keys []int32) ([]Answer, []string) {
+	typed := make([]Q, len(keys))
+	if st, ok := s.(*typedStore[Q]); ok {
+		for i, k := range keys {
+			typed[i] = *st.keys.at(k)
 		}
 	}
 	answers, notices := t.a.Answer(ctx, typed)
 	for i := range answers {
-		if answers[i].At == nil && answers[i].Question >= 0 && answers[i].Question < len(index) {
-			answers[i].Question = index[answers[i].Question]
-		} else if answers[i].At == nil {
+		if answers[i].At == nil && (answers[i].Question < 0 || answers[i].Question >= len(keys)) {
 			answers[i].Question = -1
 		}
 	}

@@ -138,9 +138,11 @@ type Pass struct {
 	// Config is the run's configuration (rules read their own sections, such as annotations).
 	Config *Config
 	rule   *Rule
-	emit   func(r *Rule, n *yaml.Node, msg string, fix *Edit)
-	defer_ func(r *Rule, n *yaml.Node, question any)
-	arena  *stringArena
+	// ruleIdx is rule's index in the Linter's checks, which names it in a question.
+	ruleIdx int32
+	emit    func(r *Rule, n *yaml.Node, msg string, fix *Edit)
+	defer_  func(ruleIdx int32, n *yaml.Node, question any)
+	arena   *stringArena
 }
 
 // Keep returns s for a question to hold until every file is read (a relation's value, say): a copy in

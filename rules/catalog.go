@@ -163,6 +163,21 @@ var relationFields = map[string][]relationField{
 
 type relationField struct{ field, defaultKind string }
 
+// relationFieldList is every kind's relation fields in one list, and relationFieldIndex where each is
+// in it: a relation question names its field by index, not pointer.
+var relationFieldList, relationFieldIndex = func() ([]*relationField, map[*relationField]int32) {
+	var list []*relationField
+	index := map[*relationField]int32{}
+	for _, kind := range sortedKeys(relationFields) {
+		for i := range relationFields[kind] {
+			f := &relationFields[kind][i]
+			index[f] = int32(len(list))
+			list = append(list, f)
+		}
+	}
+	return list, index
+}()
+
 // RelationField is a spec field that refers to other entities: its name, and the kind a ref without
 // one defaults to ("" when the kind must be written).
 type RelationField struct{ Field, DefaultKind string }
@@ -231,6 +246,8 @@ spec:
 			return
 		}
 		fields := relationFields[strings.ToLower(p.Entity.Kind)]
+		var namespace linter.Text // kept on the entity's first question
+		kept := false
 		for fi, f := range fields {
 			_, v := p.Entity.Field("spec", f.field)
 			if v == nil {
@@ -254,7 +271,10 @@ spec:
 				}
 				// The ref is made again when the question is answered: kept for every relation that
 				// waits, it was a tenth of a large run's memory while files are read.
-				relationQuestions.Ask(p, n, relationSlab.New(relationQuestion{field: &fields[fi], value: p.Keep(s), namespace: p.Entity.Namespace}))
+				if !kept {
+					namespace, kept = p.Catalog.Keep(p.Entity.Namespace), true
+				}
+				relationQuestions.Ask(p, n, relationQuestion{field: relationFieldIndex[&fields[fi]], value: p.Catalog.Keep(s), namespace: namespace})
 			}
 		}
 	},
@@ -341,10 +361,8 @@ var (
 	targetQuestions    linter.Asks[targetQuestion]
 	skeletonQuestions  linter.Asks[skeletonQuestion]
 	duplicateQuestions linter.Asks[duplicateQuestion]
-	relationQuestions  linter.Asks[*relationQuestion]
-	// relationSlab holds the relation questions of every run, in chunks (linter.Slab).
-	relationSlab      linter.Slab[relationQuestion]
-	techdocsQuestions linter.Asks[techdocsQuestion]
+	relationQuestions  linter.Asks[relationQuestion]
+	techdocsQuestions  linter.Asks[techdocsQuestion]
 )
 
 type (
@@ -354,9 +372,12 @@ type (
 		single    bool
 	}
 	duplicateQuestion struct{}
-	relationQuestion  struct {
-		field            *relationField
-		value, namespace string
+	// relationQuestion is a relation that waits for every file to be read: a run of 100,000
+	// services keeps 400,000, so it holds no pointer (its field by index in relationFieldList, its
+	// texts in the catalog's arena).
+	relationQuestion struct {
+		field            int32
+		value, namespace linter.Text
 	}
 )
 
@@ -500,8 +521,9 @@ func (duplicateAnswers) Sweeps() bool { return true }
 type relationAnswers struct{ r *CatalogResolver }
 
 // Answer says which relations name no entity of the run (nor, with one, of the live catalog).
-func (t relationAnswers) Answer(ctx context.Context, qs []*relationQuestion) ([]linter.Answer, []string) {
+func (t relationAnswers) Answer(ctx context.Context, qs []relationQuestion) ([]linter.Answer, []string) {
 	r := t.r
+	texts := r.Catalog.Texts()
 	var notices []string
 	r.live.local = r.localRefs
 	// Each question's ref, when it is not defined, and what is known of it: a run of 100,000 services
@@ -518,7 +540,7 @@ func (t relationAnswers) Answer(ctx context.Context, qs []*relationQuestion) ([]
 	inParallel(len(qs), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			q := qs[i]
-			ref, _ := ParseRef(q.value, q.field.defaultKind, q.namespace) // valid: the rule asked
+			ref, _ := ParseRef(texts.Get(q.value), relationFieldList[q.field].defaultKind, texts.Get(q.namespace)) // valid: the rule asked
 			if index.Defined(ref) {
 				continue
 			}
@@ -581,7 +603,7 @@ func (t relationAnswers) Answer(ctx context.Context, qs []*relationQuestion) ([]
 				i := locals[k]
 				q := qs[i]
 				out[k] = answer(i, RelationTargetMissing, "spec.%s %q refers to %s, which is not defined in the files linted%s",
-					q.field.field, q.value, refs[i], suggestions[refs[i]])
+					relationFieldList[q.field].field, texts.Get(q.value), refs[i], suggestions[refs[i]])
 				continue
 			}
 			i := missing[k-len(locals)]
@@ -589,10 +611,10 @@ func (t relationAnswers) Answer(ctx context.Context, qs []*relationQuestion) ([]
 			switch {
 			case err != nil:
 				out[k] = answer(i, CatalogUnverified, "spec.%s %q refers to %s, which the files linted do not define, and the Backstage catalog could not be asked: %v",
-					q.field.field, q.value, refs[i], err)
+					relationFieldList[q.field].field, texts.Get(q.value), refs[i], err)
 			case found[refs[i]] == nil:
 				out[k] = answer(i, RelationTargetMissing, "spec.%s %q refers to %s, which is neither in the files linted nor in the Backstage catalog%s",
-					q.field.field, q.value, refs[i], suggestions[refs[i]])
+					relationFieldList[q.field].field, texts.Get(q.value), refs[i], suggestions[refs[i]])
 			}
 		}
 	})
