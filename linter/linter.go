@@ -930,7 +930,7 @@ func (fl *fileLint) entity(ctx context.Context, e *Entity) {
 	}
 	ref := e.Ref()
 	from := int32(-1) // the entity's asker, made on its first question
-	p := &Pass{Ctx: ctx, Entity: e, File: fl.name, Path: fl.path, Catalog: fl.l.catalog, Config: fl.l.cfg, arena: fl.l.arena, emit: func(r *Rule, n *yaml.Node, msg string, fix *Edit) {
+	p := &Pass{Ctx: ctx, Entity: e, File: fl.name, Path: fl.path, Catalog: fl.l.catalog, Config: fl.l.cfg, emit: func(r *Rule, n *yaml.Node, msg string, fix *Edit) {
 		if n == nil {
 			n = e.Root
 		}

@@ -142,17 +142,6 @@ type Pass struct {
 	ruleIdx int32
 	emit    func(r *Rule, n *yaml.Node, msg string, fix *Edit)
 	defer_  func(ruleIdx int32, n *yaml.Node, question any)
-	arena   *stringArena
-}
-
-// Keep returns s for a question to hold until every file is read (a relation's value, say): a copy in
-// the run's shared blocks, not a string of its own (or the parser's) for the collector to mark
-// every cycle. Anything a rule only looks at while it checks needs no Keep.
-func (p *Pass) Keep(s string) string {
-	if p.arena == nil {
-		return s
-	}
-	return p.arena.keep(s)
 }
 
 // Report records a finding at node n (a key or a value of the entity). Messages are lowercase,
