@@ -24,12 +24,23 @@ import (
 	"github.com/catalog-lint/catalog-lint/rules"
 )
 
-// benchFiles is the monorepo size; BENCH_FILES overrides the default 10,000.
-func benchFiles() int {
-	if n, err := strconv.Atoi(os.Getenv("BENCH_FILES")); err == nil && n > 0 {
-		return n
+// benchFiles is the monorepo size; BENCH_FILES overrides the default 10,000 (its first size, when it
+// lists several: benchSizes).
+func benchFiles() int { return benchSizes()[0] }
+
+// benchSizes are the sizes BENCH_FILES lists, comma-separated (10000,100000); 10,000 unless set.
+// BenchmarkMonorepo runs each in turn, so that sizes compared are measured minutes apart at most.
+func benchSizes() []int {
+	var sizes []int
+	for _, f := range strings.Split(os.Getenv("BENCH_FILES"), ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && n > 0 {
+			sizes = append(sizes, n)
+		}
 	}
-	return 10000
+	if len(sizes) == 0 {
+		return []int{10000}
+	}
+	return sizes
 }
 
 var (
@@ -63,7 +74,9 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(dir)
 	}
 	for _, dir := range syntheticRepos {
-		os.RemoveAll(dir)
+		if cache := os.Getenv("BENCH_CACHE"); cache == "" || filepath.Dir(dir) != filepath.Clean(cache) {
+			os.RemoveAll(dir) // BENCH_CACHE's are kept for the next run
+		}
 	}
 	os.Exit(code)
 }
@@ -169,13 +182,33 @@ type syntheticKey struct {
 	n    int
 }
 
-// syntheticRepo returns a synthetic repository of n services written with opts, once per run.
+// syntheticRepo returns a synthetic repository of n services written with opts, once per run; with
+// BENCH_CACHE set, once in that folder for every run after it (delete the folder when the synthetic
+// package changes what it writes).
 func syntheticRepo(b *testing.B, n int, opts synthetic.Options) string {
 	b.Helper()
 	monoreposMu.Lock()
 	defer monoreposMu.Unlock()
 	k := syntheticKey{opts, n}
 	if dir, ok := syntheticRepos[k]; ok {
+		return dir
+	}
+	if cache := os.Getenv("BENCH_CACHE"); cache != "" {
+		dir := filepath.Join(cache, fmt.Sprintf("n%d-sentry%d-github%d-catalog%t-dangling%t", n, opts.SentryProjects, opts.GitHubRepos, opts.Catalog, opts.Dangling))
+		done := filepath.Join(dir, ".complete") // written last: a repository cut short is written again
+		if _, err := os.Stat(done); err != nil {
+			if err := os.RemoveAll(dir); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := synthetic.WriteWith(dir, n, 1, opts); err != nil {
+				b.Fatal(err)
+			}
+			syncWrites()
+			if err := os.WriteFile(done, nil, 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
+		syntheticRepos[k] = dir
 		return dir
 	}
 	dir, err := os.MkdirTemp("", "catalog-lint-bench-")
@@ -285,9 +318,28 @@ func BenchmarkCatalogMemory(b *testing.B) {
 // for a suggestion), the whole offline run as `catalog-lint check --offline .` does it (rules.Run on
 // the disk, with the collector tuned as main tunes it) against the bare yaml.v3 parse of the same
 // files, one after another.
-// BENCH_FILES sets the number of services (default 10,000).
+// BENCH_FILES sets the number of services (default 10,000). With several sizes
+// (BENCH_FILES=10000,100000), each is a sub-benchmark (services=N), measured one after the other in
+// the same process. This machine's speed drifts by a third within minutes: rounds of `-count 1`, one
+// process each, with BENCH_CACHE keeping the repositories between them, compare the sizes at nearly
+// the same moments (docs/discovery.md).
 func BenchmarkMonorepo(b *testing.B) {
-	dir := syntheticRepo(b, benchFiles(), synthetic.Options{Dangling: true})
+	sizes := benchSizes()
+	if len(sizes) == 1 {
+		monorepoRun(b, sizes[0])
+		return
+	}
+	for _, n := range sizes {
+		syntheticRepo(b, n, synthetic.Options{Dangling: true}) // every size written before any is measured
+	}
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("services=%d", n), func(b *testing.B) { monorepoRun(b, n) })
+	}
+}
+
+// monorepoRun is BenchmarkMonorepo at n services: the bare parse, then the check.
+func monorepoRun(b *testing.B, n int) {
+	dir := syntheticRepo(b, n, synthetic.Options{Dangling: true})
 	b.Run("bare-parse", func(b *testing.B) { bareParse(b, dir) })
 	b.Run("check", func(b *testing.B) {
 		defer cli.TuneGC(os.Getenv, os.ReadFile, cli.DefaultMemoryLimit)() // the collector as main sets it
