@@ -7,3 +7,6 @@ func syncWrites() {}
 
 // diskReadBytes is unknown here (-1).
 func diskReadBytes() int64 { return -1 }
+
+// cpuSeconds is unknown here (-1).
+func cpuSeconds() float64 { return -1 }

@@ -365,15 +365,19 @@ func monorepoRun(b *testing.B, n int) {
 	})
 }
 
-// reportDiskReads starts counting what the process reads from the disk; the function it returns
-// reports it per run as disk-MiB (left out where the system does not say). A run that read its files
-// from the disk, not the page cache, is not comparable with one that did not: the system drops
-// cached files under memory pressure, between two runs of a benchmark or between two benchmarks.
+// reportDiskReads starts counting what the process reads from the disk, and the CPU time it uses;
+// the function it returns reports them per run as disk-MiB and cpu-s (left out where the system does
+// not say). A run that read its files from the disk, not the page cache, is not comparable with one
+// that did not: the system drops cached files under memory pressure, between two runs of a benchmark
+// or between two benchmarks.
 func reportDiskReads(b *testing.B) func() {
-	before := diskReadBytes()
+	before, cpu := diskReadBytes(), cpuSeconds()
 	return func() {
 		if after := diskReadBytes(); before >= 0 && after >= 0 {
 			b.ReportMetric(float64(after-before)/(1<<20)/float64(b.N), "disk-MiB")
+		}
+		if after := cpuSeconds(); cpu >= 0 && after >= 0 {
+			b.ReportMetric((after-cpu)/float64(b.N), "cpu-s")
 		}
 	}
 }
