@@ -232,6 +232,13 @@ func boundedDistance(a, b string, limit int) int {
 	if len(a)-len(b) > limit {
 		return over
 	}
+	// None or one edit, what most names found through a deleted character are: one pass says so.
+	if d := withinOne(a, b); d >= 0 {
+		return min(d, over)
+	}
+	if limit < 2 {
+		return over
+	}
 	var prevBuf, curBuf [65]int
 	var prev, cur []int
 	if len(b) < len(prevBuf) {
@@ -267,6 +274,32 @@ func boundedDistance(a, b string, limit int) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// withinOne is the edit distance of a and b (len(a) >= len(b)) when it is 0 or 1: the same, one byte
+// replaced, or one byte of a left out in b; -1 when it is more.
+func withinOne(a, b string) int {
+	switch len(a) - len(b) {
+	case 0:
+		diff := 0
+		for i := 0; i < len(a); i++ {
+			if a[i] != b[i] {
+				if diff++; diff > 1 {
+					return -1
+				}
+			}
+		}
+		return diff
+	case 1:
+		i := 0
+		for i < len(b) && a[i] == b[i] {
+			i++
+		}
+		if a[i+1:] == b[i:] {
+			return 1
+		}
+	}
+	return -1
 }
 
 // compareReversed compares a and b read from their last byte to their first.
