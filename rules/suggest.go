@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 )
 
 // Suggestions for refs to entities that are not defined ("did you mean ...?"), at a cost per question
@@ -74,6 +75,7 @@ type suggestIndex struct {
 	// are looked up among about eight entries each, not by a search of all of them.
 	buckets []int32
 	bits    uint
+	touched atomic.Uint32 // what nearest reads ahead goes here, so that the reads are kept
 }
 
 // deleted is one name with one character deleted: a 32-bit hash of what is left (a collision only
@@ -152,15 +154,17 @@ func lessDeleted(a, b deleted) bool {
 	return a.hash < b.hash || a.hash == b.hash && a.name < b.name
 }
 
-// withDeleted calls fn with the index of each name that has a character deleted hashing to h, in
-// ascending order, until fn returns false.
-func (idx *suggestIndex) withDeleted(h uint32, fn func(name int32) bool) {
+// probe is where the names with a character deleted hashing to hash may be: deletes[lo:hi], a bucket,
+// in ascending order of name among those of one hash.
+type probe struct {
+	hash   uint32
+	lo, hi int32
+}
+
+// probe returns the bucket of hash h.
+func (idx *suggestIndex) probe(h uint32) probe {
 	b := h >> (32 - idx.bits)
-	for _, d := range idx.deletes[idx.buckets[b]:idx.buckets[b+1]] {
-		if d.hash == h && !fn(d.name) {
-			return
-		}
-	}
+	return probe{h, idx.buckets[b], idx.buckets[b+1]}
 }
 
 // hashWithout is the FNV-1a hash of s without its byte at (none when at is len(s)), folded to 32 bits.
@@ -196,11 +200,34 @@ func (idx *suggestIndex) nearest(name string, maxDist int) string {
 			best, bestD = i, d
 		}
 	}
+	// Every deleted character's bucket is found, and read, before any name in them is compared: in a
+	// large index those reads miss the caches, and made one after another in loops of their own, not
+	// each after the comparisons before it, they wait for memory together.
+	var buf [64]probe
+	probes := buf[:0]
 	for at := 0; at <= len(name); at++ {
-		idx.withDeleted(hashWithout(name, at), func(i int32) bool {
-			consider(i)
-			return bestD > 1 || i < best // the bucket's later names sort after best
-		})
+		probes = append(probes, probe{hash: hashWithout(name, at)})
+	}
+	for k := range probes {
+		probes[k] = idx.probe(probes[k].hash)
+	}
+	touched := uint32(0)
+	for _, p := range probes {
+		if p.lo < p.hi {
+			touched += idx.deletes[p.lo].hash + idx.deletes[p.hi-1].hash // a bucket's first and last cache lines
+		}
+	}
+	idx.touched.Store(touched) // keeps the reads above
+	for _, p := range probes {
+		for _, d := range idx.deletes[p.lo:p.hi] {
+			if d.hash != p.hash {
+				continue
+			}
+			consider(d.name)
+			if bestD == 1 && d.name > best {
+				break // the bucket's later names sort after best
+			}
+		}
 	}
 	if bestD > 1 {
 		// Every name one edit away was among those compared; two edits away, the neighbours in both
