@@ -553,17 +553,40 @@ func (c *Catalog) Refs(prefix string) []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if idx.byPrefix == nil {
+		// The rows in the order they were added (memory read in order), a ref defined twice twice:
+		// the sort below brings the two together, and Compact keeps one.
 		idx.byPrefix = map[string][]string{}
 		idx.sorted = map[string]bool{}
-		idx.view.refs(func(ref string, _ int) {
-			if slash := strings.LastIndex(ref, "/"); slash > 0 {
-				idx.byPrefix[ref[:slash+1]] = append(idx.byPrefix[ref[:slash+1]], ref)
+		var cur []string // the refs of prefix cur, whose rows come one after another, mostly
+		curPrefix := ""
+		for _, chunk := range idx.view.chunks {
+			for i := range chunk {
+				if chunk[i].skeleton {
+					continue
+				}
+				ref := idx.view.text(chunk[i].ref)
+				slash := strings.LastIndexByte(ref, '/')
+				if slash <= 0 {
+					continue
+				}
+				if p := ref[:slash+1]; p != curPrefix {
+					if curPrefix != "" {
+						idx.byPrefix[curPrefix] = cur
+					}
+					curPrefix, cur = p, idx.byPrefix[p]
+				}
+				cur = append(cur, ref)
 			}
-		})
+		}
+		if curPrefix != "" {
+			idx.byPrefix[curPrefix] = cur
+		}
 	}
 	refs := idx.byPrefix[prefix]
 	if !idx.sorted[prefix] {
-		sort.Strings(refs)
+		slices.Sort(refs)
+		refs = slices.Compact(refs)
+		idx.byPrefix[prefix] = refs
 		idx.sorted[prefix] = true
 	}
 	return refs

@@ -266,15 +266,16 @@ func TestDefinedForGood(t *testing.T) {
 	check("after a Location names org.yaml, and teams/ by a glob")
 }
 
-// TestRefsByPrefix: Refs gives a kind and namespace's refs, sorted, Template input left out, and
-// sorts only the prefixes asked for (a large run's components are never sorted for a suggestion).
+// TestRefsByPrefix: Refs gives a kind and namespace's refs, sorted, each once (group:default/a is
+// defined twice), Template input left out, and sorts only the prefixes asked for (a large run's
+// components are never sorted for a suggestion).
 func TestRefsByPrefix(t *testing.T) {
 	c := NewCatalog(NewTreeRepo(NewTreeFS(TreeFiles("catalog-info.yaml"), nil)))
 	for _, d := range []Definition{
 		{Ref: "group:default/c", Path: "c.yaml"}, {Ref: "component:default/z", Path: "z.yaml"},
 		{Ref: "group:default/a", Path: "a.yaml"}, {Ref: "group:other/b", Path: "b.yaml"},
 		{Ref: "component:default/y", Path: "y.yaml"}, {Ref: "group:default/skel", Path: "skeleton/t.yaml"},
-		{Ref: "group:default/b", Path: "b.yaml"},
+		{Ref: "group:default/b", Path: "b.yaml"}, {Ref: "group:default/a", Path: "again.yaml"},
 	} {
 		c.Define(d)
 	}
