@@ -70,8 +70,9 @@ type resolvedTarget struct {
 // defIndex is the definitions of a finished run, skeletons left out, for the catalog-wide rules.
 type defIndex struct {
 	view     defView
-	byPrefix map[string][]string // "kind:namespace/" -> refs, sorted once asked for (Refs)
-	sorted   map[string]bool     // the prefixes whose refs are sorted
+	rows     map[string][]int32  // "kind:namespace/" -> its rows, the first time Refs is called
+	byPrefix map[string][]string // "kind:namespace/" -> refs, sorted, once asked for (Refs)
+	sorted   map[string]bool     // the prefixes asked for
 	kinds    map[string]bool
 }
 
@@ -494,7 +495,7 @@ func (c *Catalog) defIndex() *defIndex {
 	}
 	v := c.defs.view()
 	idx := &defIndex{view: v, kinds: map[string]bool{}}
-	lastKind := ""
+	seen := map[string]bool{} // kinds as written (a folded row's ref is its entity's text)
 	for _, chunk := range v.chunks {
 		for i := range chunk {
 			r := &chunk[i]
@@ -502,8 +503,8 @@ func (c *Catalog) defIndex() *defIndex {
 			if len(c.skeletons) > 0 {
 				_, r.skeleton = c.skeletonLocked(v.text(r.path))
 			}
-			if kind, _, _ := strings.Cut(v.text(r.ref), ":"); !r.skeleton && kind != lastKind {
-				idx.kinds[kind], lastKind = true, kind
+			if kind, _, _ := strings.Cut(v.text(r.ref), ":"); !r.skeleton && !seen[kind] {
+				seen[kind], idx.kinds[strings.ToLower(kind)] = true, true
 			}
 		}
 	}
@@ -552,44 +553,57 @@ func (c *Catalog) Refs(prefix string) []string {
 	idx := c.defIndex()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if idx.byPrefix == nil {
-		// The rows in the order they were added (memory read in order), a ref defined twice twice:
-		// the sort below brings the two together, and Compact keeps one.
-		idx.byPrefix = map[string][]string{}
-		idx.sorted = map[string]bool{}
-		var cur []string // the refs of prefix cur, whose rows come one after another, mostly
-		curPrefix := ""
+	if idx.rows == nil {
+		// The rows in the order they were added (memory read in order), by prefix; a ref defined
+		// twice is there twice: the sort below brings the two together, and Compact keeps one.
+		idx.rows, idx.byPrefix, idx.sorted = map[string][]int32{}, map[string][]string{}, map[string]bool{}
+		lower := map[string]string{} // a prefix as written -> in lower case
+		var cur []int32              // the rows of prefix curPrefix, which come one after another, mostly
+		curPrefix, n := "", int32(0)
 		for _, chunk := range idx.view.chunks {
 			for i := range chunk {
+				row := n
+				n++
 				if chunk[i].skeleton {
 					continue
 				}
-				ref := idx.view.text(chunk[i].ref)
-				slash := strings.LastIndexByte(ref, '/')
+				text := idx.view.text(chunk[i].ref)
+				slash := strings.LastIndexByte(text, '/')
 				if slash <= 0 {
 					continue
 				}
-				if p := ref[:slash+1]; p != curPrefix {
-					if curPrefix != "" {
-						idx.byPrefix[curPrefix] = cur
+				p := text[:slash+1]
+				if chunk[i].folded {
+					l, ok := lower[p]
+					if !ok {
+						l = strings.ToLower(p)
+						lower[p] = l
 					}
-					curPrefix, cur = p, idx.byPrefix[p]
+					p = l
 				}
-				cur = append(cur, ref)
+				if p != curPrefix {
+					if curPrefix != "" {
+						idx.rows[curPrefix] = cur
+					}
+					curPrefix, cur = p, idx.rows[p]
+				}
+				cur = append(cur, row)
 			}
 		}
 		if curPrefix != "" {
-			idx.byPrefix[curPrefix] = cur
+			idx.rows[curPrefix] = cur
 		}
 	}
-	refs := idx.byPrefix[prefix]
 	if !idx.sorted[prefix] {
+		var refs []string
+		for _, i := range idx.rows[prefix] {
+			refs = append(refs, refText(idx.view.row(i), idx.view.text))
+		}
 		slices.Sort(refs)
-		refs = slices.Compact(refs)
-		idx.byPrefix[prefix] = refs
+		idx.byPrefix[prefix] = slices.Compact(refs)
 		idx.sorted[prefix] = true
 	}
-	return refs
+	return idx.byPrefix[prefix]
 }
 
 // LocalPath maps an absolute URL into this repository (RepositoryURL), such as

@@ -22,12 +22,16 @@ type definitions struct {
 	ignored []map[string]bool       // the ignore annotations of the entities that have one (defRow.ignored)
 }
 
-// defRow is one Definition (see there), its strings as textRefs.
+// defRow is one Definition (see there), its strings as textRefs. Texts are shared where they can
+// be: the ref is most often its entity's text in lower case (folded: then it is the entity's text,
+// compared without case), and the path the end of the file's name.
 type defRow struct {
 	ref, entity, file, path           textRef
 	line, column, endColumn, document int32
 	ignored                           int32 // 1 + its index in definitions.ignored; 0: none
 	next                              int32 // the next row with the same hash; -1: none
+	// folded: ref is entity's text (ASCII), whose lower case is the ref.
+	folded bool
 	// skeleton marks a row left out of the index: its file is Template input (defIndex).
 	skeleton bool
 }
@@ -40,12 +44,40 @@ func newDefinitions() *definitions {
 // row returns row i.
 func (ds *definitions) row(i int32) *defRow { return &ds.chunks[i/slabChunk][i%slabChunk] }
 
-// keepAs keeps s, or names the same text as other when s is the same string.
-func (ds *definitions) keepAs(s string, other textRef, otherText string) textRef {
-	if s == otherText {
-		return other
+// lowerOf reports whether ref is text in lower case, text being ASCII.
+func lowerOf(text, ref string) bool {
+	if len(text) != len(ref) {
+		return false
 	}
-	return ds.text.keepRef(s)
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		if c >= 0x80 {
+			return false
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != ref[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// refIs reports whether row r is a definition of ref; text reads the arena.
+func refIs(r *defRow, ref string, text func(textRef) string) bool {
+	if r.folded {
+		return lowerOf(text(r.ref), ref)
+	}
+	return text(r.ref) == ref
+}
+
+// refText is row r's ref.
+func refText(r *defRow, text func(textRef) string) string {
+	if r.folded {
+		return strings.ToLower(text(r.ref))
+	}
+	return text(r.ref)
 }
 
 // add records d and returns how many definitions of its ref there are now. The caller serializes
@@ -55,16 +87,26 @@ func (ds *definitions) add(d Definition) int {
 	first, seen := ds.byHash[h]
 	count, last := 1, int32(-1)
 	for i := first; seen && i >= 0; i = ds.row(i).next {
-		if ds.text.text(ds.row(i).ref) == d.Ref {
+		if refIs(ds.row(i), d.Ref, ds.text.text) {
 			count++
 		}
 		last = i
 	}
 	r := defRow{line: int32(d.Line), column: int32(d.Column), endColumn: int32(d.EndColumn), document: int32(d.Document), next: -1}
-	r.ref = ds.text.keepRef(d.Ref)
-	r.entity = ds.keepAs(d.Entity, r.ref, d.Ref)
-	r.file = ds.keepAs(d.File, r.ref, d.Ref)
-	r.path = ds.keepAs(d.Path, r.file, d.File)
+	r.entity = ds.text.keepRef(d.Entity)
+	if r.folded = lowerOf(d.Entity, d.Ref); r.folded {
+		r.ref = r.entity
+	} else {
+		r.ref = ds.text.keepRef(d.Ref)
+	}
+	r.file = ds.text.keepRef(d.File)
+	switch tail := len(d.File) - len(d.Path); {
+	case d.Path == "":
+	case tail >= 0 && d.File[tail:] == d.Path && (tail == 0 || d.File[tail-1] == '/'):
+		r.path = textRef{block: r.file.block, off: r.file.off + int32(tail), len: int32(len(d.Path))}
+	default:
+		r.path = ds.text.keepRef(d.Path)
+	}
 	if d.Ignored != nil {
 		ds.ignored = append(ds.ignored, d.Ignored)
 		r.ignored = int32(len(ds.ignored))
@@ -109,7 +151,7 @@ func (v defView) each(ref string, fn func(i int32, r *defRow) bool) {
 		return
 	}
 	for i := first; i >= 0; i = v.row(i).next {
-		if r := v.row(i); v.text(r.ref) == ref && !fn(i, r) {
+		if r := v.row(i); refIs(r, ref, v.text) && !fn(i, r) {
 			return
 		}
 	}
@@ -127,7 +169,7 @@ func (v defView) defined(ref string) bool {
 
 // definition is row r as a Definition.
 func (v defView) definition(r *defRow) Definition {
-	d := Definition{Ref: v.text(r.ref), Entity: v.text(r.entity), File: v.text(r.file), Path: v.text(r.path),
+	d := Definition{Ref: refText(r, v.text), Entity: v.text(r.entity), File: v.text(r.file), Path: v.text(r.path),
 		Line: int(r.line), Column: int(r.column), EndColumn: int(r.endColumn), Document: int(r.document)}
 	if r.ignored > 0 {
 		d.Ignored = v.ignore[r.ignored-1]
@@ -159,11 +201,11 @@ func (v defView) refs(fn func(ref string, n int)) {
 			if r.skeleton {
 				continue
 			}
-			ref, n, earlier := v.text(r.ref), 0, false
+			ref, n, earlier := refText(r, v.text), 0, false
 			for j := first; j >= 0 && !earlier; j = v.row(j).next {
 				o := v.row(j)
 				switch {
-				case o.skeleton || v.text(o.ref) != ref:
+				case o.skeleton || !refIs(o, ref, v.text):
 				case j < i:
 					earlier = true
 				default:

@@ -15,6 +15,8 @@ func TestDefinitionsRows(t *testing.T) {
 		{Ref: "group:default/b", Entity: "group:default/b", File: "teams/b.yaml", Path: "./teams/b.yaml", Line: 4, Column: 9, EndColumn: 9},
 		{Ref: "group:default/a", Entity: "group:default/a", File: "dup.yaml", Path: "dup.yaml", Line: 7, Column: 9, EndColumn: 9, Ignored: ignored},
 		{Ref: "api:default/c", Entity: "api:default/c", File: "<stdin>", Line: 1, Column: 1, EndColumn: 1},
+		{Ref: "component:default/ünï", Entity: "Component:default/ÜNÏ", File: "/repo/svc/catalog-info.yaml", Path: "svc/catalog-info.yaml", Line: 4},
+		{Ref: "component:default/x", Entity: "Component:default/X", File: "xsvc/c.yaml", Path: "svc/c.yaml", Line: 4},
 	}
 	for _, collide := range []bool{false, true} {
 		ds := newDefinitions()
@@ -35,10 +37,13 @@ func TestDefinitionsRows(t *testing.T) {
 		}
 		v := ds.view()
 		for ref, want := range map[string][]Definition{
-			"group:default/a": {given[2], given[0]}, // dup.yaml before org.yaml
-			"group:default/b": {given[1]},
-			"api:default/c":   {given[3]},
-			"api:default/d":   nil,
+			"group:default/a":       {given[2], given[0]}, // dup.yaml before org.yaml
+			"group:default/b":       {given[1]},
+			"api:default/c":         {given[3]},
+			"api:default/d":         nil,
+			"component:default/ünï": {given[4]},
+			"component:default/x":   {given[5]},
+			"Component:default/X":   nil,
 		} {
 			if got := v.definitions(ref); !reflect.DeepEqual(got, want) {
 				t.Errorf("collide=%v: definitions(%s) = %+v, want %+v", collide, ref, got, want)
@@ -54,8 +59,19 @@ func TestDefinitionsRows(t *testing.T) {
 			}
 			counts[ref] = n
 		})
-		if want := map[string]int{"group:default/a": 2, "group:default/b": 1, "api:default/c": 1}; !reflect.DeepEqual(counts, want) {
+		if want := map[string]int{"group:default/a": 2, "group:default/b": 1, "api:default/c": 1, "component:default/ünï": 1, "component:default/x": 1}; !reflect.DeepEqual(counts, want) {
 			t.Errorf("collide=%v: refs: %v, want %v", collide, counts, want)
+		}
+		// Texts are shared where they can be: a ref that is its entity's ASCII text in lower case, a
+		// path that ends the file's name after a slash; not otherwise.
+		if r := ds.row(0); !r.folded || r.ref != r.entity || r.path != r.file {
+			t.Errorf("collide=%v: org.yaml's row shares no text: %+v", collide, *r)
+		}
+		if r := ds.row(4); r.folded || r.path.block != r.file.block || r.path.off != r.file.off+int32(len("/repo/")) {
+			t.Errorf("collide=%v: the non-ASCII row is folded, or its path is not the end of its file: %+v", collide, *r)
+		}
+		if r := ds.row(5); r.path.off >= r.file.off && r.path.off < r.file.off+r.file.len && r.path.block == r.file.block {
+			t.Errorf("collide=%v: svc/c.yaml is taken from xsvc/c.yaml: %+v", collide, *r)
 		}
 		// A skeleton's row is left out of everything the index answers.
 		ds.row(0).skeleton = true
