@@ -7,21 +7,21 @@ import (
 
 func TestHoldsPointers(t *testing.T) {
 	type flat struct {
-		a, b int32
-		c    [4]uint8
-		d    struct{ e float64 }
+		A, B int32
+		C    [4]uint8
+		D    struct{ E float64 }
 	}
 	type nested struct {
-		f flat
-		g [2]struct{ h *int }
+		F flat
+		G [2]struct{ H *int }
 	}
 	for _, tt := range []struct {
 		v    any
 		want bool
 	}{
 		{flat{}, false}, {[0]*int{}, false}, {int64(0), false},
-		{nested{}, true}, {"", true}, {[]int{}, true}, {map[int]int{}, true}, {struct{ i any }{}, true},
-		{struct{ f func() }{}, true}, {[3]string{}, true},
+		{nested{}, true}, {"", true}, {[]int{}, true}, {map[int]int{}, true}, {struct{ I any }{}, true},
+		{struct{ F func() }{}, true}, {[3]string{}, true},
 	} {
 		if got := HoldsPointers(reflect.TypeOf(tt.v)); got != tt.want {
 			t.Errorf("HoldsPointers(%T) = %v, want %v", tt.v, got, tt.want)
