@@ -517,9 +517,9 @@ func (c *Catalog) defIndex() *defIndex {
 func (c *Catalog) Duplicated() [][]Definition {
 	v := c.defIndex().view
 	var refs []string
-	v.refs(func(ref string, n int) {
+	v.refs(func(r *defRow, n int) {
 		if n > 1 {
-			refs = append(refs, ref)
+			refs = append(refs, refText(r, v.text))
 		}
 	})
 	sort.Strings(refs)
@@ -535,7 +535,7 @@ func (c *Catalog) Duplicated() [][]Definition {
 func (c *Catalog) AllDefinitions() []Definition {
 	v := c.defIndex().view
 	var refs []string
-	v.refs(func(ref string, _ int) { refs = append(refs, ref) })
+	v.refs(func(r *defRow, _ int) { refs = append(refs, refText(r, v.text)) })
 	sort.Strings(refs)
 	var out []Definition
 	for _, ref := range refs {

@@ -190,10 +190,17 @@ func (v defView) definitions(ref string) []Definition {
 	return out
 }
 
-// refs calls fn once with each ref that has a definition not a skeleton's, in no order, and the
+// refs calls fn once with each ref that has a definition not a skeleton's, in no order: with its
+// first such row (refText makes the ref; a caller that needs only some makes only theirs) and the
 // number of those definitions.
-func (v defView) refs(fn func(ref string, n int)) {
+func (v defView) refs(fn func(r *defRow, n int)) {
 	for _, first := range v.byHash {
+		if r := v.row(first); r.next < 0 { // one row, the usual case
+			if !r.skeleton {
+				fn(r, 1)
+			}
+			continue
+		}
 		// The chain holds one ref but for a 64-bit hash collision: each ref is counted at its first
 		// kept row, looking back along the chain for an earlier one.
 		for i := first; i >= 0; i = v.row(i).next {
@@ -201,11 +208,11 @@ func (v defView) refs(fn func(ref string, n int)) {
 			if r.skeleton {
 				continue
 			}
-			ref, n, earlier := refText(r, v.text), 0, false
+			n, earlier := 0, false
 			for j := first; j >= 0 && !earlier; j = v.row(j).next {
 				o := v.row(j)
 				switch {
-				case o.skeleton || !refIs(o, ref, v.text):
+				case o.skeleton || !v.sameRef(o, r):
 				case j < i:
 					earlier = true
 				default:
@@ -213,10 +220,24 @@ func (v defView) refs(fn func(ref string, n int)) {
 				}
 			}
 			if !earlier {
-				fn(ref, n)
+				fn(r, n)
 			}
 		}
 	}
+}
+
+// sameRef reports whether rows a and b are definitions of the same ref, without making either.
+func (v defView) sameRef(a, b *defRow) bool {
+	ta, tb := v.text(a.ref), v.text(b.ref)
+	switch {
+	case a.folded && b.folded:
+		return strings.EqualFold(ta, tb) // both ASCII
+	case a.folded:
+		return lowerOf(ta, tb)
+	case b.folded:
+		return lowerOf(tb, ta)
+	}
+	return ta == tb
 }
 
 // sortDefinitions sorts ds by file, then line (then column and document: the order never depends on

@@ -53,7 +53,8 @@ func TestDefinitionsRows(t *testing.T) {
 			}
 		}
 		counts := map[string]int{}
-		v.refs(func(ref string, n int) {
+		v.refs(func(r *defRow, n int) {
+			ref := refText(r, v.text)
 			if _, twice := counts[ref]; twice {
 				t.Errorf("collide=%v: %s reported twice", collide, ref)
 			}
@@ -73,13 +74,27 @@ func TestDefinitionsRows(t *testing.T) {
 		if r := ds.row(5); r.path.off >= r.file.off && r.path.off < r.file.off+r.file.len && r.path.block == r.file.block {
 			t.Errorf("collide=%v: svc/c.yaml is taken from xsvc/c.yaml: %+v", collide, *r)
 		}
+		// One ref, once kept as its entity's text (folded) and once not: one ref of two definitions.
+		mixed := newDefinitions()
+		if collide {
+			mixed.hash = ds.hash
+		}
+		mixed.add(Definition{Ref: "api:default/m", Entity: "API:default/M", File: "a.yaml"})
+		mixed.add(Definition{Ref: "api:default/m", Entity: "api:elsewhere/m", File: "b.yaml"})
+		mixed.add(Definition{Ref: "api:default/n", Entity: "api:default/n", File: "c.yaml"})
+		mv := mixed.view()
+		got := map[string]int{}
+		mv.refs(func(r *defRow, n int) { got[refText(r, mv.text)] += n })
+		if want := map[string]int{"api:default/m": 2, "api:default/n": 1}; !reflect.DeepEqual(got, want) {
+			t.Errorf("collide=%v: refs of a folded and an unfolded row of one ref: %v, want %v", collide, got, want)
+		}
 		// A skeleton's row is left out of everything the index answers.
 		ds.row(0).skeleton = true
 		if got := v.definitions("group:default/a"); !reflect.DeepEqual(got, []Definition{given[2]}) {
 			t.Errorf("collide=%v: with org.yaml a skeleton, definitions(group:default/a) = %+v", collide, got)
 		}
-		v.refs(func(ref string, n int) {
-			if ref == "group:default/a" && n != 1 {
+		v.refs(func(r *defRow, n int) {
+			if ref := refText(r, v.text); ref == "group:default/a" && n != 1 {
 				t.Errorf("collide=%v: with org.yaml a skeleton, group:default/a counted %d times", collide, n)
 			}
 		})
