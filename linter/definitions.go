@@ -12,9 +12,8 @@ import (
 // read to the end; kept as Definition values in a map by ref, they were five pointers and a map entry
 // each, marked by every collection of the walk.
 type definitions struct {
-	text   stringArena
-	chunks [][]defRow
-	n      int32
+	text stringArena
+	rows table[defRow]
 	// byHash is the first row of the refs whose hash this is; a row's next is the following one
 	// (almost always none: a second row is a second definition of the same ref).
 	byHash  map[uint64]int32
@@ -42,7 +41,7 @@ func newDefinitions() *definitions {
 }
 
 // row returns row i.
-func (ds *definitions) row(i int32) *defRow { return &ds.chunks[i/slabChunk][i%slabChunk] }
+func (ds *definitions) row(i int32) *defRow { return ds.rows.at(i) }
 
 // lowerOf reports whether ref is text in lower case, text being ASCII.
 func lowerOf(text, ref string) bool {
@@ -111,17 +110,12 @@ func (ds *definitions) add(d Definition) int {
 		ds.ignored = append(ds.ignored, d.Ignored)
 		r.ignored = int32(len(ds.ignored))
 	}
-	if n := len(ds.chunks); n == 0 || len(ds.chunks[n-1]) == slabChunk {
-		ds.chunks = append(ds.chunks, make([]defRow, 0, slabChunk))
-	}
-	chunk := &ds.chunks[len(ds.chunks)-1]
-	*chunk = append(*chunk, r)
+	i := ds.rows.add(r)
 	if last >= 0 {
-		ds.row(last).next = ds.n // the chain keeps the rows in the order they were added
+		ds.row(last).next = i // the chain keeps the rows in the order they were added
 	} else {
-		ds.byHash[h] = ds.n
+		ds.byHash[h] = i
 	}
-	ds.n++
 	return count
 }
 
@@ -137,7 +131,10 @@ type defView struct {
 
 // view returns the rows as they are now; the caller holds what serializes add.
 func (ds *definitions) view() defView {
-	return defView{chunks: ds.chunks, texts: ds.text.snapshot(), byHash: ds.byHash, hash: ds.hash, ignore: ds.ignored}
+	ds.rows.mu.Lock()
+	chunks := ds.rows.chunks
+	ds.rows.mu.Unlock()
+	return defView{chunks: chunks, texts: ds.text.snapshot(), byHash: ds.byHash, hash: ds.hash, ignore: ds.ignored}
 }
 
 func (v defView) row(i int32) *defRow { return &v.chunks[i/slabChunk][i%slabChunk] }
