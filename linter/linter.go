@@ -86,8 +86,8 @@ type Result struct {
 	Linted []string
 	// SkippedFiles are the files discovery found and left out, with the reason, sorted by file.
 	SkippedFiles []Skip
-	// FileEntities counts the entities of each linted file that holds any (runs with a Catalog).
-	FileEntities map[string]int
+	// LintedEntities counts the entities of each file of Linted, in its order.
+	LintedEntities []int
 	// Services names the services the run asked (sentry, github, backstage, sonarqube, …), sorted.
 	Services []string
 	// Incomplete, when set, says why the run stopped before it read everything (a budget, the time
@@ -332,17 +332,14 @@ func (l *Linter) LintStream(ctx context.Context, inputs <-chan Input) *Result {
 	}
 	if l.catalog != nil {
 		lintedAll = l.excludeSkeletons(res, &all, &questions, lintedAll)
-		res.FileEntities = map[string]int{}
-		for _, f := range lintedAll {
-			if f.entities > 0 {
-				res.FileEntities[f.name] += f.entities
-			}
-		}
 	}
-	for _, f := range lintedAll {
-		res.Linted = append(res.Linted, f.name)
+	sortInParallel(lintedAll, func(a, b lintedFile) int {
+		return cmp.Or(strings.Compare(a.name, b.name), cmp.Compare(a.entities, b.entities))
+	})
+	res.Linted, res.LintedEntities = make([]string, len(lintedAll)), make([]int, len(lintedAll))
+	for i, f := range lintedAll {
+		res.Linted[i], res.LintedEntities[i] = f.name, f.entities
 	}
-	sort.Strings(res.Linted)
 	sort.Slice(res.SkippedFiles, func(i, j int) bool { return res.SkippedFiles[i].File < res.SkippedFiles[j].File })
 	switch err := ctx.Err(); {
 	case errors.Is(err, context.DeadlineExceeded):
@@ -1041,7 +1038,7 @@ func SortFindings(fs []Finding) []Finding {
 	for i := range order {
 		order[i] = int32(i)
 	}
-	slices.SortFunc(order, func(i, j int32) int {
+	sortInParallel(order, func(i, j int32) int {
 		if c := compareFindings(&fs[i], &fs[j]); c != 0 {
 			return c
 		}
@@ -1111,7 +1108,7 @@ func MergeResults(results ...*Result) *Result {
 	if len(results) == 1 {
 		return results[0]
 	}
-	out := &Result{FileEntities: map[string]int{}}
+	out := &Result{}
 	seenRule := map[*Rule]bool{}
 	seenNotice := map[string]bool{}
 	for _, r := range results {
@@ -1122,7 +1119,14 @@ func MergeResults(results ...*Result) *Result {
 			out.Incomplete = r.Incomplete
 		}
 		out.Findings = append(out.Findings, r.Findings...)
-		out.Linted = append(out.Linted, r.Linted...)
+		for i, f := range r.Linted {
+			out.Linted = append(out.Linted, f)
+			n := 0
+			if i < len(r.LintedEntities) {
+				n = r.LintedEntities[i]
+			}
+			out.LintedEntities = append(out.LintedEntities, n)
+		}
 		out.SkippedFiles = append(out.SkippedFiles, r.SkippedFiles...)
 		for _, rule := range r.Skipped {
 			if !seenRule[rule] {
@@ -1136,9 +1140,6 @@ func MergeResults(results ...*Result) *Result {
 				out.Notices = append(out.Notices, n)
 			}
 		}
-		for f, n := range r.FileEntities {
-			out.FileEntities[f] += n
-		}
 		for _, s := range r.Services {
 			if !slices.Contains(out.Services, s) {
 				out.Services = append(out.Services, s)
@@ -1147,7 +1148,21 @@ func MergeResults(results ...*Result) *Result {
 	}
 	sort.Strings(out.Services)
 	out.Findings = SortFindings(out.Findings)
-	sort.Strings(out.Linted)
+	sortLinted(out)
 	sort.Slice(out.SkippedFiles, func(i, j int) bool { return out.SkippedFiles[i].File < out.SkippedFiles[j].File })
 	return out
+}
+
+// sortLinted sorts res.Linted with the entity counts of its files.
+func sortLinted(res *Result) {
+	files := make([]lintedFile, len(res.Linted))
+	for i, name := range res.Linted {
+		files[i] = lintedFile{name: name, entities: res.LintedEntities[i]}
+	}
+	sortInParallel(files, func(a, b lintedFile) int {
+		return cmp.Or(strings.Compare(a.name, b.name), cmp.Compare(a.entities, b.entities))
+	})
+	for i, f := range files {
+		res.Linted[i], res.LintedEntities[i] = f.name, f.entities
+	}
 }

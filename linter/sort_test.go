@@ -51,25 +51,38 @@ func TestSortFindingsOrder(t *testing.T) {
 	}
 }
 
-// BenchmarkSortFindings sorts findings shaped as a catalog-wide run's: each file's reading findings,
-// then every rule's answers in question order (by file, as the workers read them).
+// BenchmarkSortFindings sorts findings shaped as a catalog-wide run's (as-run): each of two workers'
+// files in the order of the walk, with their answers in question order, one worker's after the
+// other's; and the same findings shuffled.
 func BenchmarkSortFindings(b *testing.B) {
 	n := benchFiles() * 26 / 10 // a monorepo run: about 2.6 findings per service
 	files := max(n/3, 1)
-	src := make([]linter.Finding, n)
 	rng := rand.New(rand.NewSource(1))
-	for i := range src {
-		file := (i*7919 + rng.Intn(3)) % files // the workers' interleaving
-		src[i] = linter.Finding{File: fmt.Sprintf("services/svc-%05d/catalog-info.yaml", file), Line: 10 + rng.Intn(8), Column: 3,
-			Rule: "relation-target-missing", Message: fmt.Sprintf("spec.owner refers to group:default/team-%04d", rng.Intn(1000))}
+	var workers [2][]linter.Finding
+	for file := 0; file < files; file++ {
+		w := rng.Intn(2) // the worker that took the file
+		for line := 11; line < 14; line++ {
+			workers[w] = append(workers[w], linter.Finding{File: fmt.Sprintf("services/svc-%05d/catalog-info.yaml", file), Line: line,
+				Column: 3, Rule: "relation-target-missing", Message: fmt.Sprintf("spec.owner refers to group:default/team-%04d", rng.Intn(1000))})
+		}
 	}
-	fs := make([]linter.Finding, n)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		fs = append(fs[:0], src...)
-		b.StartTimer()
-		linter.SortFindings(fs)
+	asRun := append(workers[0], workers[1]...)
+	shuffled := slices.Clone(asRun)
+	rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	for _, c := range []struct {
+		name string
+		src  []linter.Finding
+	}{{"as-run", asRun}, {"shuffled", shuffled}} {
+		b.Run(c.name, func(b *testing.B) {
+			fs := make([]linter.Finding, len(c.src))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				fs = append(fs[:0], c.src...)
+				b.StartTimer()
+				linter.SortFindings(fs)
+			}
+		})
 	}
 }

@@ -598,15 +598,22 @@ func httpsRemote(remote string) string {
 // keepOnly narrows a result to the files keep accepts: their findings, and them in linted and skipped.
 func keepOnly(res *linter.Result, keep func(string) bool) *linter.Result {
 	out := *res
-	out.Findings, out.Linted, out.SkippedFiles = nil, nil, nil
+	out.Findings, out.Linted, out.LintedEntities, out.SkippedFiles = nil, nil, nil, nil
 	for _, f := range res.Findings {
 		if keep(f.File) {
 			out.Findings = append(out.Findings, f)
 		}
 	}
-	for _, f := range res.Linted {
+	out.Entities = 0
+	for i, f := range res.Linted {
 		if keep(f) {
+			n := 0
+			if i < len(res.LintedEntities) {
+				n = res.LintedEntities[i]
+			}
 			out.Linted = append(out.Linted, f)
+			out.LintedEntities = append(out.LintedEntities, n)
+			out.Entities += n
 		}
 	}
 	for _, s := range res.SkippedFiles {
@@ -615,10 +622,6 @@ func keepOnly(res *linter.Result, keep func(string) bool) *linter.Result {
 		}
 	}
 	out.Files = len(out.Linted)
-	out.Entities = 0
-	for _, f := range out.Linted {
-		out.Entities += res.FileEntities[f]
-	}
 	return &out
 }
 
