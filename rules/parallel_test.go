@@ -3,6 +3,7 @@ package rules
 import (
 	"reflect"
 	"runtime"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -52,5 +53,35 @@ func TestRelationQuestionHoldsNoPointer(t *testing.T) {
 	}
 	if len(relationFieldList) < len(relationFields) {
 		t.Errorf("%d relation fields listed for %d kinds", len(relationFieldList), len(relationFields))
+	}
+}
+
+// TestInParallelCoversEachOnce: the ranges inParallel hands out, a chunk at a time to each CPU,
+// cover every index exactly once, for sizes around the chunk and the threshold of going parallel.
+func TestInParallelCoversEachOnce(t *testing.T) {
+	for _, procs := range []int{1, 2, 3, 8} {
+		for _, n := range []int{0, 1, 4095, 4096, 8192, parallelChunk*9 + 1, 100_000} {
+			prev := runtime.GOMAXPROCS(procs)
+			seen := make([]int32, n)
+			var mu sync.Mutex
+			calls := 0
+			inParallel(n, func(lo, hi int) {
+				mu.Lock()
+				calls++
+				mu.Unlock()
+				for i := lo; i < hi; i++ {
+					seen[i]++ // each index belongs to one range: no two goroutines write it
+				}
+			})
+			runtime.GOMAXPROCS(prev)
+			for i, c := range seen {
+				if c != 1 {
+					t.Fatalf("%d CPUs, n=%d: index %d done %d times", procs, n, i, c)
+				}
+			}
+			if procs > 1 && n >= 8192 && calls < 2 {
+				t.Errorf("%d CPUs, n=%d: %d ranges, not shared", procs, n, calls)
+			}
+		}
 	}
 }
