@@ -1,10 +1,10 @@
 package rules
 
 import (
-	"fmt"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Suggestions for refs to entities that are not defined ("did you mean ...?"), at a cost per question
@@ -42,7 +42,7 @@ func (r *CatalogResolver) suggestAll(refs []string) map[string]string {
 			for i := lo; i < hi; i++ {
 				_, name, _ := strings.Cut(todo[i], "/")
 				if near := idx.nearest(name, 2); near != "" {
-					found[i] = fmt.Sprintf("; did you mean %s/%s?", prefix, near)
+					found[i] = "; did you mean " + prefix + "/" + near + "?"
 				}
 			}
 		})
@@ -90,10 +90,19 @@ func newSuggestIndex(refs []string) *suggestIndex {
 		idx.names = append(idx.names, name)
 	}
 	sort.Strings(idx.names)
-	for i := range idx.byReverse {
-		idx.byReverse[i] = int32(i)
-	}
-	slices.SortFunc(idx.byReverse, func(a, b int32) int { return compareReversed(idx.names[a], idx.names[b]) })
+	// The names in reverse order are sorted while the deleted characters are hashed and sorted: each
+	// half of the index's making, done one after the other, is what a run of 100,000 services waited
+	// for alone.
+	var reversed sync.WaitGroup
+	reversed.Add(1)
+	go func() {
+		defer reversed.Done()
+		for i := range idx.byReverse {
+			idx.byReverse[i] = int32(i)
+		}
+		slices.SortFunc(idx.byReverse, func(a, b int32) int { return compareReversed(idx.names[a], idx.names[b]) })
+	}()
+	defer reversed.Wait()
 	n := 0
 	for _, name := range idx.names {
 		n += len(name) + 1
