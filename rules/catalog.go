@@ -416,13 +416,23 @@ func answer(i int, rule *linter.Rule, format string, args ...any) linter.Answer 
 }
 
 // inParallel calls work on consecutive ranges of [0, n), on one goroutine per CPU (GOMAXPROCS) when n
-// is large enough to be worth it. The ranges are taken in turn, parallelChunk at a time, not split
-// once in equal parts: a CPU slowed by other work (a shared machine's neighbours, the collector) takes
-// fewer of them rather than holding the others up at the end.
+// is large enough to be worth it (inParallelEach).
 func inParallel(n int, work func(lo, hi int)) {
-	workers := min(runtime.GOMAXPROCS(0), n/4096+1)
+	inParallelEach(n, 4096, parallelChunk, func() func(lo, hi int) { return work })
+}
+
+// inParallelEach calls, on each of up to one goroutine per CPU (GOMAXPROCS), but fewer than one per
+// perWorker items, worker once, then the function it returns on consecutive ranges of [0, n): what a
+// goroutine keeps between its ranges (what it found so far) is its own. The ranges are taken in turn,
+// chunk items at a time, not split once in equal parts: a CPU slowed by other work (a shared
+// machine's neighbours, the collector) takes fewer of them rather than holding the others up at
+// the end.
+func inParallelEach(n, perWorker, chunk int, worker func() func(lo, hi int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/perWorker+1)
 	if workers <= 1 {
-		work(0, n)
+		if n > 0 {
+			worker()(0, n)
+		}
 		return
 	}
 	var next atomic.Int64
@@ -431,9 +441,10 @@ func inParallel(n int, work func(lo, hi int)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			work := worker()
 			for {
-				hi := int(next.Add(parallelChunk))
-				lo := hi - parallelChunk
+				hi := int(next.Add(int64(chunk)))
+				lo := hi - chunk
 				if lo >= n {
 					return
 				}
@@ -598,16 +609,21 @@ func (t relationAnswers) Answer(ctx context.Context, qs []relationQuestion) ([]l
 			notices = append(notices, fmt.Sprintf("the Backstage catalog could not be asked (%v): refs it would have answered are reported as catalog-unverified, never as missing", err))
 		}
 	}
+	// The suggestions, by question: for the missing relations.
 	var suggestFor []string
+	var askedBy []int
 	for _, i := range locals {
-		suggestFor = append(suggestFor, refs[i])
+		suggestFor, askedBy = append(suggestFor, refs[i]), append(askedBy, i)
 	}
 	for _, i := range missing {
 		if err == nil && found[refs[i]] == nil {
-			suggestFor = append(suggestFor, refs[i])
+			suggestFor, askedBy = append(suggestFor, refs[i]), append(askedBy, i)
 		}
 	}
-	suggestions := r.suggestAll(suggestFor)
+	suggestions := make([]string, len(qs))
+	for k, s := range r.suggestAll(suggestFor) {
+		suggestions[askedBy[k]] = s
+	}
 	// One answer per missing relation, worded in parallel into its slot; a relation the live catalog
 	// knows leaves its slot empty (no Rule), dropped below.
 	out := make(answers, len(locals)+len(missing))
@@ -618,7 +634,7 @@ func (t relationAnswers) Answer(ctx context.Context, qs []relationQuestion) ([]l
 				q := qs[i]
 				// Worded by concatenation, not fmt: one message per missing relation, 300,000 in a run.
 				out[k] = linter.Answer{Question: i, Rule: RelationTargetMissing, Message: "spec." + relationFieldList[q.field].field + " " +
-					strconv.Quote(texts.Get(q.value)) + " refers to " + refs[i] + ", which is not defined in the files linted" + suggestions[refs[i]]}
+					strconv.Quote(texts.Get(q.value)) + " refers to " + refs[i] + ", which is not defined in the files linted" + suggestions[i]}
 				continue
 			}
 			i := missing[k-len(locals)]
@@ -629,7 +645,7 @@ func (t relationAnswers) Answer(ctx context.Context, qs []relationQuestion) ([]l
 					relationFieldList[q.field].field, texts.Get(q.value), refs[i], err)
 			case found[refs[i]] == nil:
 				out[k] = linter.Answer{Question: i, Rule: RelationTargetMissing, Message: "spec." + relationFieldList[q.field].field + " " +
-					strconv.Quote(texts.Get(q.value)) + " refers to " + refs[i] + ", which is neither in the files linted nor in the Backstage catalog" + suggestions[refs[i]]}
+					strconv.Quote(texts.Get(q.value)) + " refers to " + refs[i] + ", which is neither in the files linted nor in the Backstage catalog" + suggestions[i]}
 			}
 		}
 	})

@@ -19,37 +19,49 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-// suggestAll finds, for each missing ref, a defined entity of the same kind and namespace whose name
-// is at most two edits away, the closest (then the first in order), as "; did you mean REF?" ("" when
-// there is none), looking the refs up in parallel (suggestIndex).
-func (r *CatalogResolver) suggestAll(refs []string) map[string]string {
-	out := make(map[string]string, len(refs))
-	byPrefix := map[string][]string{} // kind:namespace -> the refs to look up there, each once
+// suggestAll finds, for each of refs (refs not defined), a defined entity of the same kind and
+// namespace whose name is at most two edits away, the closest (then the first in order), as "; did
+// you mean REF?" ("" when there is none), by suggestIndex. The index of every kind and namespace
+// asked about is made first, several at once; then the refs are looked up in parallel, each goroutine
+// remembering what it found: a ref many relations name (an owner) is looked up once per goroutine.
+func (r *CatalogResolver) suggestAll(refs []string) []string {
+	indexes := map[string]*suggestIndex{} // kind:namespace
 	for _, ref := range refs {
-		if _, dup := out[ref]; dup {
-			continue
-		}
-		out[ref] = ""
 		prefix, _, _ := strings.Cut(ref, "/")
-		byPrefix[prefix] = append(byPrefix[prefix], ref)
-	}
-	// One kind and namespace at a time: its index is let go before the next one's is built.
-	for _, prefix := range sortedKeys(byPrefix) {
-		todo := byPrefix[prefix]
-		idx := newSuggestIndex(r.Catalog.Refs(prefix + "/"))
-		found := make([]string, len(todo))
-		inParallel(len(todo), func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				_, name, _ := strings.Cut(todo[i], "/")
-				if near := idx.nearest(name, 2); near != "" {
-					found[i] = "; did you mean " + prefix + "/" + near + "?"
-				}
-			}
-		})
-		for i, ref := range todo {
-			out[ref] = found[i]
+		if _, ok := indexes[prefix]; !ok {
+			indexes[prefix] = nil
 		}
 	}
+	prefixes := sortedKeys(indexes)
+	built := make([]*suggestIndex, len(prefixes))
+	inParallelEach(len(prefixes), 1, 1, func() func(lo, hi int) {
+		return func(lo, hi int) {
+			for p := lo; p < hi; p++ {
+				built[p] = newSuggestIndex(r.Catalog.Refs(prefixes[p] + "/"))
+			}
+		}
+	})
+	for p, prefix := range prefixes {
+		indexes[prefix] = built[p] // read, not written, from here on
+	}
+	out := make([]string, len(refs))
+	inParallelEach(len(refs), 4096, parallelChunk, func() func(lo, hi int) {
+		found := map[string]string{}
+		return func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				ref := refs[i]
+				s, ok := found[ref]
+				if !ok {
+					prefix, name, _ := strings.Cut(ref, "/")
+					if near := indexes[prefix].nearest(name, 2); near != "" {
+						s = "; did you mean " + prefix + "/" + near + "?"
+					}
+					found[ref] = s
+				}
+				out[i] = s
+			}
+		}
+	})
 	return out
 }
 
