@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"gopkg.in/yaml.v3"
 )
@@ -587,26 +588,30 @@ func (l *Linter) placeAnswers(findings []Finding, answers []Answer, qs []*questi
 			runs = append(runs, [2]int{i, i + 1})
 		}
 	}
-	next := make(chan [2]int)
+	// The workers take the runs in turn, placeBatch at a time: one file's run is a few answers, and a
+	// channel send per file was a serial tenth of this step.
+	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := 0; w < min(l.jobs, len(runs)); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for run := range next {
-				sources := answerSources{} // one file's
-				for i := run[0]; i < run[1]; i++ {
-					if f, ok := l.answerFinding(answers[i], questionOf(&answers[i]), sources); ok {
-						findings[base+i], kept[i] = f, true
+			for {
+				end := int(next.Add(placeBatch))
+				if end-placeBatch >= len(runs) {
+					return
+				}
+				for _, run := range runs[end-placeBatch : min(end, len(runs))] {
+					sources := answerSources{} // one file's
+					for i := run[0]; i < run[1]; i++ {
+						if f, ok := l.answerFinding(answers[i], questionOf(&answers[i]), sources); ok {
+							findings[base+i], kept[i] = f, true
+						}
 					}
 				}
 			}
 		}()
 	}
-	for _, run := range runs {
-		next <- run
-	}
-	close(next)
 	wg.Wait()
 	n := base
 	for i := range answers {
@@ -618,6 +623,9 @@ func (l *Linter) placeAnswers(findings []Finding, answers []Answer, qs []*questi
 	clear(findings[n:])
 	return findings[:n]
 }
+
+// placeBatch is how many files' answers a worker of placeAnswers takes at a time.
+const placeBatch = 64
 
 // answerFinding turns an answer into its finding: at its question (with the end of the value, the
 // line's text and the fix Replace calls for) or where At says; false when the rule is off, or ignored

@@ -13,14 +13,7 @@ import (
 // bidirectional controls that reorder text on screen. Messages and notices carry values from the
 // files; the engine passes each through Printable, so that no output format has to trust them.
 func Printable(s string) string {
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f {
-			ascii = false
-			break
-		}
-	}
-	if ascii { // printable ASCII: nearly every message
+	if printableASCII(s) { // nearly every message
 		return s
 	}
 	clean := true
@@ -53,6 +46,29 @@ func Printable(s string) string {
 		i += size
 	}
 	return b.String()
+}
+
+// printableASCII reports whether every byte of s is printable ASCII (0x20 to 0x7e), eight bytes at a
+// time: every message of a run goes through Printable, 300,000 at 100,000 services.
+func printableASCII(s string) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		// A byte under 0x20 borrows into its high bit, one over 0x7e carries into it, one of 0x80 or
+		// more has it set (bit tricks of "hasless" and "hasmore"; a borrow or carry into the next
+		// byte only follows a byte already found).
+		if (w-0x20*ones)&^w&highs != 0 || (w+ones|w)&highs != 0 {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 func unprintable(r rune) bool {

@@ -3,6 +3,7 @@ package linter
 import (
 	"math/rand"
 	"slices"
+	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -43,6 +44,46 @@ func TestPrintable(t *testing.T) {
 	} {
 		if got := Printable(in); got != want {
 			t.Errorf("Printable(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestPrintableASCII: eight bytes at a time, every byte value at every place of strings up to 19
+// bytes long (a word and a tail on either side) is told as the byte-by-byte test tells it.
+func TestPrintableASCII(t *testing.T) {
+	naive := func(s string) bool {
+		for i := 0; i < len(s); i++ {
+			if s[i] < 0x20 || s[i] >= 0x7f {
+				return false
+			}
+		}
+		return true
+	}
+	for n := 0; n < 20; n++ {
+		base := []byte(strings.Repeat("a~ Z", 5)[:n])
+		if !printableASCII(string(base)) {
+			t.Fatalf("%q: not printable", base)
+		}
+		for at := 0; at < n; at++ {
+			for c := 0; c < 256; c++ {
+				b := slices.Clone(base)
+				b[at] = byte(c)
+				if got, want := printableASCII(string(b)), naive(string(b)); got != want {
+					t.Fatalf("%q: printableASCII %v, want %v", b, got, want)
+				}
+			}
+		}
+	}
+	// Bytes at the edges of the range, side by side, where a borrow or a carry could reach a neighbour.
+	edges := []byte{0x00, 0x1f, 0x20, 0x21, 0x7d, 0x7e, 0x7f, 0x80, 0xfe, 0xff}
+	rng := rand.New(rand.NewSource(5))
+	for round := 0; round < 100_000; round++ {
+		b := make([]byte, rng.Intn(24))
+		for i := range b {
+			b[i] = edges[rng.Intn(len(edges))]
+		}
+		if got, want := printableASCII(string(b)), naive(string(b)); got != want {
+			t.Fatalf("%q: printableASCII %v, want %v", b, got, want)
 		}
 	}
 }
