@@ -125,7 +125,7 @@ func (c *Catalog) AppConfigs(files []AppConfigFile) []string {
 	}
 	c.mu.Lock()
 	for _, f := range out {
-		c.ingested[f] = true
+		c.markIngested(f)
 	}
 	c.mu.Unlock()
 	return out

@@ -233,10 +233,18 @@ func (c *Catalog) AddTarget(from, target string) {
 		if !outside {
 			c.mu.Lock()
 			for _, f := range files {
-				c.ingested[f] = true
+				c.markIngested(f)
 			}
 			c.mu.Unlock()
 		}
+	}
+}
+
+// markIngested records that a Location names the file at p (c.mu held). A catalog-info.yaml is ingested
+// by its name: it is not recorded, and a Location over 100,000 of them costs no entry per file.
+func (c *Catalog) markIngested(p string) {
+	if !IsCatalogFileName(path.Base(p)) {
+		c.ingested[p] = true
 	}
 }
 
@@ -270,7 +278,7 @@ func (c *Catalog) More() []Input {
 		}
 		c.mu.Lock()
 		for _, f := range files {
-			c.ingested[f] = true
+			c.markIngested(f)
 			if !c.queued[f] {
 				c.queued[f] = true
 				c.pending = append(c.pending, Input{Path: f})
