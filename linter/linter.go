@@ -334,9 +334,7 @@ func (l *Linter) LintStream(ctx context.Context, inputs <-chan Input) *Result {
 	if l.catalog != nil {
 		lintedAll = l.excludeSkeletons(res, &all, &questions, lintedAll)
 	}
-	sortInParallel(lintedAll, func(a, b lintedFile) int {
-		return cmp.Or(strings.Compare(a.name, b.name), cmp.Compare(a.entities, b.entities))
-	})
+	sortInParallel(lintedAll, compareLinted)
 	res.Linted, res.LintedEntities = make([]string, len(lintedAll)), make([]int, len(lintedAll))
 	for i, f := range lintedAll {
 		res.Linted[i], res.LintedEntities[i] = f.name, f.entities
@@ -362,6 +360,11 @@ func (l *Linter) LintStream(ctx context.Context, inputs <-chan Input) *Result {
 type lintedFile struct {
 	name, path string
 	entities   int
+}
+
+// compareLinted orders linted files by name (then entities, so that two alike are the same to a sort).
+func compareLinted(a, b lintedFile) int {
+	return cmp.Or(strings.Compare(a.name, b.name), cmp.Compare(a.entities, b.entities))
 }
 
 // nameOf is the name findings give the input's file.
@@ -1167,9 +1170,7 @@ func sortLinted(res *Result) {
 	for i, name := range res.Linted {
 		files[i] = lintedFile{name: name, entities: res.LintedEntities[i]}
 	}
-	sortInParallel(files, func(a, b lintedFile) int {
-		return cmp.Or(strings.Compare(a.name, b.name), cmp.Compare(a.entities, b.entities))
-	})
+	sortInParallel(files, compareLinted)
 	for i, f := range files {
 		res.Linted[i], res.LintedEntities[i] = f.name, f.entities
 	}

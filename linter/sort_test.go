@@ -86,3 +86,16 @@ func BenchmarkSortFindings(b *testing.B) {
 		})
 	}
 }
+
+// TestMergeResultsLinted: results of several repositories merge into one list of linted files,
+// sorted, each with its own entity count (0 for a result that has none).
+func TestMergeResultsLinted(t *testing.T) {
+	a := &linter.Result{Files: 2, Linted: []string{"b/catalog-info.yaml", "d/catalog-info.yaml"}, LintedEntities: []int{2, 4}}
+	b := &linter.Result{Files: 2, Linted: []string{"a/catalog-info.yaml", "c/catalog-info.yaml"}, LintedEntities: []int{1, 3}}
+	c := &linter.Result{Files: 1, Linted: []string{"e/catalog-info.yaml"}}
+	got := linter.MergeResults(a, b, c)
+	want := []string{"a/catalog-info.yaml", "b/catalog-info.yaml", "c/catalog-info.yaml", "d/catalog-info.yaml", "e/catalog-info.yaml"}
+	if !slices.Equal(got.Linted, want) || !slices.Equal(got.LintedEntities, []int{1, 2, 3, 4, 0}) || got.Files != 5 {
+		t.Errorf("merged: %v %v, %d files", got.Linted, got.LintedEntities, got.Files)
+	}
+}

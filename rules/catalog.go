@@ -428,7 +428,7 @@ func inParallel(n int, work func(lo, hi int)) {
 // machine's neighbours, the collector) takes fewer of them rather than holding the others up at
 // the end.
 func inParallelEach(n, perWorker, chunk int, worker func() func(lo, hi int)) {
-	workers := min(runtime.GOMAXPROCS(0), n/perWorker+1)
+	workers := min(runtime.GOMAXPROCS(0), n/perWorker+1, n)
 	if workers <= 1 {
 		if n > 0 {
 			worker()(0, n)
