@@ -2,7 +2,11 @@
 
 package linter_test
 
-import "syscall"
+import (
+	"os"
+	"runtime"
+	"syscall"
+)
 
 // syncWrites writes the generated files out to disk before a benchmark's clock starts: the system
 // writing back the hundreds of megabytes a large synthetic repository takes would otherwise run
@@ -29,4 +33,17 @@ func cpuSeconds() float64 {
 		return -1
 	}
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
+
+// childPeakRSS is a finished child process's peak resident memory in bytes (getrusage's ru_maxrss:
+// kilobytes on Linux, bytes on macOS); 0 when the system does not say.
+func childPeakRSS(ps *os.ProcessState) int64 {
+	ru, ok := ps.SysUsage().(*syscall.Rusage)
+	if !ok {
+		return 0
+	}
+	if runtime.GOOS == "darwin" {
+		return int64(ru.Maxrss)
+	}
+	return int64(ru.Maxrss) << 10
 }
