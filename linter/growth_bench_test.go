@@ -34,7 +34,11 @@ func BenchmarkGrowth(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			run := runCheck(b, bin, largeDir)
 			after := smallRuns(b, bin, smallDir)
-			ratios = append(ratios, run.wall.Seconds()/median(append(slices.Clone(before), after...)))
+			around := append(slices.Clone(before), after...)
+			mid := median(slices.Clone(around))
+			ratios = append(ratios, run.wall.Seconds()/mid)
+			b.Logf("round %d: %.2f s (%.2f s CPU) at %d services; %.3f s at %d, the middle of %.3f: %.2fx",
+				i+1, run.wall.Seconds(), run.cpu.Seconds(), large, mid, small, around, ratios[i])
 			larges, cpus, peak = append(larges, run.wall.Seconds()), append(cpus, run.cpu.Seconds()), max(peak, run.peakRSS)
 			smalls = append(smalls, before...)
 			before = after
@@ -111,7 +115,7 @@ func runCheck(b *testing.B, bin, dir string) checkRun {
 	return checkRun{wall: wall, cpu: ps.UserTime() + ps.SystemTime(), peakRSS: childPeakRSS(ps)}
 }
 
-// median is the middle of xs (the mean of the two middle ones for an even count); xs is reordered.
+// median is the middle of xs (the mean of the two middle ones for an even count); it sorts xs.
 func median(xs []float64) float64 {
 	slices.Sort(xs)
 	n := len(xs)
