@@ -37,14 +37,19 @@ type Catalog struct {
 	walkDone  bool
 	noMemory  bool     // the walk left folders out (exclude globs): globs must look at the file system
 	walkList  []string // walked, sorted, made once the walk is over
-	// walkSegs are walkList's paths split at "/", and segIndex the files (indices in walkList) each
-	// path segment occurs in: a glob's literal segment narrows it to the files that can match, so
-	// that a Location with a thousand `**` targets over a large tree costs what they match, not a
-	// thousand passes over the tree.
-	walkSegs [][]string
+	// segIndex holds the files (indices in walkList) each path segment occurs in: a glob's literal
+	// segment narrows it to the files that can match, so that a Location with a thousand `**` targets
+	// over a large tree costs what they match, not a thousand passes over the tree. It is made once
+	// segIndexAfter globs have been matched by a pass over their folder: most runs match a few, and
+	// the index (an entry per folder name) was the slowest serial step of a run of 100,000 services.
 	segIndex map[string][]int32
+	globbed  int // globs matched against walkList
 	state    *runState
 }
+
+// segIndexAfter is how many globs are matched against the walk's files by a pass over their folder
+// before the segment index is made.
+const segIndexAfter = 16
 
 // setState shares the run's budget with the catalog.
 func (c *Catalog) setState(s *runState) {
@@ -299,7 +304,7 @@ func (c *Catalog) More() []Input {
 func (c *Catalog) dropWalkIndex() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.walkList, c.walkSegs, c.segIndex = nil, nil, nil
+	c.walkList, c.segIndex = nil, nil
 	// What the walk saw goes too, an entry per file: a glob not answered yet (none is, once every
 	// Location is followed) then looks at the file system.
 	c.walked, c.queued, c.noMemory = nil, map[string]bool{}, true
@@ -340,12 +345,14 @@ func (c *Catalog) globWalked(pattern string) ([]string, bool) {
 		// sort has little to do.
 		slices.Sort(c.walked)
 		c.walkList, c.walked = slices.Compact(c.walked), nil // a file under two roots is seen twice
-		c.walkSegs = make([][]string, len(c.walkList))
-		c.segIndex = make(map[string][]int32, len(c.walkList))
+	}
+	if c.globbed++; c.globbed > segIndexAfter && c.segIndex == nil {
+		c.segIndex = make(map[string][]int32)
+		var split []string
 		for i, f := range c.walkList {
-			c.walkSegs[i] = strings.Split(f, "/")
-			for j, seg := range c.walkSegs[i] {
-				if j == 0 || !slices.Contains(c.walkSegs[i][:j], seg) {
+			split = splitPath(split, f)
+			for j, seg := range split {
+				if j == 0 || !slices.Contains(split[:j], seg) {
 					c.segIndex[seg] = append(c.segIndex[seg], int32(i))
 				}
 			}
@@ -356,15 +363,22 @@ func (c *Catalog) globWalked(pattern string) ([]string, bool) {
 		prefix = ""
 	}
 	deep := strings.Contains(pattern, "**")
+	var split []string // a file's segments, one file after another
 	match := func(i int) bool {
-		return strings.HasPrefix(c.walkList[i], prefix) && (deep || len(c.walkSegs[i]) == len(segs)) && matchSegments(segs, c.walkSegs[i])
+		f := c.walkList[i]
+		if !strings.HasPrefix(f, prefix) || !deep && strings.Count(f, "/")+1 != len(segs) {
+			return false
+		}
+		split = splitPath(split, f)
+		return matchSegments(segs, split)
 	}
 	// The pattern's literal segments (past its base) name files that must hold them: the fewest of
-	// those files are the candidates. Without one (`**/*.yaml`), every file under the base is.
+	// those files are the candidates. Without one (`**/*.yaml`), or before the index is made, every
+	// file under the base is.
 	var candidates []int32
 	narrowed := false
 	for _, seg := range segs[len(strings.Split(base, "/")):] {
-		if seg == "**" || strings.ContainsAny(seg, "*?[\\") {
+		if c.segIndex == nil || seg == "**" || strings.ContainsAny(seg, "*?[\\") {
 			continue
 		}
 		if list := c.segIndex[seg]; !narrowed || len(list) < len(candidates) {
@@ -386,6 +400,20 @@ func (c *Catalog) globWalked(pattern string) ([]string, bool) {
 		}
 	}
 	return out, true
+}
+
+// splitPath is strings.Split(p, "/") into buf's room: the segments of one path after another share
+// one slice.
+func splitPath(buf []string, p string) []string {
+	buf = buf[:0]
+	for {
+		seg, rest, more := strings.Cut(p, "/")
+		buf = append(buf, seg)
+		if !more {
+			return buf
+		}
+		p = rest
+	}
 }
 
 // AddSkeleton records that the Template in file fetches url (a folder, or one file) as scaffolder

@@ -201,7 +201,11 @@ func TestGlobIndexAgreesWithScan(t *testing.T) {
 		t.Fatalf("the index holds %d files, want the %d written, sorted, each once", len(cat.walkList), len(slices.Compact(files)))
 	}
 	segs := []string{"a", "b", "svc", "x", "deep", "*", "**", "?", "*.yaml", "catalog-info.yaml", "a.yaml", "[ab]"}
+	scanned := 0 // globs matched by a pass over their folder, before the segment index is made
 	for n := 0; n < 2000; n++ {
+		if cat.segIndex == nil {
+			scanned++
+		}
 		var parts []string
 		for d := 0; d < 1+rng.IntN(4); d++ {
 			parts = append(parts, segs[rng.IntN(len(segs))])
@@ -224,6 +228,9 @@ func TestGlobIndexAgreesWithScan(t *testing.T) {
 	}
 	if len(files) < 100 {
 		t.Fatalf("only %d files", len(files))
+	}
+	if cat.segIndex == nil || scanned < segIndexAfter {
+		t.Fatalf("%d globs were matched by a pass, and the index made: %t; want both ways compared", scanned, cat.segIndex != nil)
 	}
 }
 
