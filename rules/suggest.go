@@ -198,15 +198,12 @@ func hashWithout(s string, at int) uint32 {
 }
 
 // nearest returns the name at the smallest edit distance from name, at most maxDist, the first in
-// order among equals; "" when none is that close. Candidates are compared by their index in names
-// (sorted, each once) before their text is read: among thousands of names one edit apart, most are
-// passed over without touching their strings.
+// order among equals; "" when none is that close. Candidates one edit away are compared by their
+// index in names (sorted, each once) before their text is read: among thousands of names one edit
+// apart, most are passed over without touching their strings.
 func (idx *suggestIndex) nearest(name string, maxDist int) string {
 	best, bestD := int32(-1), maxDist+1
 	consider := func(i int32) {
-		if bestD == 1 && i > best {
-			return // no better: one edit is the least, and a tie counts only when it sorts first
-		}
 		cand := idx.names[i]
 		if abs(len(cand)-len(name)) > maxDist || cand == name {
 			return
@@ -237,28 +234,45 @@ func (idx *suggestIndex) nearest(name string, maxDist int) string {
 		}
 	}
 	keep(touched) // the reads above are not dropped as unused
+	// First the names one edit away, each by a pass over its bytes: most questions have one, and
+	// then the names two edits away that share a deleted character with it (a table of distances
+	// each) need not be compared at all.
 	for _, p := range probes {
+		if maxDist < 1 {
+			break
+		}
 		for _, d := range idx.deletes[p.lo:p.hi] {
 			if d.hash != p.hash {
 				continue
 			}
-			consider(d.name)
-			if bestD == 1 && d.name > best {
-				break // the bucket's later names sort after best
+			if best >= 0 && d.name > best {
+				break // the bucket's later names of this hash sort after best
+			}
+			if oneEdit(name, idx.names[d.name]) {
+				best = d.name
+				break // the first of this hash: the others sort after it
 			}
 		}
 	}
-	if bestD > 1 {
-		// Every name one edit away was among those compared; two edits away, the neighbours in both
-		// orders.
-		i := sort.SearchStrings(idx.names, name)
-		for j := max(i-suggestWindow, 0); j < min(i+suggestWindow, len(idx.names)); j++ {
-			consider(int32(j))
+	if best >= 0 {
+		return idx.names[best]
+	}
+	// None is one edit away: two edits away, the names sharing a deleted character, and the
+	// neighbours in both orders.
+	for _, p := range probes {
+		for _, d := range idx.deletes[p.lo:p.hi] {
+			if d.hash == p.hash {
+				consider(d.name)
+			}
 		}
-		i = sort.Search(len(idx.byReverse), func(i int) bool { return compareReversed(idx.names[idx.byReverse[i]], name) >= 0 })
-		for j := max(i-suggestWindow, 0); j < min(i+suggestWindow, len(idx.byReverse)); j++ {
-			consider(idx.byReverse[j])
-		}
+	}
+	i := sort.SearchStrings(idx.names, name)
+	for j := max(i-suggestWindow, 0); j < min(i+suggestWindow, len(idx.names)); j++ {
+		consider(int32(j))
+	}
+	i = sort.Search(len(idx.byReverse), func(i int) bool { return compareReversed(idx.names[idx.byReverse[i]], name) >= 0 })
+	for j := max(i-suggestWindow, 0); j < min(i+suggestWindow, len(idx.byReverse)); j++ {
+		consider(idx.byReverse[j])
 	}
 	if best < 0 {
 		return ""
@@ -352,6 +366,14 @@ func withinOne(a, b string) int {
 		}
 	}
 	return -1
+}
+
+// oneEdit reports whether a and b are exactly one edit apart: one byte replaced, inserted or deleted.
+func oneEdit(a, b string) bool {
+	if len(b) > len(a) {
+		a, b = b, a
+	}
+	return len(a)-len(b) <= 1 && withinOne(a, b) == 1
 }
 
 // compareReversed compares a and b read from their last byte to their first.
