@@ -632,9 +632,8 @@ func (t relationAnswers) Answer(ctx context.Context, qs []relationQuestion) ([]l
 			if k < len(locals) {
 				i := locals[k]
 				q := qs[i]
-				// Worded by concatenation, not fmt: one message per missing relation, 300,000 in a run.
-				out[k] = linter.Answer{Question: i, Rule: RelationTargetMissing, Message: "spec." + relationFieldList[q.field].field + " " +
-					strconv.Quote(texts.Get(q.value)) + " refers to " + refs[i] + ", which is not defined in the files linted" + suggestions[i]}
+				out[k] = linter.Answer{Question: i, Rule: RelationTargetMissing,
+					Message: relationMessage(q.field, texts.Get(q.value), refs[i], ", which is not defined in the files linted", suggestions[i])}
 				continue
 			}
 			i := missing[k-len(locals)]
@@ -644,8 +643,8 @@ func (t relationAnswers) Answer(ctx context.Context, qs []relationQuestion) ([]l
 				out[k] = answer(i, CatalogUnverified, "spec.%s %q refers to %s, which the files linted do not define, and the Backstage catalog could not be asked: %v",
 					relationFieldList[q.field].field, texts.Get(q.value), refs[i], err)
 			case found[refs[i]] == nil:
-				out[k] = linter.Answer{Question: i, Rule: RelationTargetMissing, Message: "spec." + relationFieldList[q.field].field + " " +
-					strconv.Quote(texts.Get(q.value)) + " refers to " + refs[i] + ", which is neither in the files linted nor in the Backstage catalog" + suggestions[i]}
+				out[k] = linter.Answer{Question: i, Rule: RelationTargetMissing,
+					Message: relationMessage(q.field, texts.Get(q.value), refs[i], ", which is neither in the files linted nor in the Backstage catalog", suggestions[i])}
 			}
 		}
 	})
@@ -655,6 +654,29 @@ func (t relationAnswers) Answer(ctx context.Context, qs []relationQuestion) ([]l
 		notices = append(notices, fmt.Sprintf("relations to %s entities were not checked: the files linted define none", kind))
 	}
 	return out, notices
+}
+
+// relationMessage words a missing relation: `spec.FIELD "VALUE" refers to REF` and the rest. It is
+// made by concatenation, one allocation, not fmt: one message per missing relation, 300,000 in a run
+// of 100,000 services. A value of plain characters is quoted in the concatenation; any other is
+// quoted by strconv.Quote, escapes and all.
+func relationMessage(field int32, value, ref, rest, suggestion string) string {
+	name := relationFieldList[field].field
+	if plainQuotable(value) {
+		return "spec." + name + ` "` + value + `" refers to ` + ref + rest + suggestion
+	}
+	return "spec." + name + " " + strconv.Quote(value) + " refers to " + ref + rest + suggestion
+}
+
+// plainQuotable reports whether strconv.Quote(s) is s between double quotes: printable ASCII, with
+// no double quote or backslash.
+func plainQuotable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // TechDocsAnnotation points TechDocs at an entity's documentation.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -242,6 +243,24 @@ func TestParseRef(t *testing.T) {
 		got, ok := ParseRef(tt.ref, tt.defaultKind, tt.namespace)
 		if got != tt.want || ok != tt.ok {
 			t.Errorf("ParseRef(%q, %q, %q) = %q, %v; want %q, %v", tt.ref, tt.defaultKind, tt.namespace, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+// TestRelationMessageQuotes: the message of a missing relation quotes its value as strconv.Quote
+// does, whether the value is plain (quoted by concatenation) or not: quotes, backslashes, control
+// characters, DEL, non-ASCII and invalid UTF-8, and every single byte.
+func TestRelationMessageQuotes(t *testing.T) {
+	values := []string{"", "team-a", "group:default/team-a", `say "hi"`, `a\b`, "a\tb", "line\nbreak", "del\x7f", "ünïcode", "\xff\xfe", "~ !#$%&'()*+,-./09:;<=>?@AZ[]^_`az{|}"}
+	for c := 0; c < 256; c++ {
+		values = append(values, "x"+string(rune(c)), "y"+string([]byte{byte(c)}))
+	}
+	for field := range relationFieldList {
+		for _, v := range values {
+			want := "spec." + relationFieldList[field].field + " " + strconv.Quote(v) + " refers to group:default/x, which is not defined in the files linted; did you mean group:default/y?"
+			if got := relationMessage(int32(field), v, "group:default/x", ", which is not defined in the files linted", "; did you mean group:default/y?"); got != want {
+				t.Fatalf("%q: got %s, want %s", v, got, want)
+			}
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"hash/maphash"
 	"slices"
 	"sort"
 	"strings"
@@ -23,7 +24,7 @@ func sortedKeys[V any](m map[string]V) []string {
 // namespace whose name is at most two edits away, the closest (then the first in order), as "; did
 // you mean REF?" ("" when there is none), by suggestIndex. The index of every kind and namespace
 // asked about is made first, several at once; then the refs are looked up in parallel, each goroutine
-// remembering what it found: a ref many relations name (an owner) is looked up once per goroutine.
+// remembering what it found lately (suggestMemo).
 func (r *CatalogResolver) suggestAll(refs []string) []string {
 	indexes := map[string]*suggestIndex{} // kind:namespace
 	for _, ref := range refs {
@@ -46,23 +47,36 @@ func (r *CatalogResolver) suggestAll(refs []string) []string {
 	}
 	out := make([]string, len(refs))
 	inParallelEach(len(refs), 4096, parallelChunk, func() func(lo, hi int) {
-		found := map[string]string{}
+		var found suggestMemo
+		seed := maphash.MakeSeed()
 		return func(lo, hi int) {
 			for i := lo; i < hi; i++ {
 				ref := refs[i]
-				s, ok := found[ref]
-				if !ok {
+				slot := &found[maphash.String(seed, ref)%uint64(len(found))]
+				if !slot.set || slot.ref != ref {
 					prefix, name, _ := strings.Cut(ref, "/")
+					s := ""
 					if near := indexes[prefix].nearest(name, 2); near != "" {
 						s = "; did you mean " + prefix + "/" + near + "?"
 					}
-					found[ref] = s
+					*slot = memoSlot{ref: ref, suggestion: s, set: true}
 				}
-				out[i] = s
+				out[i] = slot.suggestion
 			}
 		}
 	})
 	return out
+}
+
+// suggestMemo is what one goroutine of suggestAll found lately, a slot per hash of the ref, the last
+// ref of that hash in it: a ref many relations name (an owner, a system) is looked up again only
+// when another ref took its slot in between, and the memo's size does not grow with the refs, most
+// of which (a service's own API or database) are asked about once.
+type suggestMemo [4096]memoSlot
+
+type memoSlot struct {
+	ref, suggestion string
+	set             bool
 }
 
 // suggestWindow is how many neighbours on each side of a name, in each order, are compared with it.

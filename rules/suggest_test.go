@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/catalog-lint/catalog-lint/linter"
 )
 
 // TestSuggestIndex: the bounded index finds what comparing with every name finds, for the mistakes
@@ -200,5 +202,52 @@ func TestSuggestIndexDeletesSorted(t *testing.T) {
 		if last := idx.buckets[len(idx.buckets)-1]; int(last) != len(idx.deletes) {
 			t.Fatalf("%d names: the last bucket ends at %d of %d", n, last, len(idx.deletes))
 		}
+	}
+}
+
+// TestSuggestAllAgreesWithNearest: suggestAll, which looks refs up in parallel and remembers what it
+// found in a slot per hash, says for each ref what its kind's index says alone, over more distinct
+// refs than the memo has slots, each asked several times in a shuffled order (two refs of one slot
+// in turn), across kinds.
+func TestSuggestAllAgreesWithNearest(t *testing.T) {
+	repo, err := linter.DiskRepo(t.TempDir(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer repo.Close()
+	cat := linter.NewCatalog(repo)
+	rng := rand.New(rand.NewSource(3))
+	var refs []string
+	for i := 0; i < 6000; i++ {
+		for _, kind := range []string{"api", "group"} {
+			ref := fmt.Sprintf("%s:default/svc-%05d", kind, i)
+			if rng.Intn(10) < 3 {
+				cat.Define(linter.Definition{Ref: ref, File: "catalog-info.yaml", Path: "catalog-info.yaml", Line: 1 + i})
+			} else {
+				for range 1 + rng.Intn(3) {
+					refs = append(refs, ref)
+				}
+			}
+		}
+	}
+	rng.Shuffle(len(refs), func(i, j int) { refs[i], refs[j] = refs[j], refs[i] })
+	got := (&CatalogResolver{Catalog: cat}).suggestAll(refs)
+	indexes := map[string]*suggestIndex{}
+	found := 0
+	for i, ref := range refs {
+		prefix, name, _ := strings.Cut(ref, "/")
+		if indexes[prefix] == nil {
+			indexes[prefix] = newSuggestIndex(cat.Refs(prefix + "/"))
+		}
+		want := ""
+		if near := indexes[prefix].nearest(name, 2); near != "" {
+			want, found = "; did you mean "+prefix+"/"+near+"?", found+1
+		}
+		if got[i] != want {
+			t.Fatalf("%s (question %d): %q, its index alone says %q", ref, i, got[i], want)
+		}
+	}
+	if len(refs) < 2*len(suggestMemo{}) || found < len(refs)/2 {
+		t.Fatalf("%d refs, %d with a suggestion: too few to test the memo", len(refs), found)
 	}
 }
