@@ -1,6 +1,7 @@
 package linter
 
 import (
+	"context"
 	"path"
 	"path/filepath"
 	"slices"
@@ -43,7 +44,10 @@ type Catalog struct {
 	// segIndexAfter globs have been matched by a pass over their folder: most runs match a few, and
 	// the index (an entry per folder name) was the slowest serial step of a run of 100,000 services.
 	segIndex map[string][]int32
-	globbed  int // globs matched against walkList
+	walkSegs [][]string // walkList's paths split at "/", made with segIndex
+	bases    []string   // the distinct file names of walkList, made with segIndex
+	baseOf   []int32    // each file's name in bases
+	globbed  int        // globs matched against walkList
 	state    *runState
 }
 
@@ -269,14 +273,23 @@ func (c *Catalog) sawRoot(dir string, excluded bool) {
 }
 
 // More returns the files Locations named that were not linted yet, and forgets them. The engine
-// calls it once the walk and the files it found are done, and again until it returns nothing.
-func (c *Catalog) More() []Input {
+// calls it once the walk and the files it found are done, and again until it returns nothing; once ctx
+// is done it follows no more targets (they stay to follow).
+func (c *Catalog) More(ctx context.Context) []Input {
 	c.mu.Lock()
 	c.walkDone = true
 	follow := c.toFollow
 	c.toFollow = nil
 	c.mu.Unlock()
-	for _, t := range follow {
+	for k, t := range follow {
+		if ctx.Err() != nil {
+			// The time is up: the targets not followed stay to follow, and the run, incomplete,
+			// calls nothing missing.
+			c.mu.Lock()
+			c.toFollow = append(follow[k:], c.toFollow...)
+			c.mu.Unlock()
+			break
+		}
 		files, _, outside := c.ResolveTarget(t[0], t[1])
 		if outside {
 			continue
@@ -304,7 +317,7 @@ func (c *Catalog) More() []Input {
 func (c *Catalog) dropWalkIndex() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.walkList, c.segIndex = nil, nil
+	c.walkList, c.segIndex, c.walkSegs, c.bases, c.baseOf = nil, nil, nil, nil, nil
 	// What the walk saw goes too, an entry per file: a glob not answered yet (none is, once every
 	// Location is followed) then looks at the file system.
 	c.walked, c.queued, c.noMemory = nil, map[string]bool{}, true
@@ -347,30 +360,28 @@ func (c *Catalog) globWalked(pattern string) ([]string, bool) {
 		c.walkList, c.walked = slices.Compact(c.walked), nil // a file under two roots is seen twice
 	}
 	if c.globbed++; c.globbed > segIndexAfter && c.segIndex == nil {
-		c.segIndex = make(map[string][]int32)
-		var split []string
-		for i, f := range c.walkList {
-			split = splitPath(split, f)
-			for j, seg := range split {
-				if j == 0 || !slices.Contains(split[:j], seg) {
-					c.segIndex[seg] = append(c.segIndex[seg], int32(i))
-				}
-			}
-		}
+		c.indexWalk()
 	}
 	prefix := base + "/"
 	if base == "." {
 		prefix = ""
 	}
 	deep := strings.Contains(pattern, "**")
-	var split []string // a file's segments, one file after another
+	var split []string // a file's segments, when the index has not split them
 	match := func(i int) bool {
 		f := c.walkList[i]
-		if !strings.HasPrefix(f, prefix) || !deep && strings.Count(f, "/")+1 != len(segs) {
+		if !strings.HasPrefix(f, prefix) {
 			return false
 		}
-		split = splitPath(split, f)
-		return matchSegments(segs, split)
+		if c.walkSegs != nil {
+			split = c.walkSegs[i]
+		} else {
+			if !deep && strings.Count(f, "/")+1 != len(segs) {
+				return false
+			}
+			split = splitPath(split, f)
+		}
+		return (deep || len(split) == len(segs)) && matchSegments(segs, split)
 	}
 	// The pattern's literal segments (past its base) name files that must hold them: the fewest of
 	// those files are the candidates. Without one (`**/*.yaml`), or before the index is made, every
@@ -394,12 +405,48 @@ func (c *Catalog) globWalked(pattern string) ([]string, bool) {
 		}
 		return out, true
 	}
+	// A last segment with wildcards (`*-api.yaml`) is matched against each distinct file name once:
+	// a file whose name it does not match is passed over without matching its path.
+	var named []bool
+	if last := segs[len(segs)-1]; c.segIndex != nil && last != "**" {
+		named = make([]bool, len(c.bases))
+		for b, name := range c.bases {
+			named[b], _ = path.Match(last, name)
+		}
+	}
 	for i := sort.SearchStrings(c.walkList, prefix); i < len(c.walkList) && strings.HasPrefix(c.walkList[i], prefix); i++ {
-		if match(i) {
+		if (named == nil || named[c.baseOf[i]]) && match(i) {
 			out = append(out, c.walkList[i])
 		}
 	}
 	return out, true
+}
+
+// indexWalk makes the index of the walked files that a repository with many globs is matched
+// through: each file's path split at "/", the files each segment occurs in, and each file's name as
+// an index into the distinct names.
+func (c *Catalog) indexWalk() {
+	c.segIndex = make(map[string][]int32)
+	c.walkSegs = make([][]string, len(c.walkList))
+	c.baseOf = make([]int32, len(c.walkList))
+	baseIDs := map[string]int32{}
+	for i, f := range c.walkList {
+		split := strings.Split(f, "/")
+		c.walkSegs[i] = split
+		for j, seg := range split {
+			if j == 0 || !slices.Contains(split[:j], seg) {
+				c.segIndex[seg] = append(c.segIndex[seg], int32(i))
+			}
+		}
+		name := split[len(split)-1]
+		id, ok := baseIDs[name]
+		if !ok {
+			id = int32(len(c.bases))
+			baseIDs[name] = id
+			c.bases = append(c.bases, name)
+		}
+		c.baseOf[i] = id
+	}
 }
 
 // splitPath is strings.Split(p, "/") into buf's room: the segments of one path after another share

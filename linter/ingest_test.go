@@ -2,6 +2,7 @@ package linter
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -69,7 +70,7 @@ func TestGlobsAgree(t *testing.T) {
 	if err := walkRepo(repo, []string{"."}, []string{"."}, DefaultConfig("."), cat, func(Input) {}); err != nil {
 		t.Fatal(err)
 	}
-	cat.More() // the walk is over
+	cat.More(context.Background()) // the walk is over
 	for _, pattern := range []string{"a/*/catalog-info.yaml", "a/*/*.yaml", "*/catalog-info.yaml", "a/?/catalog-info.yaml", "c/*.yaml"} {
 		mem, ok := cat.globWalked(pattern)
 		if !ok {
@@ -195,7 +196,7 @@ func TestGlobIndexAgreesWithScan(t *testing.T) {
 	if err := walkRepo(repo, []string{".", "a"}, []string{".", "a"}, DefaultConfig("."), cat, func(Input) {}); err != nil {
 		t.Fatal(err)
 	}
-	cat.More()
+	cat.More(context.Background())
 	slices.Sort(files)
 	if _, ok := cat.globWalked("**/*.yaml"); !ok || !slices.Equal(cat.walkList, slices.Compact(files)) {
 		t.Fatalf("the index holds %d files, want the %d written, sorted, each once", len(cat.walkList), len(slices.Compact(files)))
@@ -298,5 +299,38 @@ func TestRefsByPrefix(t *testing.T) {
 	}
 	if got, want := c.Refs("component:default/"), []string{"component:default/y", "component:default/z"}; !slices.Equal(got, want) {
 		t.Errorf("Refs(component:default/) = %v, want %v", got, want)
+	}
+}
+
+// TestMoreStopsWhenTheTimeIsUp: once the run's context is done, More follows no more Location
+// targets (a repository can name 20,000 globs, each matched against every file under its folder):
+// it returns nothing, and the targets stay to follow, for a run that goes on.
+func TestMoreStopsWhenTheTimeIsUp(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"a/one.yaml", "a/two.yaml", "b/three.yaml"} {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("kind: Component\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(dir)
+	repo := diskRepo(t, ".")
+	cat := NewCatalog(repo)
+	if err := walkRepo(repo, []string{"."}, []string{"."}, DefaultConfig("."), cat, func(Input) {}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 50; i++ {
+		cat.AddTarget("catalog-info.yaml", fmt.Sprintf("./**/*%d*.yaml", i))
+	}
+	cat.AddTarget("catalog-info.yaml", "./**/*.yaml")
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	if more := cat.More(done); len(more) != 0 || len(cat.toFollow) != 51 || cat.globbed != 0 {
+		t.Fatalf("with the time up: %d files to lint, %d targets left to follow, %d globs matched; want 0, 51, 0", len(more), len(cat.toFollow), cat.globbed)
+	}
+	if more := cat.More(context.Background()); len(more) != 3 || len(cat.toFollow) != 0 {
+		t.Fatalf("then: %d files to lint, %d targets left; want 3, 0", len(more), len(cat.toFollow))
 	}
 }

@@ -297,7 +297,7 @@ func (l *Linter) LintStream(ctx context.Context, inputs <-chan Input) *Result {
 	work(inputs)
 	// Files that Locations name and the walk did not reach are linted next, until none is left.
 	for l.catalog != nil && ctx.Err() == nil && !state.stopped.Load() {
-		more := l.catalog.More()
+		more := l.catalog.More(ctx)
 		if len(more) == 0 {
 			break
 		}

@@ -145,7 +145,7 @@ func TestLocationTargetsStayInside(t *testing.T) {
 	cat.AddTarget("catalog-info.yaml", "./svc/catalog-info.yaml")
 	cat.AddTarget("catalog-info.yaml", "./**/catalog-info.yaml")
 	cat.AddTarget("catalog-info.yaml", "./outside-dir/catalog-info.yaml")
-	for _, in := range cat.More() {
+	for _, in := range cat.More(context.Background()) {
 		if strings.Contains(in.Path, "svc") || strings.Contains(in.Path, "outside") {
 			t.Errorf("would read %s", in.Path)
 		}
