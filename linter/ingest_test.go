@@ -52,10 +52,12 @@ func TestHoldsBackstageEntity(t *testing.T) {
 	}
 }
 
-// TestGlobsAgree: a glob matched against the files the walk saw gives what the disk gives.
-func TestGlobsAgree(t *testing.T) {
+// walkedCatalog writes files (slash paths, each a Component) into a new folder, makes it the working
+// folder, and walks it into a new Catalog of its repository.
+func walkedCatalog(t *testing.T, files ...string) (*Repo, *Catalog) {
+	t.Helper()
 	dir := t.TempDir()
-	for _, f := range []string{"a/x/catalog-info.yaml", "a/y/catalog-info.yaml", "a/y/other.yaml", "b/catalog-info.yaml", "a/z/deeper/catalog-info.yaml"} {
+	for _, f := range files {
 		p := filepath.Join(dir, filepath.FromSlash(f))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
@@ -70,6 +72,12 @@ func TestGlobsAgree(t *testing.T) {
 	if err := walkRepo(repo, []string{"."}, []string{"."}, DefaultConfig("."), cat, func(Input) {}); err != nil {
 		t.Fatal(err)
 	}
+	return repo, cat
+}
+
+// TestGlobsAgree: a glob matched against the files the walk saw gives what the disk gives.
+func TestGlobsAgree(t *testing.T) {
+	repo, cat := walkedCatalog(t, "a/x/catalog-info.yaml", "a/y/catalog-info.yaml", "a/y/other.yaml", "b/catalog-info.yaml", "a/z/deeper/catalog-info.yaml")
 	cat.More(context.Background()) // the walk is over
 	for _, pattern := range []string{"a/*/catalog-info.yaml", "a/*/*.yaml", "*/catalog-info.yaml", "a/?/catalog-info.yaml", "c/*.yaml"} {
 		mem, ok := cat.globWalked(pattern)
@@ -306,21 +314,7 @@ func TestRefsByPrefix(t *testing.T) {
 // targets (a repository can name 20,000 globs, each matched against every file under its folder):
 // it returns nothing, and the targets stay to follow, for a run that goes on.
 func TestMoreStopsWhenTheTimeIsUp(t *testing.T) {
-	dir := t.TempDir()
-	for _, f := range []string{"a/one.yaml", "a/two.yaml", "b/three.yaml"} {
-		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), []byte("kind: Component\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Chdir(dir)
-	repo := diskRepo(t, ".")
-	cat := NewCatalog(repo)
-	if err := walkRepo(repo, []string{"."}, []string{"."}, DefaultConfig("."), cat, func(Input) {}); err != nil {
-		t.Fatal(err)
-	}
+	_, cat := walkedCatalog(t, "a/one.yaml", "a/two.yaml", "b/three.yaml")
 	for i := 0; i < 50; i++ {
 		cat.AddTarget("catalog-info.yaml", fmt.Sprintf("./**/*%d*.yaml", i))
 	}

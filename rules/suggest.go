@@ -251,20 +251,19 @@ func (idx *suggestIndex) nearest(name string, maxDist int) string {
 	// First the names one edit away, each by a pass over its bytes: most questions have one, and
 	// then the names two edits away that share a deleted character with it (a table of distances
 	// each) need not be compared at all.
-	for _, p := range probes {
-		if maxDist < 1 {
-			break
-		}
-		for _, d := range idx.deletes[p.lo:p.hi] {
-			if d.hash != p.hash {
-				continue
-			}
-			if best >= 0 && d.name > best {
-				break // the bucket's later names of this hash sort after best
-			}
-			if oneEdit(name, idx.names[d.name]) {
-				best = d.name
-				break // the first of this hash: the others sort after it
+	if maxDist >= 1 {
+		for _, p := range probes {
+			for _, d := range idx.deletes[p.lo:p.hi] {
+				if d.hash != p.hash {
+					continue
+				}
+				if best >= 0 && d.name > best {
+					break // the bucket's later names of this hash sort after best
+				}
+				if oneEdit(name, idx.names[d.name]) {
+					best = d.name
+					break // the first of this hash: the others sort after it
+				}
 			}
 		}
 	}
